@@ -1,0 +1,93 @@
+"""The small interface every engine implements.
+
+An engine owns one directory and knows nothing of generations, config or French: the
+build (``indexer.build``) decides which directory, and ``service.query`` hands it an
+analysed query tree (``querytree``). Both engines answer the same query with the same
+ids; the parametrized engine tests hold them to it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from ..articles import Article
+from .querytree import EngineQuery, EngineResult
+
+
+class EngineWriter(ABC):
+    """A batch of changes, applied together by ``commit`` (or dropped by ``cancel``)."""
+
+    @abstractmethod
+    def add(self, articles: Iterable[Article]) -> None:
+        """Add articles (ids must not be in the index: delete them first to replace)."""
+
+    @abstractmethod
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        """Delete articles by id; unknown ids are ignored."""
+
+    @abstractmethod
+    def delete_source(self, source: str) -> None:
+        """Delete every article read from one corpus file."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make the changes durable and visible to newly opened searchers."""
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Drop the changes."""
+
+    def __enter__(self) -> EngineWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+
+class Engine(ABC):
+    """An index in one directory: create/open, write, search, fetch."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def create(cls, path: Path) -> Engine:
+        """A new, empty index in ``path`` (an existing empty or absent directory)."""
+
+    @classmethod
+    @abstractmethod
+    def open(cls, path: Path) -> Engine:
+        """The index in ``path``; raises ``IndexCorrupt`` if it cannot be read."""
+
+    @abstractmethod
+    def writer(self) -> EngineWriter:
+        """A writer for a batch of changes."""
+
+    @abstractmethod
+    def search(self, query: EngineQuery) -> EngineResult:
+        """Run a query: the page's ids and scores, and facet counts over all matches."""
+
+    @abstractmethod
+    def fetch(self, ids: Sequence[str]) -> list[Article | None]:
+        """The stored articles for these ids, in order (None where an id is unknown)."""
+
+    @abstractmethod
+    def doc_count(self) -> int:
+        """How many articles the index holds."""
+
+    def vocabulary(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Folded words of the index starting with ``prefix``, with document frequencies."""
+        return []
+
+    def close(self) -> None:  # noqa: B027 (engines without resources need not override)
+        """Release files and caches."""
+
+
+class IndexCorrupt(Exception):
+    """The index directory exists but cannot be read."""

@@ -1,0 +1,110 @@
+"""The engine-neutral query tree, in index-term space.
+
+``service.query`` parses what users type into this tree, already analysed: leaves carry
+the terms as the index holds them, so every engine executes the same query the same way
+and no engine analyses French itself.
+
+    "chinoise relations" -> And(Term("chinois", "chinoise"), Term("relat", "relations"))
+    '"la Ceinture et la Route"' -> Phrase(("ceintur", "rout"), ("ceinture", "route"))
+    "multilat*" -> Prefix("multilat")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word: ``stem`` matches the stemmed fields, ``exact`` the folded, unstemmed one."""
+
+    stem: str
+    exact: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in this order, stop words aside: Phrase(("ceintur", "rout"), ...)."""
+
+    stems: tuple[str, ...]
+    exacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Every folded word that starts with ``prefix``: Prefix("multilat")."""
+
+    prefix: str
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """Documents that do not match ``child``; only meaningful inside an And."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    """Every document (an empty query, or one made only of exclusions)."""
+
+
+Node = Term | Phrase | Prefix | And | Or | Not | MatchAll
+
+
+def positive_leaves(node: Node) -> Iterator[Term | Phrase | Prefix]:
+    """The leaves that make a document match (not those under a Not): what passages mark."""
+    if isinstance(node, Term | Phrase | Prefix):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from positive_leaves(child)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on top of the query: every listed country, and a date-key range."""
+
+    countries: tuple[str, ...] = ()
+    date_from: str | None = None  # inclusive date key, "YYYY-MM-DD" (see date_key)
+    date_to: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineQuery:
+    """What an engine executes: a tree, filters, an order and a page window."""
+
+    tree: Node
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "relevance"  # or "date": newest first, undated last
+    offset: int = 0
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Ids and scores of the page, and counts over *all* matches."""
+
+    total: int
+    hits: list[tuple[str, float]]
+    facets: dict[str, dict[str, int]]  # "country", "year", "month" -> value -> count
+
+
+def date_key(value: str | None, upper: bool = False) -> str:
+    """A sortable key for a partial ISO date: '2021-06' -> '2021-06-00' (upper: '2021-06-99')."""
+    if not value:
+        return ""
+    pad = "99" if upper else "00"
+    parts = value.split("-") + [pad] * (3 - len(value.split("-")))
+    return "-".join(parts[:3])

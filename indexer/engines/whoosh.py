@@ -1,0 +1,222 @@
+"""The Whoosh engine: pure Python, the default.
+
+Fields: ``title`` and ``body`` hold stemmed French terms with positions (phrases),
+``exact`` the folded, unstemmed words of both (prefix queries). Facet values live in
+columns (``date``, ``country_col``) read once per searcher into lists, so counting
+facets over all matches never unpickles a stored document. Searchers are per thread:
+Whoosh file readers keep a position, so one searcher must not serve two threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from whoosh import columns, index, query, sorting
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import EmptyIndexError
+
+from ..analysis import exact_analyzer, french_analyzer
+from ..articles import Article, ArticleDate
+from . import querytree as qt
+from .base import Engine, EngineWriter, IndexCorrupt
+
+TITLE_BOOST = 2.0
+NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
+
+
+def make_schema() -> Schema:
+    """The Whoosh schema: searchable fields, stored article, facet columns."""
+    fr, exact = french_analyzer(), exact_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        source=ID(stored=True),
+        title=TEXT(analyzer=fr, phrase=True, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=fr, phrase=True),
+        exact=TEXT(analyzer=exact, phrase=False),
+        text=STORED(),
+        meta=STORED(),  # url, date value/precision/source
+        date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts
+        country=KEYWORD(stored=True, lowercase=False, scorable=False),
+        country_col=COLUMN(columns.VarBytesColumn()),
+    )
+
+
+class WhooshWriter(EngineWriter):
+    def __init__(self, ix: index.Index):
+        self._w = ix.writer(limitmb=256)
+
+    def add(self, articles: Iterable[Article]) -> None:
+        for a in articles:
+            d = a.date
+            self._w.add_document(
+                id=a.id,
+                source=a.source,
+                title=a.title,
+                body=a.text,
+                exact=f"{a.title}\n{a.text}",
+                text=a.text,
+                meta=(a.url, d.value, d.precision, d.source) if d else (a.url, None, None, None),
+                date=qt.date_key(d.value) if d else NO_DATE,
+                country=" ".join(a.countries),
+                country_col=" ".join(a.countries).encode("ascii"),
+            )
+
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        for doc_id in ids:
+            self._w.delete_by_term("id", doc_id)
+
+    def delete_source(self, source: str) -> None:
+        self._w.delete_by_term("source", source)
+
+    def commit(self) -> None:
+        self._w.commit()
+
+    def cancel(self) -> None:
+        self._w.cancel()
+
+
+class _SearcherState:
+    """A searcher and the facet columns of its reader, built once."""
+
+    def __init__(self, ix: index.Index):
+        self.searcher = ix.searcher()
+        reader = self.searcher.reader()
+        self.ids = reader.column_reader("id")
+        self.dates = list(reader.column_reader("date"))
+        self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
+
+
+class WhooshEngine(Engine):
+    name = "whoosh"
+
+    def __init__(self, ix: index.Index):
+        self._ix = ix
+        self._local = threading.local()
+
+    @classmethod
+    def create(cls, path: Path) -> WhooshEngine:
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(index.create_in(str(path), make_schema()))
+
+    @classmethod
+    def open(cls, path: Path) -> WhooshEngine:
+        try:
+            return cls(index.open_dir(str(path)))
+        except (EmptyIndexError, OSError, EOFError, ValueError) as e:
+            raise IndexCorrupt(f"{path}: {e}") from e
+
+    def writer(self) -> WhooshWriter:
+        self._local = threading.local()  # searchers opened before the commit are stale
+        return WhooshWriter(self._ix)
+
+    def _state(self) -> _SearcherState:
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = _SearcherState(self._ix)
+        return state
+
+    def search(self, q: qt.EngineQuery) -> qt.EngineResult:
+        state = self._state()
+        wq = to_whoosh(q.tree)
+        sortedby = sorting.FieldFacet("date", reverse=True) if q.sort == "date" else None
+        results = state.searcher.search(
+            wq,
+            limit=q.offset + q.limit,
+            filter=_filter_query(q.filters),
+            sortedby=sortedby,
+            terms=False,
+        )
+        hits = [(state.ids[docnum], score or 0.0) for docnum, score in _page(results, q)]
+        return qt.EngineResult(len(results), hits, _facets(results.docs(), state))
+
+    def fetch(self, ids: Sequence[str]) -> list[Article | None]:
+        searcher = self._state().searcher
+        return [_article(searcher.document(id=doc_id)) for doc_id in ids]
+
+    def doc_count(self) -> int:
+        return self._state().searcher.doc_count()
+
+    def vocabulary(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        reader = self._state().searcher.reader()
+        words = []
+        for word in reader.expand_prefix("exact", prefix):
+            words.append((word.decode() if isinstance(word, bytes) else word, 0))
+            if len(words) >= limit * 20:
+                break
+        counted = [(w, reader.doc_frequency("exact", w)) for w, _ in words]
+        return sorted(counted, key=lambda wc: (-wc[1], wc[0]))[:limit]
+
+    def close(self) -> None:
+        state = getattr(self._local, "state", None)
+        if state is not None:
+            state.searcher.close()
+        self._local = threading.local()
+        self._ix.close()
+
+
+def to_whoosh(node: qt.Node) -> query.Query:
+    """Translate the engine-neutral tree into a Whoosh query."""
+    if isinstance(node, qt.Term):
+        return query.Or([query.Term("title", node.stem), query.Term("body", node.stem)])
+    if isinstance(node, qt.Phrase):
+        if len(node.stems) == 1:
+            return to_whoosh(qt.Term(node.stems[0], node.exacts[0]))
+        return query.Or(
+            [query.Phrase("title", list(node.stems)), query.Phrase("body", list(node.stems))]
+        )
+    if isinstance(node, qt.Prefix):
+        return query.Prefix("exact", node.prefix)
+    if isinstance(node, qt.And):
+        return query.And([to_whoosh(c) for c in node.children])
+    if isinstance(node, qt.Or):
+        return query.Or([to_whoosh(c) for c in node.children])
+    if isinstance(node, qt.Not):
+        return query.Not(to_whoosh(node.child))
+    return query.Every()
+
+
+def _filter_query(filters: qt.Filters) -> query.Query | None:
+    parts: list[query.Query] = [query.Term("country", c) for c in filters.countries]
+    if filters.date_from or filters.date_to:
+        low = filters.date_from or "0001-00-00"
+        parts.append(query.TermRange("date", low, filters.date_to or "9999-99-99"))
+    return query.And(parts) if parts else None
+
+
+def _page(results, q: qt.EngineQuery) -> list[tuple[int, float | None]]:
+    window = results.top_n[q.offset : q.offset + q.limit]
+    if q.sort == "date":  # sorted results carry sort keys, not scores
+        return [(docnum, None) for _, docnum in window]
+    return [(docnum, score) for score, docnum in window]
+
+
+def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, int]]:
+    country: Counter[str] = Counter()
+    year: Counter[str] = Counter()
+    month: Counter[str] = Counter()
+    for docnum in docs:
+        country.update(state.countries[docnum])
+        key = state.dates[docnum]
+        if key != NO_DATE:
+            year[key[:4]] += 1
+            if key[5:7] != "00":
+                month[key[:7]] += 1
+    return {"country": dict(country), "year": dict(year), "month": dict(month)}
+
+
+def _article(fields: dict | None) -> Article | None:
+    if fields is None:
+        return None
+    url, value, precision, source = fields["meta"]
+    return Article(
+        id=fields["id"],
+        text=fields["text"],
+        title=fields["title"],
+        date=ArticleDate(value, precision, source) if value else None,
+        url=url,
+        countries=tuple(fields.get("country", "").split()),
+        source=fields["source"],
+    )

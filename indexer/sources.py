@@ -1,0 +1,226 @@
+"""Source files -> Article records; bad input is skipped with a warning, never fatal.
+
+A corpus is a folder of ``.txt`` articles and ``.jsonl`` (optionally ``.jsonl.gz``) files.
+
+- ``.txt``: UTF-8 (a BOM is tolerated); the text may open with a header `` date YYYY-MM``
+  (the word ``date`` then ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), the article following on
+  the same line or the next. The header is metadata, never part of the body. Id: the path
+  relative to the corpus root, with ``/`` separators.
+- ``.jsonl``: one article per line, ``{"id", "text"}`` required, ``title``, ``date``,
+  ``url``, ``countries`` optional. Id: ``FILE#ID``.
+
+Every rejected input becomes a :class:`Skip` naming the file, the line and the reason; it
+is logged as ``file:line: reason`` and the rest of the corpus is read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .articles import Article, ArticleDate
+from .countries import find_countries, is_country_code
+from .dates import DateError, extract_date, parse_date, strip_dateline
+
+log = logging.getLogger(__name__)
+
+SOURCE_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+MAX_ARTICLE_CHARS = 1_000_000  # ~50x the longest real news article; beyond is not an article
+HEADER = re.compile(r"\A\s*date[ \t]+(\S+)[ \t]*(?:\r?\n)?")
+SENTENCE_END = re.compile(r"(?<!\bM)(?<!\bMM)(?<!\bMme)(?<!\bDr)(?<!\bSt)[.!?…](?=\s|$)")
+TITLE_CHARS = 100
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An input that was not indexed: where it was and why."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+def list_sources(root: Path) -> list[str]:
+    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted."""
+    found = [
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and p.name.endswith(SOURCE_SUFFIXES) and not p.name.startswith(".")
+    ]
+    return sorted(found)
+
+
+def read_source(root: Path, rel: str) -> tuple[list[Article], list[Skip]]:
+    """Read one source file into articles, and the skips with their reasons."""
+    skips: list[Skip] = []
+    try:
+        if rel.endswith(".txt"):
+            articles = _read_txt(root / rel, rel, skips)
+        else:
+            articles = list(_read_jsonl(root / rel, rel, skips))
+    except OSError as e:
+        articles = []
+        skips.append(Skip(rel, 0, f"cannot read file: {e.strerror or e}"))
+    for skip in skips:
+        log.warning("%s", skip)
+    return articles, skips
+
+
+def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Article]:
+    raw = path.read_bytes()
+    reason = _binary_reason(raw)
+    if reason:
+        return _skip(skips, rel, 1, reason) or []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return _skip(skips, rel, line, f"not UTF-8 (byte {raw[e.start]:#04x})") or []
+    return _article_from_txt(text, rel, skips)
+
+
+def _binary_reason(raw: bytes) -> str | None:
+    if b"\x00" in raw[:8192]:
+        return "binary file (NUL byte)"
+    if not raw.strip():
+        return "empty file"
+    return None
+
+
+def _article_from_txt(text: str, rel: str, skips: list[Skip]) -> list[Article]:
+    header = None
+    match = HEADER.match(text)
+    if match:
+        header, text = match.group(1), text[match.end() :]
+    article = make_article(rel, text, header=header, file=rel, line=1, skips=skips)
+    return [article] if article else []
+
+
+def _read_jsonl(path: Path, rel: str, skips: list[Skip]) -> Iterator[Article]:
+    seen: set[str] = set()
+    opener = gzip.open if rel.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        lineno = 0
+        try:
+            for lineno, raw in enumerate(f, 1):  # noqa: B007 (lineno is read after the loop)
+                if raw.strip():
+                    article = _article_from_json(raw, rel, lineno, seen, skips)
+                    if article:
+                        yield article
+        except (OSError, EOFError, zlib.error) as e:
+            skips.append(Skip(rel, lineno + 1, f"corrupt or truncated file: {e}"))
+
+
+def _article_from_json(
+    raw: bytes, rel: str, lineno: int, seen: set[str], skips: list[Skip]
+) -> Article | None:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _skip(skips, rel, lineno, "not UTF-8")
+    except json.JSONDecodeError as e:
+        return _skip(skips, rel, lineno, f"broken JSON: {e.msg} at column {e.colno}")
+    if not isinstance(record, dict):
+        return _skip(skips, rel, lineno, "not a JSON object")
+    doc_id, text = record.get("id"), record.get("text")
+    if not isinstance(doc_id, str | int) or isinstance(doc_id, bool) or str(doc_id) == "":
+        return _skip(skips, rel, lineno, 'missing or invalid "id"')
+    if not isinstance(text, str):
+        return _skip(skips, rel, lineno, 'missing or invalid "text"')
+    full_id = f"{rel}#{doc_id}"
+    if full_id in seen:
+        return _skip(skips, rel, lineno, f"duplicate id {str(doc_id)!r}")
+    seen.add(full_id)
+    return make_article(full_id, text, file=rel, line=lineno, skips=skips, record=record)
+
+
+def _skip(skips: list[Skip], rel: str, line: int, reason: str) -> None:
+    skips.append(Skip(rel, line, reason))
+    return None
+
+
+def make_article(
+    doc_id: str,
+    text: str,
+    *,
+    header: str | None = None,
+    file: str = "",
+    line: int = 1,
+    skips: list[Skip] | None = None,
+    record: dict | None = None,
+) -> Article | None:
+    """Build an Article from a body and its metadata; None (with a Skip) if it is unusable."""
+    skips = skips if skips is not None else []
+    record = record or {}
+    text = text.replace("\r\n", "\n").strip()
+    reason = _text_reason(text)
+    if reason:
+        return _skip(skips, file or doc_id, line, reason)
+    date = _article_date(text, header, record.get("date"), file or doc_id, line, skips)
+    title = record.get("title")
+    countries = _article_countries(text, title, record.get("countries"), file, line, skips)
+    return Article(
+        id=doc_id,
+        text=text,
+        title=title.strip() if isinstance(title, str) and title.strip() else derive_title(text),
+        date=date,
+        url=record.get("url") if isinstance(record.get("url"), str) else None,
+        countries=countries,
+        source=file,
+    )
+
+
+def _text_reason(text: str) -> str | None:
+    if not text:
+        return "empty article (no text after the header)"
+    if len(text) > MAX_ARTICLE_CHARS:
+        return f"article too long ({len(text):,} characters, limit {MAX_ARTICLE_CHARS:,})"
+    if "\x00" in text:
+        return "binary content (NUL character)"
+    return None
+
+
+def _article_date(
+    text: str, header: str | None, meta: object, file: str, line: int, skips: list[Skip]
+) -> ArticleDate | None:
+    if isinstance(meta, str) and meta:
+        try:
+            return parse_date(meta[:10], source="metadata")
+        except DateError as e:
+            log.warning("%s:%d: %s; using the text's date", file, line, e)
+    try:
+        return extract_date(text, header)
+    except DateError as e:  # an impossible header: keep the article, read the date from the text
+        log.warning("%s:%d: %s; using the text's date", file, line, e)
+        return extract_date(text, None)
+
+
+def _article_countries(
+    text: str, title: object, given: object, file: str, line: int, skips: list[Skip]
+) -> tuple[str, ...]:
+    if isinstance(given, list) and given:
+        valid = sorted({c for c in given if isinstance(c, str) and is_country_code(c)})
+        if len(valid) != len(set(given)):
+            log.warning("%s:%d: unknown country codes ignored", file, line)
+        return tuple(valid)
+    return find_countries(f"{title}\n{text}" if isinstance(title, str) else text)
+
+
+def derive_title(text: str) -> str:
+    """The display title: the lead's first sentence, without a dateline, cut near 100 chars."""
+    lead = strip_dateline(text).split("\n", 1)[0].strip()
+    end = SENTENCE_END.search(lead)
+    sentence = lead[: end.start() + 1] if end else lead
+    if len(sentence) <= TITLE_CHARS + 20:
+        return sentence
+    cut = sentence.rfind(" ", 0, TITLE_CHARS + 1)
+    return sentence[: cut if cut > TITLE_CHARS // 2 else TITLE_CHARS].rstrip(" ,;:") + "…"

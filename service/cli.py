@@ -1,0 +1,216 @@
+"""The command-line doors: ``search``, ``search-index`` and ``search-serve``.
+
+Each parses its options into the same calls the HTTP API makes; ``search --json`` prints
+exactly the API's body. Exit codes: 0 with hits, 1 with none (or a missing article or
+index), 2 on a usage, query or configuration error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from indexer.build import BuildReport, build_index
+from indexer.store import BuildLocked, IndexHandle, current_generation
+
+from . import core
+from .config import Config, load_config
+from .errors import ConfigError, SearchError
+from .models import SearchRequest, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+class CliError(click.ClickException):
+    """A SearchError as click shows it: 'Erreur : message', with the error's exit code."""
+
+    def __init__(self, error: SearchError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+def reports_errors(func):
+    """The one try/except of the commands: SearchError -> a message and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SearchError as e:
+            raise CliError(e) from None
+        except BuildLocked as e:
+            message = f"une construction de l'index est déjà en cours ({e})"
+            raise CliError(SearchError(message)) from None
+
+    return wrapper
+
+
+def config_option(func):
+    """--config PATH, shared by every command."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Fichier de configuration (défaut : $SEARCH_CONFIG, sinon config.toml).",
+    )(func)
+
+
+def _load(config_path: Path | None) -> Config:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return load_config(config_path)
+
+
+def open_or_build(config: Config) -> IndexHandle:
+    """The configured index, built from the corpus first if none exists yet."""
+    if current_generation(config.index_path) is None:
+        click.echo(f"Construction de l'index depuis {config.corpus_path}…", err=True)
+        run_build(config, rebuild=False)
+    return IndexHandle(config.index_path)
+
+
+def run_build(config: Config, rebuild: bool) -> BuildReport:
+    """Build or update the index, with a progress bar when stderr is a terminal."""
+    if not config.corpus_path.is_dir():
+        raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
+    if not sys.stderr.isatty():
+        return build_index(config.corpus_path, config.index_path, config.engine, rebuild)
+    with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        return build_index(config.corpus_path, config.index_path, config.engine, rebuild, progress)
+
+
+@click.command("search")
+@click.argument("query", default="")
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    metavar="CC",
+    help="Code pays ISO (AZ, CN…), répétable.",
+)
+@click.option(
+    "--from", "date_from", metavar="DATE", help="Depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ)."
+)
+@click.option("--to", "date_to", metavar="DATE", help="Jusqu'à cette date incluse.")
+@click.option(
+    "--sort", type=click.Choice(["relevance", "date"]), default=None, help="Ordre des résultats."
+)
+@click.option(
+    "--limit", "--per-page", "per_page", type=int, default=None, help="Résultats par page."
+)
+@click.option("--page", type=int, default=None, help="Numéro de page (1 = la première).")
+@click.option("--json", "as_json", is_flag=True, help="Afficher exactement le JSON de l'API.")
+@config_option
+@click.pass_context
+@reports_errors
+def search_cmd(
+    ctx, query, countries, date_from, date_to, sort, per_page, page, as_json, config_path
+):
+    """Chercher QUERY dans les articles (ex. : search "Ceinture et la Route")."""
+    config = _load(config_path)
+    params = {
+        "q": query,
+        "country": list(countries),
+        "from": date_from,
+        "to": date_to,
+        "sort": sort,
+        "page": page,
+        "per_page": per_page,
+    }
+    request = SearchRequest.from_params(
+        {k: str(v) if isinstance(v, int) else v for k, v in params.items() if v is not None},
+        config.per_page,
+        config.max_per_page,
+    )
+    result = core.search(open_or_build(config), request, config.core_settings())
+    click.echo(to_json(result) if as_json else render_text(result, color=sys.stdout.isatty()))
+    ctx.exit(0 if result.total else 1)
+
+
+def to_json(result: SearchResult) -> str:
+    """The API's JSON body, as the API serves it."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+
+
+def render_text(result: SearchResult, color: bool = False) -> str:
+    """A result for reading in a terminal: hits, passages, then facets."""
+    req = result.request
+    if not result.total:
+        return f"Aucun résultat pour « {req.q} »." if req.q else "Aucun résultat."
+    noun = "résultat" if result.total == 1 else "résultats"
+    head = f"{result.total} {noun}" + (f" pour « {req.q} »" if req.q else "")
+    lines = [f"{head} (page {req.page}/{result.pages}, {result.took_ms:.0f} ms)", ""]
+    first = (req.page - 1) * req.per_page + 1
+    for n, hit in enumerate(result.hits, first):
+        lines.extend(_render_hit(n, hit, color))
+    lines.append(_render_facets(result))
+    return "\n".join(lines).rstrip()
+
+
+def _render_hit(n: int, hit, color: bool) -> list[str]:
+    title = click.style(hit.title, bold=True) if color else hit.title
+    meta = " · ".join(
+        x for x in (hit.date, ", ".join(c["name"] for c in hit.to_dict()["countries"])) if x
+    )
+    lines = [f"{n}. {title}", f"   {hit.id}" + (f" · {meta}" if meta else "")]
+    for p in hit.passages:
+        lines.append("   " + (p.to_ansi() if color else str(p)))
+    return [*lines, ""]
+
+
+def _render_facets(result: SearchResult) -> str:
+    parts = []
+    if result.facets["country"]:
+        countries = ", ".join(f"{v.label} ({v.count})" for v in result.facets["country"][:8])
+        parts.append(f"Pays : {countries}")
+    if result.facets["year"]:
+        parts.append(
+            "Années : " + ", ".join(f"{v.value} ({v.count})" for v in result.facets["year"])
+        )
+    return "\n".join(parts)
+
+
+@click.command("search-index")
+@click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de mettre à jour.")
+@config_option
+@reports_errors
+def index_cmd(rebuild, config_path):
+    """Construire ou mettre à jour l'index depuis le corpus configuré."""
+    config = _load(config_path)
+    report = run_build(config, rebuild)
+    click.echo(render_report(report, config))
+
+
+def render_report(report: BuildReport, config: Config) -> str:
+    """The summary printed after a build."""
+    if not report.published:
+        return (
+            f"Index à jour : {report.doc_count} articles, "
+            f"aucun fichier modifié ({config.index_path})."
+        )
+    lines = [
+        f"Index {config.engine} prêt : {report.doc_count} articles ({config.index_path}).",
+        f"Fichiers : {len(report.added)} ajoutés, {len(report.changed)} modifiés, "
+        f"{len(report.removed)} supprimés, {report.unchanged} inchangés ; "
+        f"{report.articles} articles indexés en {report.seconds:.1f} s.",
+    ]
+    if report.skipped:
+        lines.append(f"{len(report.skipped)} entrées ignorées :")
+        lines.extend(f"  {skip}" for skip in report.skipped)
+    return "\n".join(lines)

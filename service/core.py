@@ -1,0 +1,115 @@
+"""The search core: request -> result, the same for the API, the page and the command.
+
+It parses the query (``query``), asks the live engine for a page of ids and facet counts
+over all matches, fetches those articles and cuts their passages (``passages``). It
+imports neither Flask nor click.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from indexer.articles import Article
+from indexer.countries import country_label
+from indexer.engines import IndexCorrupt
+from indexer.engines import querytree as qt
+from indexer.store import IndexHandle, IndexMissing
+
+from .errors import DocumentNotFound, IndexUnavailable
+from .models import FacetValue, Hit, SearchRequest, SearchResult
+from .passages import best_passages
+from .query import Synonyms, parse_query
+
+REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the core needs from the configuration."""
+
+    synonyms: Synonyms = field(default_factory=Synonyms)
+    passages: int = 3
+    passage_chars: int = 200
+
+
+def engine_of(index: IndexHandle):
+    """The live engine, or IndexUnavailable with a message that says how to build it."""
+    try:
+        return index.engine()
+    except IndexMissing:
+        raise IndexUnavailable(
+            f"aucun index dans {index.index_dir} : lancez « search-index » pour le construire"
+        ) from None
+    except (IndexCorrupt, OSError, ValueError) as e:
+        raise IndexUnavailable(f"index illisible ({e}) : {REBUILD_HINT}") from None
+
+
+def search(
+    index: IndexHandle, request: SearchRequest, settings: Settings = Settings()
+) -> SearchResult:
+    """Run a search request against the live index."""
+    started = time.perf_counter()
+    tree = parse_query(request.q, settings.synonyms)
+    engine = engine_of(index)
+    found = engine.search(
+        qt.EngineQuery(
+            tree=tree,
+            filters=qt.Filters(
+                countries=request.countries,
+                date_from=qt.date_key(request.date_from),
+                date_to=qt.date_key(request.date_to, upper=True),
+            ),
+            sort=request.sort,
+            offset=(request.page - 1) * request.per_page,
+            limit=request.per_page,
+        )
+    )
+    leaves = list(qt.positive_leaves(tree))
+    articles = engine.fetch([doc_id for doc_id, _ in found.hits])
+    hits = [
+        _hit(article, score, leaves, settings)
+        for (_, score), article in zip(found.hits, articles, strict=True)
+        if article is not None
+    ]
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(request, found.total, hits, _facets(found.facets), took_ms=took)
+
+
+def get_document(index: IndexHandle, doc_id: str) -> Article:
+    """One article by id; DocumentNotFound if the index has no such id."""
+    article = engine_of(index).fetch([doc_id])[0]
+    if article is None:
+        raise DocumentNotFound(f"aucun article n'a l'identifiant « {doc_id} »")
+    return article
+
+
+def highlight(article: Article, q: str, settings: Settings = Settings()) -> list:
+    """The whole text of an article as one passage, with a query's matches marked."""
+    leaves = list(qt.positive_leaves(parse_query(q, settings.synonyms))) if q else []
+    return best_passages(article.text, leaves, count=1, size=len(article.text) + 1)
+
+
+def _hit(article: Article, score: float, leaves: list, settings: Settings) -> Hit:
+    passages = best_passages(article.text, leaves, settings.passages, settings.passage_chars)
+    return Hit(
+        id=article.id,
+        title=article.title,
+        date=article.date.value if article.date else None,
+        countries=article.countries,
+        score=score,
+        passages=passages,
+        url=article.url,
+    )
+
+
+def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
+    countries = [FacetValue(c, n, country_label(c)) for c, n in counts.get("country", {}).items()]
+    countries.sort(key=lambda v: (-v.count, v.label or ""))
+    return {
+        "country": countries,
+        "year": [FacetValue(y, n) for y, n in sorted(counts.get("year", {}).items(), reverse=True)],
+        "month": [
+            FacetValue(m, n) for m, n in sorted(counts.get("month", {}).items(), reverse=True)
+        ],
+    }

@@ -1,0 +1,77 @@
+import pytest
+
+from indexer.engines.querytree import And, MatchAll, Not, Or, Phrase, Prefix, Term
+from service.errors import QueryError
+from service.query import Synonyms, parse_query
+
+CHINE = Term("chin", "chine")
+RUSSIE = Term("russ", "russie")
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("", MatchAll()),
+        ("   ", MatchAll()),
+        ("Chine", CHINE),
+        ("chine russie", And((CHINE, RUSSIE))),
+        ("chine OR russie", Or((CHINE, RUSSIE))),
+        ("chine or russie", And((CHINE, Term("or", "or"), RUSSIE))),  # "or" is French gold
+        ("chine -russie", And((CHINE, Not(RUSSIE)))),
+        ("-russie", And((MatchAll(), Not(RUSSIE)))),
+        ('"relations bilatérales"', Phrase(("relat", "bilateral"), ("relations", "bilaterales"))),
+        ('"relations bilatérales', Phrase(("relat", "bilateral"), ("relations", "bilaterales"))),
+        ("multilat*", Prefix("multilat")),
+        ("(chine OR russie) gaz", And((Or((CHINE, RUSSIE)), Term("gaz", "gaz")))),
+        ("(chine OR russie", Or((CHINE, RUSSIE))),
+        ("chine OR", CHINE),
+        ("OR chine", CHINE),
+        ("chine )", CHINE),
+        ("l’Azerbaïdjan", Term("azerbaidjan", "azerbaidjan")),
+        ("la le les", MatchAll()),
+        ("sino-azerbaïdjanaises", Phrase(("sino", "azerbaidjan"), ("sino", "azerbaidjanaises"))),
+        ("“relations bilatérales”", Phrase(("relat", "bilateral"), ("relations", "bilaterales"))),
+    ],
+)
+def test_parse_query_builds_the_tree(text, tree):
+    assert parse_query(text) == tree
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a*", "préfixe inutilisable"),
+        ("*", "préfixe inutilisable"),
+        ("de*", "mot vide"),
+        ("x" * 1001, "trop longue"),
+        ("(" * 30 + "chine", "trop imbriquée"),
+        (" ".join(f"mot{i}" for i in range(70)), "trop complexe"),
+        ("chine OR -russie", "exclusion"),
+    ],
+)
+def test_parse_query_rejects_what_it_cannot_answer(text, message):
+    with pytest.raises(QueryError, match=message):
+        parse_query(text)
+
+
+SYNONYMS = Synonyms([["la Ceinture et la Route", "Belt and Road", "nouvelles routes de la soie"]])
+BELT = Phrase(("belt", "and", "road"), ("belt", "and", "road"))
+SOIE = Phrase(("nouvel", "rout", "soi"), ("nouvelles", "routes", "soie"))
+
+
+def test_synonyms_widen_a_run_of_words_into_the_group():
+    typed = And((Term("ceintur", "ceinture"), Term("rout", "route")))
+    assert parse_query("Ceinture et la Route", SYNONYMS) == Or((typed, BELT, SOIE))
+
+
+def test_synonyms_keep_the_other_words_of_the_query():
+    tree = parse_query('chine "belt and road"', SYNONYMS)
+    assert tree == And(
+        (CHINE, Or((BELT, Phrase(("ceintur", "rout"), ("ceinture", "route")), SOIE)))
+    )
+
+
+def test_synonyms_do_not_apply_to_excluded_words():
+    assert parse_query("-belt and road", SYNONYMS) == And(
+        (Not(Term("belt", "belt")), Term("and", "and"), Term("road", "road"))
+    )
