@@ -22,7 +22,7 @@ from .sources import Skip, list_sources, read_source
 
 log = logging.getLogger(__name__)
 
-# progress(phase, done, total): phase is "read" (files) or "index" (articles)
+# progress(phase, done, total): bytes of source files indexed so far, of all to index
 Progress = Callable[[str, int, int], None]
 
 
@@ -134,18 +134,23 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
 def _write(corpus, engine, old, plan: _Plan, progress) -> tuple[dict, list[Skip], int]:
     sources = {rel: old.sources[rel] for rel in plan.unchanged} if old else {}
     todo = plan.added + plan.changed
+    total = sum(plan.signatures[rel]["size"] for rel in todo) or 1
     skipped: list[Skip] = []
-    count = 0
+    count, done = 0, 0.0
     with engine.writer() as writer:
         for rel in plan.changed + plan.removed:
             writer.delete_source(rel)
-        for done, rel in enumerate(todo, 1):
+        for rel in todo:
             articles, skips = read_source(corpus, rel)
-            writer.add(articles)
+            share = plan.signatures[rel]["size"] / max(1, len(articles))
+            for article in articles:  # progress by bytes, so one big JSONL file moves too
+                writer.add([article])
+                done += share
+                progress("index", int(done), total)
             skipped.extend(skips)
             count += len(articles)
             sources[rel] = {**plan.signatures[rel], "articles": len(articles)}
-            progress("index", done, len(todo))
+        progress("index", total, total)
     return sources, skipped, count
 
 

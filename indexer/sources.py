@@ -128,7 +128,7 @@ def _article_from_json(
     except UnicodeDecodeError:
         return _skip(skips, rel, lineno, "not UTF-8")
     except json.JSONDecodeError as e:
-        return _skip(skips, rel, lineno, f"broken JSON: {e.msg} at column {e.colno}")
+        return _skip(skips, rel, lineno, f"broken JSON: {e.msg} (column {e.colno})")
     if not isinstance(record, dict):
         return _skip(skips, rel, lineno, "not a JSON object")
     doc_id, text = record.get("id"), record.get("text")

@@ -107,10 +107,24 @@ def _window(text: str, start: int, size: int, spans: list[tuple]) -> Passage:
         space = text.rfind(" ", start, end + 1)
         end = space if space > start else end
     piece = text[start:end]
-    marks = tuple((s - start, e - start) for s, e, _ in spans if s >= start and e <= end)
-    stripped = len(piece) - len(piece.lstrip())
-    marks = tuple((s - stripped, e - stripped) for s, e in marks)
-    return Passage(" ".join(piece.strip().split("\n")), marks, start > 0, end < len(text))
+    marks = [(s - start, e - start) for s, e, _ in spans if s >= start and e <= end]
+    piece, marks = _collapse_spaces(piece, marks)
+    return Passage(piece, tuple(marks), start > 0, end < len(text))
+
+
+def _collapse_spaces(piece: str, marks: list[tuple[int, int]]) -> tuple[str, list]:
+    """Trim the piece and fold runs of white space (paragraph breaks) into one space."""
+    kept: list[str] = []
+    new_at: list[int] = []  # new offset of each old offset
+    for ch in piece:
+        new_at.append(len(kept))
+        if not ch.isspace():
+            kept.append(ch)
+        elif kept and kept[-1] != " ":
+            kept.append(" ")
+    new_at.append(len(kept))
+    text = "".join(kept).rstrip()
+    return text, [(new_at[s], new_at[e]) for s, e in marks]
 
 
 def _next_word(text: str, pos: int) -> int:

@@ -1,0 +1,104 @@
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import index_cmd, search_cmd
+from tests.conftest import DATA_DIR, SEEDS_DIR, write_config
+
+
+def invoke(command, *args):
+    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+
+
+def test_search_prints_hits_passages_and_facets(seeds_config_path):
+    result = invoke(search_cmd, "Kirghizistan", "--config", str(seeds_config_path))
+    assert result.exit_code == 0
+    assert result.output.startswith("1 résultat pour « Kirghizistan »")
+    assert "004_39aa6ed02c1f3f44.txt · 2021-07-02 · Azerbaïdjan, Kirghizstan" in result.output
+    assert "Pays : Azerbaïdjan (1), Kirghizstan (1)" in result.output
+    assert "\x1b[" not in result.output  # plain when piped
+
+
+def test_search_json_is_the_result_model(seeds_config_path):
+    result = invoke(search_cmd, "Bakou", "--json", "--config", str(seeds_config_path))
+    body = json.loads(result.output)
+    assert set(body) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "hits",
+        "facets",
+        "suggestion",
+    }
+    assert body["query"] == {
+        "q": "Bakou",
+        "country": [],
+        "from": None,
+        "to": None,
+        "sort": "relevance",
+    }
+    hit = body["hits"][0]
+    assert set(hit) == {"id", "title", "date", "countries", "score", "url", "passages"}
+    assert {"code": "AZ", "name": "Azerbaïdjan"} in hit["countries"]
+    assert any("<mark>Bakou</mark>" in p for p in hit["passages"])
+    assert set(body["facets"]) == {"country", "year", "month"}
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["Azerbaïdjan"], 0, ""),
+        (["introuvablemot"], 1, "Aucun résultat"),
+        (["--from", "2021-13"], 2, "date invalide « 2021-13 »"),
+        (["--country", "XX"], 2, "pays inconnu « XX »"),
+        (["a*"], 2, "préfixe inutilisable"),
+        (["--page", "0"], 2, "hors limites"),
+        (["--sort", "nope"], 2, "Invalid value"),
+    ],
+)
+def test_exit_codes(seeds_config_path, args, code, message):
+    result = invoke(search_cmd, *args, "--config", str(seeds_config_path))
+    assert result.exit_code == code
+    assert message in result.output
+
+
+def test_options_filter_sort_and_page(seeds_config_path):
+    args = ["--country", "tw", "--sort", "date", "--limit", "1", "--page", "2", "--json"]
+    body = json.loads(invoke(search_cmd, *args, "--config", str(seeds_config_path)).output)
+    assert (body["total"], body["page"], body["per_page"]) == (2, 2, 1)
+    assert [h["id"] for h in body["hits"]] == ["001_21c5a49f65fa3f46.txt"]
+
+
+def test_search_builds_the_index_on_first_use(tmp_path):
+    config = write_config(tmp_path, SEEDS_DIR)
+    result = invoke(search_cmd, "Bichkek OR Bakou", "--config", str(config))
+    assert result.exit_code == 0
+    assert (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_search_index_updates_and_summarises(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA_DIR, corpus)
+    config = str(write_config(tmp_path, corpus))
+    first = invoke(index_cmd, "--config", config)
+    assert "10 articles" in first.output and "11 ajoutés" in first.output
+    assert "bad_latin1.txt:1: not UTF-8" in first.output
+    assert "Index à jour" in invoke(index_cmd, "--config", config).output
+    (corpus / "c_belt.txt").unlink()
+    assert "1 supprimés" in invoke(index_cmd, "--config", config).output
+    assert "11 ajoutés" not in invoke(index_cmd, "--rebuild", "--config", config).output
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    config = write_config(tmp_path, tmp_path / "absent")
+    result = invoke(index_cmd, "--config", str(config))
+    assert result.exit_code == 2 and "dossier du corpus introuvable" in result.output
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    result = invoke(search_cmd, "chine", "--config", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2 and "fichier de configuration introuvable" in result.output

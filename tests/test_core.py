@@ -1,0 +1,167 @@
+"""The search core on the five seeds: what a new user tries first."""
+
+import pytest
+
+from indexer.store import IndexHandle
+from service import core
+from service.config import DEFAULT_CONFIG, load_config
+from service.errors import IndexUnavailable, QueryError
+from service.models import SearchRequest
+
+SEED_003 = "003_30614341ae222060.txt"
+SEED_FACTS = {
+    "000_ded5eee353b675f0.txt": ("2021-06-02", ("AZ", "CN")),
+    "001_21c5a49f65fa3f46.txt": ("2025-04-23", ("AZ", "CN", "KZ", "TW")),
+    "002_7c7b68eb1ae0abd2.txt": (None, ("AZ", "CN")),
+    "003_30614341ae222060.txt": ("2026-01-28", ("AZ", "CN", "TW")),
+    "004_39aa6ed02c1f3f44.txt": ("2021-07-02", ("AZ", "KG")),
+}
+
+
+DEFAULT_SETTINGS = core.Settings()
+
+
+def run(index, settings=DEFAULT_SETTINGS, **params):
+    params.setdefault("per_page", "50")
+    return core.search(index, SearchRequest.from_params(params), settings)
+
+
+def hit_ids(result):
+    return [h.id for h in result.hits]
+
+
+def test_ceinture_et_la_route_finds_the_articles_on_the_initiative(seeds_index):
+    settings = load_config(DEFAULT_CONFIG, environ={}).core_settings()
+    result = run(seeds_index, settings, q="Ceinture et la Route")
+    assert set(hit_ids(result)) == {
+        "000_ded5eee353b675f0.txt",  # « Une ceinture, une route »
+        "001_21c5a49f65fa3f46.txt",  # « la Ceinture et la Route »
+        "002_7c7b68eb1ae0abd2.txt",  # Belt and Road, through the synonym group
+        "003_30614341ae222060.txt",
+    }
+    passages = " ".join(p.to_html() for h in result.hits for p in h.passages)
+    assert "<mark>Ceinture</mark> et la <mark>Route</mark>" in passages
+    assert "<mark>Belt</mark> <mark>and</mark> <mark>Road</mark>" in passages
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ["Azerbaïdjan", "azerbaidjan", "AZERBAÏDJAN", "l’Azerbaïdjan", "l'azerbaidjan"],
+        ["kirghize", "Kirghize", "KIRGHIZE"],
+        ["Pékin", "pekin", "PEKIN"],
+        ["coopération", "cooperation", "COOPÉRATION"],
+        ["chinoise", "chinois", "Chinoises"],
+        ["relation", "relations"],
+    ],
+)
+def test_spellings_find_the_same_articles(seeds_index, variants):
+    found = [set(hit_ids(run(seeds_index, q=v))) for v in variants]
+    assert found[0] and all(f == found[0] for f in found)
+
+
+def test_a_stemmed_match_highlights_the_word_as_written(seeds_index):
+    result = run(seeds_index, q="kirghize")
+    html = " ".join(p.to_html() for p in result.hits[0].passages)
+    assert "<mark>kirghiz</mark>" in html or "<mark>Kirghizistan</mark>" not in html
+    assert "<mark>kirghize</mark>" in html
+
+
+def test_facets_are_right_for_every_seed(seeds_index):
+    for doc_id, (date, countries) in SEED_FACTS.items():
+        (article,) = core.engine_of(seeds_index).fetch([doc_id])
+        assert (article.date.value if article.date else None) == date, doc_id
+        assert article.countries == countries, doc_id
+
+
+def test_facet_counts_cover_all_matches_not_just_the_page(seeds_index):
+    result = run(seeds_index, q="", per_page="1")
+    assert len(result.hits) == 1 and result.total == 5
+    country = {v.value: v.count for v in result.facets["country"]}
+    assert country == {"AZ": 5, "CN": 4, "TW": 2, "KZ": 1, "KG": 1}
+    assert [(v.value, v.count) for v in result.facets["year"]] == [
+        ("2026", 1),
+        ("2025", 1),
+        ("2021", 2),
+    ]
+    assert {v.value for v in result.facets["month"]} == {"2026-01", "2025-04", "2021-07", "2021-06"}
+    assert {v.value: v.label for v in result.facets["country"]}["AZ"] == "Azerbaïdjan"
+
+
+def test_country_filters_require_every_country(seeds_index):
+    assert set(hit_ids(run(seeds_index, country=["KG"]))) == {"004_39aa6ed02c1f3f44.txt"}
+    assert set(hit_ids(run(seeds_index, country=["CN", "TW"]))) == {
+        "001_21c5a49f65fa3f46.txt",
+        "003_30614341ae222060.txt",
+    }
+
+
+@pytest.mark.parametrize(
+    "date_from, date_to, expected",
+    [
+        ("2021", "2021", {"000_ded5eee353b675f0.txt", "004_39aa6ed02c1f3f44.txt"}),
+        (
+            "2021-07",
+            None,
+            {"004_39aa6ed02c1f3f44.txt", "001_21c5a49f65fa3f46.txt", "003_30614341ae222060.txt"},
+        ),
+        (None, "2021-06-02", {"000_ded5eee353b675f0.txt"}),
+        ("2026-01-28", "2026-01-28", {"003_30614341ae222060.txt"}),
+    ],
+)
+def test_date_range_is_inclusive_and_skips_undated(seeds_index, date_from, date_to, expected):
+    params = {k: v for k, v in (("from", date_from), ("to", date_to)) if v}
+    assert set(hit_ids(run(seeds_index, **params))) == expected
+
+
+def test_empty_query_lists_newest_first_undated_last(seeds_index):
+    assert hit_ids(run(seeds_index)) == [
+        "003_30614341ae222060.txt",
+        "001_21c5a49f65fa3f46.txt",
+        "004_39aa6ed02c1f3f44.txt",
+        "000_ded5eee353b675f0.txt",
+        "002_7c7b68eb1ae0abd2.txt",
+    ]
+
+
+def test_sort_by_date_orders_matches_newest_first(seeds_index):
+    result = run(seeds_index, q="Bayramov OR Baïramov", sort="date")
+    assert hit_ids(result) == ["003_30614341ae222060.txt", "004_39aa6ed02c1f3f44.txt"]
+
+
+def test_paging_walks_through_all_matches_once(seeds_index):
+    pages = [hit_ids(run(seeds_index, per_page="2", page=str(p))) for p in (1, 2, 3)]
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert len({i for p in pages for i in p}) == 5
+    assert run(seeds_index, per_page="2", page="9").hits == []
+
+
+def test_phrase_exclusion_and_prefix(seeds_index):
+    assert hit_ids(run(seeds_index, q='"Couloir médian"')) == ["001_21c5a49f65fa3f46.txt"]
+    assert hit_ids(run(seeds_index, q="azerbaidjan -chine")) == ["004_39aa6ed02c1f3f44.txt"]
+    assert "004_39aa6ed02c1f3f44.txt" not in hit_ids(run(seeds_index, q="chine -kirghize"))
+    assert set(hit_ids(run(seeds_index, q="kirghiz*"))) == {"004_39aa6ed02c1f3f44.txt"}
+
+
+def test_a_bad_query_is_a_query_error(seeds_index):
+    with pytest.raises(QueryError, match="préfixe"):
+        run(seeds_index, q="a*")
+
+
+def test_a_missing_index_is_unavailable_with_a_hint(tmp_path):
+    with pytest.raises(IndexUnavailable, match="search-index"):
+        run(IndexHandle(tmp_path / "nothing"), q="chine")
+
+
+def test_a_corrupt_index_is_unavailable_with_a_rebuild_hint(tmp_path):
+    (tmp_path / "CURRENT").write_text("gen-gone\n")
+    with pytest.raises(IndexUnavailable, match="--rebuild"):
+        run(IndexHandle(tmp_path), q="chine")
+
+
+def test_highlight_marks_the_whole_article(seeds_index):
+    article = core.get_document(seeds_index, "004_39aa6ed02c1f3f44.txt")
+    (passage,) = core.highlight(article, "Kirghizistan")
+    assert passage.to_html().count("<mark>Kirghizistan</mark>") == article.text.count(
+        "Kirghizistan"
+    )
