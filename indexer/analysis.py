@@ -180,3 +180,31 @@ def analyze_words(text: str) -> list[tuple[str, str, int, int]]:
             skip, exact, stemmed = terms
             out.append((exact, stemmed, match.start() + skip, match.end()))
     return out
+
+
+class PreAnalyzedTokenizer(Tokenizer):
+    """Index terms already analysed once per article: ["chinois", "relat"] -> two tokens.
+
+    The indexer runs ``analyze_words`` once per article and hands the stems to the stemmed
+    fields and the folded words to the exact field, instead of running the chain once per
+    field. A plain string still goes through the fused chain, so the field stays usable
+    on its own. Positions are consecutive, as StopFilter(renumber=True) makes them.
+    """
+
+    def __init__(self, stemmed: bool = True):
+        self.stemmed = stemmed
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.stemmed == self.stemmed
+
+    def __call__(
+        self, value, positions=False, chars=False, removestops=True, start_pos=0, mode="", **kw
+    ) -> Iterator[Token]:
+        if isinstance(value, str):
+            value = [w[1] if self.stemmed else w[0] for w in analyze_words(value)]
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kw)
+        for pos, term in enumerate(value, start_pos):
+            t.text, t.boost, t.stopped = term, 1.0, False
+            if positions:
+                t.pos = pos
+            yield t

@@ -5,9 +5,11 @@ from indexer.analysis import (
     FoldFilter,
     FrenchStemFilter,
     FrenchTokenizer,
+    PreAnalyzedTokenizer,
     analyze,
     analyze_spans,
     analyze_words,
+    exact_analyzer,
     french_analyzer,
 )
 
@@ -90,3 +92,16 @@ def test_fused_word_analysis_agrees_with_the_chain(text):
         (t, s, e) for t, _, s, e in analyze_spans(text)
     ]
     assert [exact for exact, *_ in fused] == analyze(text, stemmed=False)
+
+
+@pytest.mark.parametrize("stemmed", [True, False])
+def test_pre_analyzed_tokenizer_indexes_the_same_terms_as_the_chain(stemmed):
+    text = "Les relations sino-azerbaïdjanaises de l’Œuvre, jusqu’à Pékin."
+    tokenizer = PreAnalyzedTokenizer(stemmed=stemmed)
+    from_text = [(t.text, t.pos) for t in tokenizer(text, positions=True)]
+    chain = french_analyzer() if stemmed else exact_analyzer()
+    expected = [t.text for t in chain(text)]
+    assert [term for term, _ in from_text] == expected
+    assert [pos for _, pos in from_text] == list(range(len(expected)))
+    terms = list(expected)
+    assert [t.text for t in tokenizer(terms)] == terms  # a pre-analysed list passes through

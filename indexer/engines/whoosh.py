@@ -18,7 +18,7 @@ from whoosh import columns, index, query, sorting
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError
 
-from ..analysis import exact_analyzer, french_analyzer
+from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
@@ -29,15 +29,15 @@ NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
 
 def make_schema() -> Schema:
     """The Whoosh schema: searchable fields, stored article, facet columns."""
-    fr, exact = french_analyzer(), exact_analyzer()
+    fr, exact = PreAnalyzedTokenizer(stemmed=True), PreAnalyzedTokenizer(stemmed=False)
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         source=ID(stored=True),
-        title=TEXT(analyzer=fr, phrase=True, stored=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=fr, phrase=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=fr, phrase=True),
         exact=TEXT(analyzer=exact, phrase=False),
         text=STORED(),
-        meta=STORED(),  # url, date value/precision/source
+        meta=STORED(),  # title, url, date value/precision/source
         date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts
         country=KEYWORD(stored=True, lowercase=False, scorable=False),
         country_col=COLUMN(columns.VarBytesColumn()),
@@ -51,14 +51,15 @@ class WhooshWriter(EngineWriter):
     def add(self, articles: Iterable[Article]) -> None:
         for a in articles:
             d = a.date
+            title, body = analyze_words(a.title), analyze_words(a.text)
             self._w.add_document(
                 id=a.id,
                 source=a.source,
-                title=a.title,
-                body=a.text,
-                exact=f"{a.title}\n{a.text}",
+                title=[w[1] for w in title],
+                body=[w[1] for w in body],
+                exact=[w[0] for w in title + body],
                 text=a.text,
-                meta=(a.url, d.value, d.precision, d.source) if d else (a.url, None, None, None),
+                meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
                 date=qt.date_key(d.value) if d else NO_DATE,
                 country=" ".join(a.countries),
                 country_col=" ".join(a.countries).encode("ascii"),
@@ -210,11 +211,11 @@ def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, i
 def _article(fields: dict | None) -> Article | None:
     if fields is None:
         return None
-    url, value, precision, source = fields["meta"]
+    title, url, value, precision, source = fields["meta"]
     return Article(
         id=fields["id"],
         text=fields["text"],
-        title=fields["title"],
+        title=title,
         date=ArticleDate(value, precision, source) if value else None,
         url=url,
         countries=tuple(fields.get("country", "").split()),
