@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from whoosh import columns, index, query, sorting
+from whoosh import collectors, columns, index, query
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError
 
@@ -121,17 +121,20 @@ class WhooshEngine(Engine):
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
         state = self._state()
-        wq = to_whoosh(q.tree)
-        sortedby = sorting.FieldFacet("date", reverse=True) if q.sort == "date" else None
-        results = state.searcher.search(
-            wq,
-            limit=q.offset + q.limit,
-            filter=_filter_query(q.filters),
-            sortedby=sortedby,
-            terms=False,
-        )
-        hits = [(state.ids[docnum], score or 0.0) for docnum, score in _page(results, q)]
-        return qt.EngineResult(len(results), hits, _facets(results.docs(), state))
+        by_date = q.sort == "date"
+        collector = _AllMatchesCollector(1 if by_date else q.offset + q.limit)
+        flt = _filter_query(q.filters)
+        wrapped = collectors.FilterCollector(collector, allow=flt) if flt else collector
+        state.searcher.search_with_collector(to_whoosh(q.tree), wrapped)
+        docs = collector.docset
+        if by_date:  # newest first, then by docnum: a stable order across pages
+            page = sorted(docs, key=lambda d: (state.dates[d], -d), reverse=True)
+            top = [(d, 0.0) for d in page[q.offset : q.offset + q.limit]]
+        else:
+            ranked = sorted(collector.items, key=lambda item: (-item[0], -item[1]))
+            top = [(-neg, score) for score, neg in ranked[q.offset : q.offset + q.limit]]
+        hits = [(state.ids[docnum], score) for docnum, score in top]
+        return qt.EngineResult(len(docs), hits, _facets(docs, state))
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
         searcher = self._state().searcher
@@ -187,11 +190,20 @@ def _filter_query(filters: qt.Filters) -> query.Query | None:
     return query.And(parts) if parts else None
 
 
-def _page(results, q: qt.EngineQuery) -> list[tuple[int, float | None]]:
-    window = results.top_n[q.offset : q.offset + q.limit]
-    if q.sort == "date":  # sorted results carry sort keys, not scores
-        return [(docnum, None) for _, docnum in window]
-    return [(docnum, score) for score, docnum in window]
+class _AllMatchesCollector(collectors.TopCollector):
+    """Keep the top ``limit`` by score *and* the set of every match, in one pass.
+
+XX
+    query to count or list all matches; facets need every match anyway, so scoring them
+    all once is cheaper than running the query two or three times.
+    """
+
+    def __init__(self, limit: int):
+        super().__init__(limit=max(1, limit), usequality=False, replace=0)
+
+    def _collect(self, global_docnum: int, score: float):
+        self.docset.add(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, int]]:
