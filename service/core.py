@@ -17,8 +17,9 @@ from indexer.engines import querytree as qt
 from indexer.store import IndexHandle, IndexMissing
 
 from .errors import DocumentNotFound, IndexUnavailable
+from .matching import search_with_fallback
 from .models import FacetValue, Hit, SearchRequest, SearchResult
-from .passages import best_passages
+from .passages import Passage, best_passages, match_spans
 from .query import Synonyms, parse_query
 
 REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
@@ -52,7 +53,8 @@ def search(
     started = time.perf_counter()
     tree = parse_query(request.q, settings.synonyms)
     engine = engine_of(index)
-    found = engine.search(
+    found, all_terms = search_with_fallback(
+        engine,
         qt.EngineQuery(
             tree=tree,
             filters=qt.Filters(
@@ -63,7 +65,7 @@ def search(
             sort=request.sort,
             offset=(request.page - 1) * request.per_page,
             limit=request.per_page,
-        )
+        ),
     )
     leaves = list(qt.positive_leaves(tree))
     articles = engine.fetch([doc_id for doc_id, _ in found.hits])
@@ -73,7 +75,9 @@ def search(
         if article is not None
     ]
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(request, found.total, hits, _facets(found.facets), took_ms=took)
+    return SearchResult(
+        request, found.total, hits, _facets(found.facets), took_ms=took, all_terms_total=all_terms
+    )
 
 
 def get_document(index: IndexHandle, doc_id: str) -> Article:
@@ -87,7 +91,10 @@ def get_document(index: IndexHandle, doc_id: str) -> Article:
 def highlight(article: Article, q: str, settings: Settings = Settings()) -> list:
     """The whole text of an article as one passage, with a query's matches marked."""
     leaves = list(qt.positive_leaves(parse_query(q, settings.synonyms))) if q else []
-    return best_passages(article.text, leaves, count=1, size=len(article.text) + 1)
+    # Not best_passages: its window opens a quarter-size before the first match, which cut
+    # the start of the text whenever the first match came after the first quarter.
+    spans = match_spans(article.text, leaves) if leaves else []
+    return [Passage(article.text, tuple((start, end) for start, end, _ in spans))]
 
 
 def _hit(article: Article, score: float, leaves: list, settings: Settings) -> Hit:

@@ -163,6 +163,7 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     took_ms: float = 0.0
+    all_terms_total: int | None = None  # how many of ``total`` match every term
     suggestion: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -175,6 +176,7 @@ class SearchResult:
         return {
             "query": self.request.to_dict(),
             "total": self.total,
+            "all_terms_total": self.total if self.all_terms_total is None else self.all_terms_total,
             "page": self.request.page,
             "per_page": self.request.per_page,
             "took_ms": round(self.took_ms, 2),

@@ -27,6 +27,7 @@ def test_search_json_is_the_result_model(seeds_config_path):
     assert set(body) == {
         "query",
         "total",
+        "all_terms_total",
         "page",
         "per_page",
         "took_ms",

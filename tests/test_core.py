@@ -165,3 +165,25 @@ def test_highlight_marks_the_whole_article(seeds_index):
     assert passage.to_html().count("<mark>Kirghizistan</mark>") == article.text.count(
         "Kirghizistan"
     )
+
+
+def test_a_question_falls_back_to_ranked_partial_matches(seeds_index):
+    result = run(seeds_index, q="Quand l'Azerbaïdjan a-t-il présidé la CICA ?", per_page="10")
+    assert result.all_terms_total == 0 and result.total == 5
+    assert set(hit_ids(result)[:2]) == {SEED_003, "001_21c5a49f65fa3f46.txt"}  # both name the CICA
+
+
+def test_articles_with_every_term_rank_before_partial_matches(seeds_index):
+    result = run(seeds_index, q="Kirghizistan coopération", per_page="10")
+    assert result.all_terms_total == 1 and result.total == 5
+    assert hit_ids(result)[0] == "004_39aa6ed02c1f3f44.txt"
+
+
+def test_partial_matches_keep_the_exclusions(seeds_index):
+    result = run(seeds_index, q="Kirghizistan Taïwan -Bichkek -COP29", per_page="10")
+    assert "001_21c5a49f65fa3f46.txt" not in hit_ids(result)  # it names the COP29
+
+
+def test_no_fallback_when_every_term_fills_the_page(seeds_index):
+    result = run(seeds_index, q="Azerbaïdjan Chine", per_page="2")
+    assert result.all_terms_total == result.total == 4
