@@ -42,8 +42,13 @@ def fold(text: str) -> str:
     return _NON_ALNUM.sub("", unidecode(text.lower()).lower())
 
 
-# Snowball's French list, folded; it lacks a few of the most frequent function words.
-FOLDED_STOPWORDS = frozenset(fold(w) for w in [*stoplists["fr"], "les", "cette", "cet", "dont"])
+# Snowball's French list, folded; it lacks a few of the most frequent function words, and
+# the interrogatives that open typed questions ("Quand ... ?") and say nothing of the topic.
+EXTRA_STOPWORDS = (
+    "les cette cet dont quand comment pourquoi combien quel quelle quels quelles "
+    "lequel laquelle lesquels lesquelles"
+).split()
+FOLDED_STOPWORDS = frozenset(fold(w) for w in [*stoplists["fr"], *EXTRA_STOPWORDS])
 _stemmer = Stemmer.Stemmer("french")
 
 

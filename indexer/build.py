@@ -113,6 +113,7 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
         engine = cls.open(gen) if live else cls.create(gen)
         sources, skipped, count = _write(corpus, engine, old, plan, progress)
         doc_count = engine.doc_count()
+        store.write_lexicon(gen, engine.lexicon())
         engine.close()
         manifest = store.Manifest(engine_name, _now(), doc_count, sources)
         store.publish(index_dir, gen, manifest)

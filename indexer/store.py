@@ -28,6 +28,7 @@ from .engines import Engine, IndexCorrupt, engine_class
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+LEXICON = "lexicon.tsv"  # word<TAB>document frequency, from the exact field
 
 
 class IndexMissing(Exception):
@@ -81,9 +82,27 @@ def copy_generation(source: Path, index_dir: Path) -> Path:
     """A new generation that starts as a copy of ``source`` (for incremental updates)."""
     gen = new_generation(index_dir)
     for item in source.iterdir():
-        if item.is_file() and not item.name.endswith(".lock") and item.name != MANIFEST:
+        if (
+            item.is_file()
+            and not item.name.endswith(".lock")
+            and item.name not in (MANIFEST, LEXICON)
+        ):
             shutil.copy2(item, gen / item.name)
     return gen
+
+
+def write_lexicon(gen: Path, words: list[tuple[str, int]]) -> None:
+    """Save the generation's vocabulary (typo correction, name variants, completion)."""
+    _write_atomic(gen / LEXICON, "".join(f"{w}\t{n}\n" for w, n in words))
+
+
+def read_lexicon(gen: Path) -> list[tuple[str, int]]:
+    """The vocabulary saved with a generation; empty for one built without it."""
+    try:
+        lines = (gen / LEXICON).read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [(w, int(n)) for w, _, n in (line.partition("\t") for line in lines)]
 
 
 def publish(index_dir: Path, gen: Path, manifest: Manifest) -> None:
@@ -167,6 +186,11 @@ class IndexHandle:
         self.engine()
         assert self._manifest is not None
         return self._manifest
+
+    @property
+    def generation(self) -> Path | None:
+        """The folder of the generation opened last (None before the first ``engine()``)."""
+        return self._gen
 
     def _open(self, gen: Path) -> None:
         if not gen.is_dir():

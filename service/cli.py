@@ -115,12 +115,13 @@ def run_build(config: Config, rebuild: bool) -> BuildReport:
     "--limit", "--per-page", "per_page", type=int, default=None, help="Résultats par page."
 )
 @click.option("--page", type=int, default=None, help="Numéro de page (1 = la première).")
+@click.option("--explain", is_flag=True, help="Dire pour chaque résultat pourquoi il correspond.")
 @click.option("--json", "as_json", is_flag=True, help="Afficher exactement le JSON de l'API.")
 @config_option
 @click.pass_context
 @reports_errors
 def search_cmd(
-    ctx, query, countries, date_from, date_to, sort, per_page, page, as_json, config_path
+    ctx, query, countries, date_from, date_to, sort, per_page, page, explain, as_json, config_path
 ):
     """Chercher QUERY dans les articles (ex. : search "Ceinture et la Route")."""
     config = _load(config_path)
@@ -132,6 +133,7 @@ def search_cmd(
         "sort": sort,
         "page": page,
         "per_page": per_page,
+        "explain": "true" if explain else None,
     }
     request = SearchRequest.from_params(
         {k: str(v) if isinstance(v, int) else v for k, v in params.items() if v is not None},
@@ -152,10 +154,20 @@ def render_text(result: SearchResult, color: bool = False) -> str:
     """A result for reading in a terminal: hits, passages, then facets."""
     req = result.request
     if not result.total:
-        return f"Aucun résultat pour « {req.q} »." if req.q else "Aucun résultat."
+        none = f"Aucun résultat pour « {req.q} »." if req.q else "Aucun résultat."
+        hint = f"\nVouliez-vous dire : « {result.suggestion} » ?" if result.suggestion else ""
+        return none + hint
     noun = "résultat" if result.total == 1 else "résultats"
     head = f"{result.total} {noun}" + (f" pour « {req.q} »" if req.q else "")
-    lines = [f"{head} (page {req.page}/{result.pages}, {result.took_ms:.0f} ms)", ""]
+    lines = [f"{head} (page {req.page}/{result.pages}, {result.took_ms:.0f} ms)"]
+    if result.all_terms_total is not None and result.all_terms_total < result.total:
+        lines.append(
+            f"{result.all_terms_total} contiennent tous les mots ; "
+            "les suivants n'en contiennent qu'une partie."
+        )
+    if result.suggestion:
+        lines.append(f"Vouliez-vous dire : « {result.suggestion} » ?")
+    lines.append("")
     first = (req.page - 1) * req.per_page + 1
     for n, hit in enumerate(result.hits, first):
         lines.extend(_render_hit(n, hit, color))
@@ -171,6 +183,9 @@ def _render_hit(n: int, hit, color: bool) -> list[str]:
     lines = [f"{n}. {title}", f"   {hit.id}" + (f" · {meta}" if meta else "")]
     for p in hit.passages:
         lines.append("   " + (p.to_ansi() if color else str(p)))
+    if hit.explain is not None:
+        reasons = [f"{e['term']} → {', '.join(e['words'])} ({e['label']})" for e in hit.explain]
+        lines.append("   pourquoi : " + ("; ".join(reasons) or "filtres seuls"))
     return [*lines, ""]
 
 

@@ -17,10 +17,13 @@ from indexer.engines import querytree as qt
 from indexer.store import IndexHandle, IndexMissing
 
 from .errors import DocumentNotFound, IndexUnavailable
-from .matching import search_with_fallback
+from .explain import explain
+from .lexicon import frequency_in, lexicon_of
+from .matching import search_in_tiers
 from .models import FacetValue, Hit, SearchRequest, SearchResult
 from .passages import Passage, best_passages, match_spans
 from .query import Synonyms, parse_query
+from .spelling import expand, suggest
 
 REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
 
@@ -51,9 +54,11 @@ def search(
 ) -> SearchResult:
     """Run a search request against the live index."""
     started = time.perf_counter()
-    tree = parse_query(request.q, settings.synonyms)
     engine = engine_of(index)
-    found, all_terms = search_with_fallback(
+    lexicon = lexicon_of(index)
+    tree = parse_query(request.q, settings.synonyms)
+    expanded = expand(tree, lexicon)
+    found, all_terms = search_in_tiers(
         engine,
         qt.EngineQuery(
             tree=tree,
@@ -66,17 +71,25 @@ def search(
             offset=(request.page - 1) * request.per_page,
             limit=request.per_page,
         ),
+        expanded,
+        frequency_in(lexicon),
     )
-    leaves = list(qt.positive_leaves(tree))
+    leaves = list(qt.positive_leaves(expanded))
     articles = engine.fetch([doc_id for doc_id, _ in found.hits])
     hits = [
-        _hit(article, score, leaves, settings)
+        _hit(article, score, leaves, settings, request.explain)
         for (_, score), article in zip(found.hits, articles, strict=True)
         if article is not None
     ]
     took = (time.perf_counter() - started) * 1000
     return SearchResult(
-        request, found.total, hits, _facets(found.facets), took_ms=took, all_terms_total=all_terms
+        request,
+        found.total,
+        hits,
+        _facets(found.facets),
+        took_ms=took,
+        all_terms_total=all_terms,
+        suggestion=suggest(request.q, found.total, lexicon),
     )
 
 
@@ -97,7 +110,7 @@ def highlight(article: Article, q: str, settings: Settings = Settings()) -> list
     return [Passage(article.text, tuple((start, end) for start, end, _ in spans))]
 
 
-def _hit(article: Article, score: float, leaves: list, settings: Settings) -> Hit:
+def _hit(article: Article, score: float, leaves: list, settings: Settings, why: bool) -> Hit:
     passages = best_passages(article.text, leaves, settings.passages, settings.passage_chars)
     return Hit(
         id=article.id,
@@ -107,6 +120,7 @@ def _hit(article: Article, score: float, leaves: list, settings: Settings) -> Hi
         score=score,
         passages=passages,
         url=article.url,
+        explain=explain(article, leaves) if why else None,
     )
 
 

@@ -16,7 +16,7 @@ from .errors import QueryError
 
 SORTS = ("relevance", "date")
 MAX_PAGE = 1000
-PARAMS = ("q", "country", "from", "to", "sort", "page", "per_page")
+PARAMS = ("q", "country", "from", "to", "sort", "page", "per_page", "explain")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    explain: bool = False
 
     @classmethod
     def from_params(
@@ -54,6 +55,7 @@ class SearchRequest:
             sort=sort,
             page=_int(params, "page", 1, 1, MAX_PAGE),
             per_page=_int(params, "per_page", default_per_page, 1, max_per_page),
+            explain=_bool(params, "explain"),
         )
 
     def to_dict(self) -> dict:
@@ -102,6 +104,15 @@ def _date(params: Mapping, name: str):
         raise QueryError(f"paramètre « {name} » : {e}") from e
 
 
+def _bool(params: Mapping, name: str) -> bool:
+    value = (_one(params, name) or "").lower()
+    if value in ("", "0", "false", "non"):
+        return False
+    if value in ("1", "true", "oui"):
+        return True
+    raise QueryError(f"paramètre « {name} » invalide « {value} » : attendu true ou false")
+
+
 def _int(params: Mapping, name: str, default: int, low: int, high: int) -> int:
     value = _one(params, name)
     if value is None or value == "":
@@ -141,9 +152,10 @@ class Hit:
     score: float
     passages: list  # of service.passages.Passage
     url: str | None = None
+    explain: list[dict] | None = None  # only when the request asks for it
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "id": self.id,
             "title": self.title,
             "date": self.date,
@@ -152,6 +164,9 @@ class Hit:
             "url": self.url,
             "passages": [p.to_html() for p in self.passages],
         }
+        if self.explain is not None:
+            d["explain"] = self.explain
+        return d
 
 
 @dataclass(frozen=True)

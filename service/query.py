@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from indexer.analysis import analyze
+from indexer.analysis import analyze, analyze_words
 from indexer.engines import querytree as qt
 
 from .errors import QueryError
@@ -46,7 +46,9 @@ class Synonyms:
     def __init__(self, groups: Iterable[Iterable[str]] = ()):
         self._by_stems: dict[tuple[str, ...], tuple[qt.Phrase, ...]] = {}
         for group in groups:
-            phrases = tuple(p for p in (_phrase(text) for text in group) if p is not None)
+            phrases = tuple(
+                p for p in (_phrase(text, via="synonym") for text in group) if p is not None
+            )
             for phrase in phrases:
                 self._by_stems[phrase.stems] = phrases
         self.longest = max((len(k) for k in self._by_stems), default=0)
@@ -171,7 +173,7 @@ class _Parser:
             if group:
                 typed = [n for _, n in items[i : j + 1]]
                 alternatives = [p for p in group if p.stems != stems]
-                return j - i + 1, qt.Or((_and(typed), *alternatives))
+                return j - i + 1, qt.Alternatives((_and(typed), *alternatives))
         return None
 
     def _peek_word(self, text: str) -> bool:
@@ -182,12 +184,14 @@ class _Parser:
         )
 
 
-def _phrase(text: str) -> qt.Phrase | None:
+def _phrase(text: str, via: str = "") -> qt.Phrase | None:
     """Analyse text into a phrase of stems (None if only stop words or symbols)."""
-    stems = tuple(analyze(text))
-    if not stems:
+    words = analyze_words(text)
+    if not words:
         return None
-    return qt.Phrase(stems, tuple(analyze(text, stemmed=False)))
+    typed = text[words[0][2] : words[-1][3]]  # as written, elided article aside
+    stems, exacts = tuple(w[1] for w in words), tuple(w[0] for w in words)
+    return qt.Phrase(stems, exacts, via=via, typed=typed)
 
 
 def _prefix(word: str) -> qt.Node | None:
@@ -205,7 +209,7 @@ def _prefix(word: str) -> qt.Node | None:
 
 def _simplify(node: qt.Node | None) -> qt.Node | None:
     if isinstance(node, qt.Phrase) and len(node.stems) == 1:
-        return qt.Term(node.stems[0], node.exacts[0])
+        return qt.Term(node.stems[0], node.exacts[0], typed=node.typed)
     return node
 
 

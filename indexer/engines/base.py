@@ -82,8 +82,14 @@ class Engine(ABC):
         """How many articles the index holds."""
 
     def vocabulary(self, prefix: str, limit: int) -> list[tuple[str, int]]:
-        """Folded words of the index starting with ``prefix``, with document frequencies."""
-        return []
+        """The ``limit`` most frequent folded words starting with ``prefix``, with frequencies."""
+        words = self.lexicon(prefix)
+        return sorted(words, key=lambda wc: (-wc[1], wc[0]))[:limit]
+
+    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
+        """Every folded word of the index (exact field) starting with ``prefix``, with its
+        document frequency, in word order."""
+        raise NotImplementedError(f"{self.name} engine has no lexicon")
 
     def close(self) -> None:  # noqa: B027 (engines without resources need not override)
         """Release files and caches."""

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Term:
-    """One word: ``stem`` matches the stemmed fields, ``exact`` the folded, unstemmed one."""
+    """One word: ``stem`` matches the stemmed fields, ``exact`` the folded, unstemmed one.
+
+    ``weight`` scales its score (corrected and variant spellings weigh less than what
+    was typed); ``via`` says how it came into the query ("" as typed, "synonym", "typo",
+    "name") and ``typed`` the word the user wrote; neither changes what it matches.
+    """
 
     stem: str
     exact: str
+    weight: float = 1.0
+    via: str = field(default="", compare=False)
+    typed: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,8 @@ class Phrase:
 
     stems: tuple[str, ...]
     exacts: tuple[str, ...]
+    via: str = field(default="", compare=False)
+    typed: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,14 @@ class Or:
 
 
 @dataclass(frozen=True)
+class Alternatives:
+    """One word or expression in several spellings (typos, name variants, synonyms):
+    matches any of them, and scores as its best one, so spellings do not add up."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
 class Not:
     """Documents that do not match ``child``; only meaningful inside an And."""
 
@@ -60,14 +78,14 @@ class MatchAll:
     """Every document (an empty query, or one made only of exclusions)."""
 
 
-Node = Term | Phrase | Prefix | And | Or | Not | MatchAll
+Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll
 
 
 def positive_leaves(node: Node) -> Iterator[Term | Phrase | Prefix]:
     """The leaves that make a document match (not those under a Not): what passages mark."""
     if isinstance(node, Term | Phrase | Prefix):
         yield node
-    elif isinstance(node, And | Or):
+    elif isinstance(node, And | Or | Alternatives):
         for child in node.children:
             yield from positive_leaves(child)
 

@@ -143,15 +143,12 @@ class WhooshEngine(Engine):
     def doc_count(self) -> int:
         return self._state().searcher.doc_count()
 
-    def vocabulary(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
         reader = self._state().searcher.reader()
-        words = []
-        for word in reader.expand_prefix("exact", prefix):
-            words.append((word.decode() if isinstance(word, bytes) else word, 0))
-            if len(words) >= limit * 20:
-                break
-        counted = [(w, reader.doc_frequency("exact", w)) for w, _ in words]
-        return sorted(counted, key=lambda wc: (-wc[1], wc[0]))[:limit]
+        return [
+            (word.decode("utf-8"), info.doc_frequency())
+            for word, info in reader.iter_prefix("exact", prefix)
+        ]
 
     def close(self) -> None:
         state = getattr(self._local, "state", None)
@@ -164,7 +161,10 @@ class WhooshEngine(Engine):
 def to_whoosh(node: qt.Node) -> query.Query:
     """Translate the engine-neutral tree into a Whoosh query."""
     if isinstance(node, qt.Term):
-        return query.Or([query.Term("title", node.stem), query.Term("body", node.stem)])
+        w = node.weight
+        return query.Or(
+            [query.Term("title", node.stem, boost=w), query.Term("body", node.stem, boost=w)]
+        )
     if isinstance(node, qt.Phrase):
         if len(node.stems) == 1:
             return to_whoosh(qt.Term(node.stems[0], node.exacts[0]))
@@ -172,11 +172,15 @@ def to_whoosh(node: qt.Node) -> query.Query:
             [query.Phrase("title", list(node.stems)), query.Phrase("body", list(node.stems))]
         )
     if isinstance(node, qt.Prefix):
-        return query.Prefix("exact", node.prefix)
+        # Constant, as a prefix expanding to several words already is in Whoosh (and in
+        # tantivy); one expansion would otherwise be scored as a plain term on "exact".
+        return query.ConstantScoreQuery(query.Prefix("exact", node.prefix))
     if isinstance(node, qt.And):
         return query.And([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Or):
         return query.Or([to_whoosh(c) for c in node.children])
+    if isinstance(node, qt.Alternatives):
+        return query.DisjunctionMax([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Not):
         return query.Not(to_whoosh(node.child))
     return query.Every()
@@ -193,9 +197,9 @@ def _filter_query(filters: qt.Filters) -> query.Query | None:
 class _AllMatchesCollector(collectors.TopCollector):
     """Keep the top ``limit`` by score *and* the set of every match, in one pass.
 
-XX
-    query to count or list all matches; facets need every match anyway, so scoring them
-    all once is cheaper than running the query two or three times.
+    XX
+        query to count or list all matches; facets need every match anyway, so scoring them
+        all once is cheaper than running the query two or three times.
     """
 
     def __init__(self, limit: int):

@@ -1,0 +1,152 @@
+"""The index's vocabulary: typo corrections, name variants and word completion.
+
+Built once per index generation from the ``lexicon.tsv`` a build writes (every folded
+word of the index with its document frequency), so it works the same for every engine.
+
+- Typos: a word the index does not hold, of 5 letters or more, is corrected to the
+  nearest words it does hold: 1 edit from 5 letters, 2 from 9 (an edit is an insertion,
+  deletion, substitution or swap of neighbours), nearest first, then most frequent.
+- Names: transliterations of the same name share a key (``name_key``): Bayramov and
+  Baïramov, Djeyhoun and Jeyhun, Aliyev and Aliev. A rare word brings in the other words
+  of the index with its key. Common words are left alone, so "pour" never meets "pur".
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections import defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from indexer.engines import querytree as qt
+from indexer.store import IndexHandle, read_lexicon
+
+MIN_TYPO_LENGTH = 5
+TWO_EDITS_LENGTH = 9
+MAX_CORRECTIONS = 3
+NAME_KEY_MIN_LENGTH = 4
+# A word in more than this share of the articles (and more than NAME_MAX_COUNT of them)
+# is a common word, not a name.
+NAME_MAX_SHARE = 0.02
+NAME_MAX_COUNT = 50
+
+# Transliteration rules, applied in order to a folded word: the Russian, Azerbaijani and
+# Turkic names of the news are spelt the French way (dj, ou, ï) or the English way (j, u, y).
+NAME_RULES = [
+    (re.compile(r"dzh|dj|zh"), "j"),
+    (re.compile(r"kh"), "k"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"ou"), "u"),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"(.)\1+"), r"\1"),  # doubled letters: Hassanov / Hasanov
+]
+
+
+def name_key(word: str) -> str:
+    """The transliteration key of a folded word: 'djeyhoun' and 'jeyhun' -> 'jeihun'."""
+    for pattern, replacement in NAME_RULES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def max_edits(word: str) -> int:
+    """How many edits a typo of this word may hold: 0 under 5 letters, 1, then 2 from 9."""
+    if len(word) < MIN_TYPO_LENGTH:
+        return 0
+    return 2 if len(word) >= TWO_EDITS_LENGTH else 1
+
+
+class Lexicon:
+    """The words of one index generation, with their document frequencies."""
+
+    def __init__(self, words: list[tuple[str, int]], doc_count: int = 0):
+        self.words = sorted(w for w, _ in words)
+        self.df = dict(words)
+        self.doc_count = doc_count or max(self.df.values(), default=0)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        self._by_key: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:
+            self._by_length[len(word)].append(word)
+            if len(word) >= NAME_KEY_MIN_LENGTH and not word.isdigit():
+                self._by_key[name_key(word)].append(word)
+
+    def corrections(self, word: str) -> list[str]:
+        """Words of the index within the allowed edits of an unknown word, best first."""
+        if word in self.df or word.isdigit():
+            return []
+        return self._neighbours(word, max_edits(word))[:MAX_CORRECTIONS]
+
+    def corrections_of_known(self, word: str) -> list[str]:
+        """Other words of the index one edit away from a word it holds, best first."""
+        neighbours = self._neighbours(word, min(1, max_edits(word)))
+        return [w for w in neighbours if w != word][:MAX_CORRECTIONS]
+
+    def _neighbours(self, word: str, edits: int) -> list[str]:
+        if not edits:
+            return []
+        lengths = range(len(word) - edits, len(word) + edits + 1)
+        choices = [w for n in lengths for w in self._by_length[n]]
+        found = process.extract(
+            word, choices, scorer=OSA.distance, score_cutoff=edits, limit=MAX_CORRECTIONS * 4
+        )
+        ranked = sorted(found, key=lambda m: (m[1], -self.df[m[0]], m[0]))
+        return [w for w, _, _ in ranked]
+
+    def name_variants(self, word: str) -> list[str]:
+        """Other spellings of a rare word in the index that share its transliteration key."""
+        if len(word) < NAME_KEY_MIN_LENGTH or self._is_common(word):
+            return []
+        return [
+            w for w in self._by_key.get(name_key(word), []) if w != word and not self._is_common(w)
+        ]
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """The most frequent words that start with ``prefix``."""
+        start = bisect.bisect_left(self.words, prefix)
+        end = bisect.bisect_left(self.words, prefix + "\uffff")
+        found = sorted(self.words[start:end], key=lambda w: (-self.df[w], w))
+        return found[:limit]
+
+    def _is_common(self, word: str) -> bool:
+        return self.df.get(word, 0) > max(NAME_MAX_COUNT, NAME_MAX_SHARE * self.doc_count)
+
+
+_cache: dict[str, Lexicon] = {}
+_lock = threading.Lock()
+CACHED_GENERATIONS = 4  # a few indexes (tests, benchmarks) may be open side by side
+
+
+def lexicon_of(index: IndexHandle) -> Lexicon:
+    """The lexicon of the index's live generation, loaded once per generation."""
+    index.engine()  # opens the live generation
+    gen = index.generation
+    key = str(gen)
+    with _lock:
+        if key not in _cache:
+            while len(_cache) >= CACHED_GENERATIONS:
+                _cache.pop(next(iter(_cache)))  # the oldest generation goes first
+            _cache[key] = Lexicon(read_lexicon(gen), index.manifest().doc_count)
+        return _cache[key]
+
+
+def frequency_in(lexicon: Lexicon):
+    """How common a query part is in the index, to drop the most common parts first."""
+
+    absent = lexicon.doc_count + 1  # a word the index lacks cannot match: dropped first
+
+    def frequency(node) -> int:
+        if isinstance(node, qt.Term):
+            return lexicon.df.get(node.exact) or absent
+        if isinstance(node, qt.Phrase):  # a phrase is rarer than its rarest word
+            return min(lexicon.df.get(w) or absent for w in node.exacts)
+        if isinstance(node, qt.Alternatives | qt.Or):
+            return max(frequency(c) for c in node.children)
+        if isinstance(node, qt.Prefix):
+            return lexicon.doc_count  # a prefix matches many words: dropped first
+        return 0
+
+    return frequency

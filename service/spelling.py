@@ -1,0 +1,75 @@
+"""Typos and name variants in the query tree, and "did you mean".
+
+``expand`` widens each word the user typed (not the excluded ones, not phrases) with
+what the lexicon offers: corrections of a word the index does not hold, and other
+spellings of a rare name. They weigh less than the typed word, so articles that hold
+the word as typed rank first. ``suggest`` proposes a better-spelt query when a query
+finds little.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.analysis import fold, stem
+from indexer.engines import querytree as qt
+
+from .lexicon import Lexicon
+
+TYPO_WEIGHT = 0.6
+NAME_WEIGHT = 0.8
+SUGGEST_BELOW = 5  # suggest a spelling when a query finds fewer articles than this
+BETTER_RATIO = 20  # ... and a neighbour is this many times more frequent
+WORD = re.compile(r"(?<![\w*-])\w{5,}(?![\w*])")
+
+
+def expand(tree: qt.Node, lexicon: Lexicon) -> qt.Node:
+    """The tree with corrected and variant spellings added beside each typed word."""
+    if isinstance(tree, qt.Term):
+        return _widen(tree, lexicon)
+    if isinstance(tree, qt.And):
+        return qt.And(tuple(expand(c, lexicon) for c in tree.children))
+    if isinstance(tree, qt.Or | qt.Alternatives):
+        return type(tree)(tuple(expand(c, lexicon) for c in tree.children))
+    return tree  # Not, Phrase, Prefix, MatchAll: as typed
+
+
+def _widen(term: qt.Term, lexicon: Lexicon) -> qt.Node:
+    if term.via:
+        return term
+    typed = term.typed or term.exact
+    alternatives: dict[str, qt.Term] = {}
+    for word in lexicon.corrections(term.exact):
+        alternatives.setdefault(stem(word), qt.Term(stem(word), word, TYPO_WEIGHT, "typo", typed))
+    for word in lexicon.name_variants(term.exact):
+        alternatives.setdefault(stem(word), qt.Term(stem(word), word, NAME_WEIGHT, "name", typed))
+    alternatives.pop(term.stem, None)
+    return qt.Alternatives((term, *alternatives.values())) if alternatives else term
+
+
+def suggest(q: str, total: int, lexicon: Lexicon) -> str | None:
+    """A better-spelt query when this one finds little, else None."""
+    if total >= SUGGEST_BELOW or not q:
+        return None
+    changed = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal changed
+        better = _better_word(fold(match.group()), lexicon)
+        if better is None:
+            return match.group()
+        changed = True
+        return better
+
+    suggestion = WORD.sub(replace, q)
+    return suggestion if changed else None
+
+
+def _better_word(word: str, lexicon: Lexicon) -> str | None:
+    if word not in lexicon.df:
+        corrections = lexicon.corrections(word)
+        return corrections[0] if corrections else None
+    frequency = lexicon.df[word]
+    neighbours = lexicon.corrections_of_known(word)
+    better = [w for w in neighbours if lexicon.df[w] >= BETTER_RATIO * frequency]
+    return better[0] if better else None

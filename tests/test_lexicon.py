@@ -1,0 +1,83 @@
+import pytest
+
+from indexer.engines import querytree as qt
+from service.lexicon import Lexicon, frequency_in, max_edits, name_key
+
+WORDS = [
+    ("macron", 700),
+    ("macon", 40),
+    ("azerbaidjan", 90),
+    ("azerbaijan", 3),
+    ("bayramov", 2),
+    ("bairamov", 3),
+    ("jeyhun", 2),
+    ("djeyhoun", 3),
+    ("aliyev", 60),
+    ("pour", 990),
+    ("pur", 80),
+    ("cooperation", 300),
+    ("corporation", 4),
+    ("relations", 200),
+    ("relation", 150),
+]
+
+
+@pytest.fixture
+def lexicon():
+    return Lexicon(WORDS, doc_count=1000)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("bayramov", "bairamov"),
+        ("djeyhoun", "jeyhun"),
+        ("aliyev", "aliev"),
+        ("hassanov", "hasanov"),
+    ],
+)
+def test_transliterations_share_a_name_key(a, b):
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize("word, edits", [("chin", 0), ("chine", 1), ("chinoises", 2)])
+def test_typo_budget_grows_with_word_length(word, edits):
+    assert max_edits(word) == edits
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("macorn", ["macron"]),  # a swap of neighbours is one edit; the frequent word first
+        ("azerbaidajn", ["azerbaidjan"]),
+        ("cooperaton", ["cooperation"]),
+        ("macron", []),  # a word the index holds is never corrected
+        ("macr", []),  # under 5 letters: no correction
+        ("zzzzzz", []),
+    ],
+)
+def test_corrections_of_unknown_words(lexicon, word, expected):
+    assert lexicon.corrections(word)[: len(expected) or None] == expected
+
+
+def test_name_variants_bring_other_spellings_of_rare_names(lexicon):
+    assert lexicon.name_variants("bayramov") == ["bairamov"]
+    assert lexicon.name_variants("jeyhun") == ["djeyhoun"]
+
+
+def test_common_words_have_no_name_variants(lexicon):
+    assert lexicon.name_variants("pour") == []  # "pour" is in 99% of the articles
+
+
+def test_complete_prefers_frequent_words(lexicon):
+    assert lexicon.complete("rel") == ["relations", "relation"]
+    assert lexicon.complete("ma", limit=1) == ["macron"]
+    assert lexicon.complete("xyz") == []
+
+
+def test_frequency_drops_absent_words_and_prefixes_first(lexicon):
+    frequency = frequency_in(lexicon)
+    assert frequency(qt.Term("macron", "macron")) == 700
+    assert frequency(qt.Term("inconnu", "inconnu")) > 1000
+    assert frequency(qt.Prefix("ma")) == 1000
+    assert frequency(qt.Phrase(("macron", "pour"), ("macron", "pour"))) == 700

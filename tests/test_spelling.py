@@ -1,0 +1,36 @@
+from indexer.engines import querytree as qt
+from service.lexicon import Lexicon
+from service.query import parse_query
+from service.spelling import NAME_WEIGHT, TYPO_WEIGHT, expand, suggest
+
+LEXICON = Lexicon(
+    [("macron", 700), ("bayramov", 2), ("bairamov", 3), ("chine", 400), ("chinois", 300)],
+    doc_count=1000,
+)
+
+
+def test_unknown_words_gain_their_corrections_at_a_lower_weight():
+    tree = expand(parse_query("macorn"), LEXICON)
+    assert tree == qt.Alternatives(
+        (qt.Term("macorn", "macorn"), qt.Term("macron", "macron", TYPO_WEIGHT))
+    )
+    assert tree.children[1].via == "typo" and tree.children[1].typed == "macorn"
+
+
+def test_rare_names_gain_their_variants():
+    tree = expand(parse_query("Bayramov"), LEXICON)
+    assert tree == qt.Alternatives(
+        (qt.Term("bayramov", "bayramov"), qt.Term("bairamov", "bairamov", NAME_WEIGHT))
+    )
+
+
+def test_exclusions_phrases_and_known_words_are_left_as_typed():
+    for q in ["chine", "-macorn chine", '"macorn chine"']:
+        assert expand(parse_query(q), LEXICON) == parse_query(q)
+
+
+def test_suggest_respells_a_query_that_finds_little():
+    assert suggest("Emmanuel Macorn", 0, LEXICON) == "Emmanuel macron"
+    assert suggest("Emmanuel Macorn", 50, LEXICON) is None
+    assert suggest("chine", 0, LEXICON) is None
+    assert suggest("", 0, LEXICON) is None
