@@ -15,12 +15,12 @@ from pathlib import Path
 
 import click
 
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildReport
 from indexer.store import BuildLocked, IndexHandle, current_generation
 
-from . import core
+from . import bootstrap, core
 from .config import Config, load_config
-from .errors import ConfigError, SearchError
+from .errors import SearchError
 from .models import SearchRequest, SearchResult
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _load(config_path: Path | None) -> Config:
 
 
 def open_or_build(config: Config) -> IndexHandle:
-    """The configured index, built from the corpus first if none exists yet."""
+    """The configured index, built from the corpus first (with a progress bar) if missing."""
     if current_generation(config.index_path) is None:
         click.echo(f"Construction de l'index depuis {config.corpus_path}…", err=True)
         run_build(config, rebuild=False)
@@ -82,17 +82,15 @@ def open_or_build(config: Config) -> IndexHandle:
 
 def run_build(config: Config, rebuild: bool) -> BuildReport:
     """Build or update the index, with a progress bar when stderr is a terminal."""
-    if not config.corpus_path.is_dir():
-        raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
     if not sys.stderr.isatty():
-        return build_index(config.corpus_path, config.index_path, config.engine, rebuild)
+        return bootstrap.build(config, rebuild)
     with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
 
         def progress(phase: str, done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return build_index(config.corpus_path, config.index_path, config.engine, rebuild, progress)
+        return bootstrap.build(config, rebuild, progress)
 
 
 @click.command("search")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,70 @@ def data_index(data_config) -> IndexHandle:
 @pytest.fixture
 def seeds_index(seeds_config) -> IndexHandle:
     return IndexHandle(seeds_config.index_path)
+
+
+@pytest.fixture(scope="session")
+def app(data_config_path):
+    """The Flask app over the session's tests/data index (read-only: never write to it)."""
+    from service.app import create_app
+
+    app = create_app(load_config(data_config_path, environ={}))
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def seeds_app(seeds_config_path):
+    """The Flask app over the five seed articles."""
+    from service.app import create_app
+
+    app = create_app(load_config(seeds_config_path, environ={}))
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def seeds_client(seeds_app):
+    return seeds_app.test_client()
+
+
+VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.elements: list[dict] = []
+        self._open: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        element = {"tag": tag, "attrs": dict(attrs), "text": ""}
+        self.elements.append(element)
+        if tag not in VOID_TAGS:
+            self._open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append({"tag": tag, "attrs": dict(attrs), "text": ""})
+
+    def handle_endtag(self, tag):
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i]["tag"] == tag:
+                del self._open[i:]
+                break
+
+    def handle_data(self, data):
+        for element in self._open:
+            element["text"] += data
+
+
+def html_elements(html: str) -> list[dict]:
+    """Every element of a page as {"tag", "attrs", "text"} (text: all text inside it)."""
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser.elements

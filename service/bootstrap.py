@@ -1,0 +1,47 @@
+"""Open the configured index, building it from the corpus first if none exists yet.
+
+Shared by the service (``app``, ``serve``) and usable by the commands: it imports neither
+Flask nor click, so any door can call it without pulling in another door.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from indexer.build import BuildReport, Progress, build_index
+from indexer.engines import ENGINE_NAMES
+from indexer.store import IndexHandle, current_generation
+
+from .config import Config
+from .core import Settings
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """What every request needs: the configuration, the index handle, the core settings."""
+
+    config: Config
+    index: IndexHandle
+    settings: Settings
+
+
+def open_or_build(config: Config, announce: Callable[[str], None] = log.info) -> IndexHandle:
+    """The configured index, built from the corpus first if none was ever published."""
+    if current_generation(config.index_path) is None:
+        announce(f"Construction de l'index depuis {config.corpus_path}…")
+        build(config)
+    return IndexHandle(config.index_path)
+
+
+def build(config: Config, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
+    """Build or update the configured index; ConfigError when the corpus or engine is wrong."""
+    if config.engine not in ENGINE_NAMES:
+        raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
+    if not config.corpus_path.is_dir():
+        raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
+    return build_index(config.corpus_path, config.index_path, config.engine, rebuild, progress)

@@ -1,0 +1,327 @@
+"""The OpenAPI 3.1 description of the service, served at /openapi.json.
+
+Written by hand as a Python dict, next to the code it describes; tests/test_openapi.py
+validates it and checks real responses against its schemas, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from .models import MAX_PAGE, SORTS
+
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description: str, schema: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _html(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _query(name: str, description: str, schema: dict, **extra) -> dict:
+    return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
+
+
+def _object(properties: dict, required: list[str] | None = None) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required if required is not None else list(properties),
+        "additionalProperties": False,
+    }
+
+
+ERRORS = {
+    "400": _json("Paramètre ou requête invalide (code `bad_query`).", "Error"),
+    "503": _json("Index absent ou illisible (code `index_unavailable`).", "Error"),
+}
+
+SEARCH_PARAMETERS = [
+    _query(
+        "q",
+        'La requête : mots (tous requis), `"phrase"`, `OR`, `-exclu`, `préfixe*`, '
+        "parenthèses. Insensible aux accents, à la casse et à l'élision. Vide : tous les "
+        "articles (filtrés), les plus récents d'abord.",
+        {"type": "string", "maxLength": 1000},
+        example="Ceinture et la Route",
+    ),
+    _query(
+        "country",
+        "Code pays ISO 3166-1 alpha-2 ; répétable : l'article doit nommer chacun des pays.",
+        {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]{2}$"}},
+        style="form",
+        explode=True,
+        example=["AZ"],
+    ),
+    _query(
+        "from",
+        "Depuis cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
+        {"type": "string", "pattern": DATE_PATTERN},
+        example="2021",
+    ),
+    _query(
+        "to",
+        "Jusqu'à cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
+        {"type": "string", "pattern": DATE_PATTERN},
+        example="2025-06",
+    ),
+    _query(
+        "sort",
+        "Ordre : `relevance` (défaut avec une requête) ou `date` (défaut sans requête).",
+        {"type": "string", "enum": list(SORTS)},
+    ),
+    _query(
+        "page",
+        "Numéro de page, à partir de 1.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    ),
+    _query(
+        "per_page",
+        "Résultats par page (défaut et maximum : `search.per_page` et "
+        "`search.max_per_page` de config.toml, 10 et 100 par défaut).",
+        {"type": "integer", "minimum": 1, "default": 10},
+    ),
+    _query(
+        "explain",
+        "`true` (ou `1`, `oui`) : chaque résultat dit pourquoi il correspond (`hits[].explain`).",
+        {"type": "boolean", "default": False},
+    ),
+]
+
+MATCH_KINDS = ["exact", "accent_folded", "stem", "synonym", "name_variant", "typo", "prefix"]
+
+COUNTRY = _object(
+    {
+        "code": {"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["AZ"]},
+        "name": {
+            "type": "string",
+            "description": "Nom français (CLDR)",
+            "examples": ["Azerbaïdjan"],
+        },
+    }
+)
+
+SCHEMAS = {
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {
+                        "type": "string",
+                        "enum": [
+                            "bad_query",
+                            "not_found",
+                            "method_not_allowed",
+                            "index_unavailable",
+                            "bad_config",
+                            "http_error",
+                            "internal",
+                        ],
+                    },
+                    "message": {"type": "string", "description": "Une phrase en français."},
+                }
+            )
+        }
+    ),
+    "Country": COUNTRY,
+    "Query": _object(
+        {
+            "q": {"type": "string"},
+            "country": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}},
+            "from": NULLABLE_STRING,
+            "to": NULLABLE_STRING,
+            "sort": {"type": "string", "enum": list(SORTS)},
+        }
+    ),
+    "Hit": _object(
+        {
+            "id": {"type": "string", "description": "Chemin relatif au corpus (`FICHIER#ID`)."},
+            "title": {"type": "string"},
+            "date": {"type": ["string", "null"], "pattern": DATE_PATTERN},
+            "countries": {"type": "array", "items": _ref("Country")},
+            "score": {"type": "number"},
+            "url": NULLABLE_STRING,
+            "passages": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Extraits en HTML échappé, les mots trouvés dans `<mark>`.",
+            },
+            "explain": {
+                "type": "array",
+                "items": _ref("Explanation"),
+                "description": "Seulement avec `explain=true`.",
+            },
+        },
+        required=["id", "title", "date", "countries", "score", "url", "passages"],
+    ),
+    "Explanation": _object(
+        {
+            "term": {"type": "string", "description": "Le mot ou l'expression de la requête."},
+            "match": {"type": "string", "enum": MATCH_KINDS},
+            "label": {"type": "string", "description": "Le type de correspondance, en français."},
+            "words": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Les mots de l'article, tels qu'écrits.",
+            },
+        }
+    ),
+    "FacetValue": _object(
+        {
+            "value": {"type": "string"},
+            "count": {"type": "integer", "minimum": 1},
+            "label": {"type": "string", "description": "Libellé français (pays seulement)."},
+        },
+        required=["value", "count"],
+    ),
+    "SearchResult": _object(
+        {
+            "query": _ref("Query"),
+            "total": {"type": "integer", "minimum": 0},
+            "all_terms_total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Combien des `total` résultats contiennent tous les mots. "
+                "Quand ceux-ci tiennent sur moins d'une page (tri par pertinence), les "
+                "articles qui n'ont qu'une partie des mots les suivent.",
+            },
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number", "minimum": 0},
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": _object(
+                {
+                    name: {"type": "array", "items": _ref("FacetValue")}
+                    for name in ("country", "year", "month")
+                },
+            ),
+            "suggestion": NULLABLE_STRING,
+        }
+    ),
+    "ArticleDate": _object(
+        {
+            "value": {"type": "string", "pattern": DATE_PATTERN},
+            "precision": {"type": "string", "enum": ["year", "month", "day"]},
+            "source": {"type": "string", "enum": ["header", "text", "metadata"]},
+        }
+    ),
+    "Document": _object(
+        {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "date": {"oneOf": [_ref("ArticleDate"), {"type": "null"}]},
+            "countries": {"type": "array", "items": _ref("Country")},
+            "url": NULLABLE_STRING,
+            "text": {"type": "string", "description": "Le texte entier, sans en-tête."},
+        }
+    ),
+    "Health": _object(
+        {
+            "status": {"type": "string", "const": "ok"},
+            "engine": {"type": "string", "examples": ["whoosh"]},
+            "doc_count": {"type": "integer", "minimum": 0},
+            "built_at": {"type": "string", "format": "date-time"},
+        }
+    ),
+}
+
+PATHS = {
+    "/api/search": {
+        "get": {
+            "operationId": "search",
+            "summary": "Chercher dans les articles",
+            "description": "Le même résultat que `search --json` (hors `took_ms`).",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {"200": _json("Une page de résultats et les facettes.", "SearchResult")}
+            | ERRORS,
+        }
+    },
+    "/api/documents/{doc_id}": {
+        "get": {
+            "operationId": "getDocument",
+            "summary": "Un article entier, avec ses facettes",
+            "parameters": [
+                {
+                    "name": "doc_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "L'identifiant d'un résultat (`hits[].id`) ; les `/` "
+                    "peuvent rester tels quels, `#` s'écrit `%23`.",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {
+                "200": _json("L'article.", "Document"),
+                "404": _json("Aucun article n'a cet identifiant (code `not_found`).", "Error"),
+                "503": ERRORS["503"],
+            },
+        }
+    },
+    "/healthz": {
+        "get": {
+            "operationId": "health",
+            "summary": "État de l'index",
+            "responses": {"200": _json("L'index est prêt.", "Health"), "503": ERRORS["503"]},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "Cette description OpenAPI 3.1",
+            "responses": {
+                "200": {
+                    "description": "Le document OpenAPI.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+    "/": {
+        "get": {
+            "operationId": "searchPage",
+            "summary": "La page de recherche (HTML)",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": _html("La page de résultats."),
+                "400": _html("La page, avec l'erreur à côté du champ de recherche."),
+            },
+        }
+    },
+    "/documents/{doc_id}": {
+        "get": {
+            "operationId": "documentPage",
+            "summary": "Un article entier (HTML), les mots de `q` surlignés",
+            "parameters": [
+                {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("q", "La requête dont surligner les mots.", {"type": "string"}),
+            ],
+            "responses": {"200": _html("L'article."), "404": _html("Article inconnu.")},
+        }
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Recherche d'actualités en français",
+        "version": "1.0.0",
+        "description": "Recherche plein texte dans des articles de presse en français : "
+        "passages surlignés, facettes pays et date. Les erreurs sont toujours "
+        '`{"error": {"code", "message"}}`.',
+    },
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS},
+}
+
+
+def openapi_document() -> dict:
+    """A fresh copy of the OpenAPI document (callers may change it)."""
+    return copy.deepcopy(DOCUMENT)
