@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from indexer.analysis import fold, stem
 from indexer.articles import Article
 from indexer.countries import country_label
 from indexer.engines import IndexCorrupt
@@ -25,6 +26,7 @@ from .passages import Passage, best_passages, match_spans
 from .query import Synonyms, parse_query
 from .spelling import expand, suggest
 
+MIN_COMPLETION = 2  # letters typed before completions are offered
 REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
 
 
@@ -134,3 +136,38 @@ def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
             FacetValue(m, n) for m, n in sorted(counts.get("month", {}).items(), reverse=True)
         ],
     }
+
+
+def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
+    """Completions of the word being typed (the last one of ``q``), most frequent first.
+
+    'relations bilat' -> ['relations bilaterales', 'relations bilateral', ...]: the query
+    with its last word completed from the index's vocabulary, as written before it.
+    """
+    head, _, last = q.rpartition(" ")
+    prefix = fold(last)
+    if len(prefix) < MIN_COMPLETION:
+        return []
+    words = lexicon_of(index).complete(prefix, limit)
+    return [f"{head} {w}".strip() for w in words]
+
+
+def similar(
+    index: IndexHandle, doc_id: str, limit: int = 5, settings: Settings = Settings()
+) -> SearchResult:
+    """Articles like this one ("more like this"): its most distinctive words, ORed."""
+    article = get_document(index, doc_id)
+    words = lexicon_of(index).distinctive(f"{article.title}\n{article.text}")
+    tree = qt.Or(tuple(qt.Term(stem(w), w) for w in words)) if words else qt.MatchAll()
+    engine = engine_of(index)
+    found = engine.search(qt.EngineQuery(tree=tree, offset=0, limit=limit + 1))
+    pairs = [(i, score) for i, score in found.hits if i != doc_id][:limit]
+    articles = engine.fetch([i for i, _ in pairs])
+    leaves = list(qt.positive_leaves(tree))
+    hits = [
+        _hit(a, score, leaves, settings, False)
+        for (_, score), a in zip(pairs, articles, strict=True)
+        if a is not None
+    ]
+    request = SearchRequest(per_page=limit)
+    return SearchResult(request, len(hits), hits, _facets({}))

@@ -14,13 +14,15 @@ word of the index with its document frequency), so it works the same for every e
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from indexer.analysis import analyze_words
 from indexer.engines import querytree as qt
 from indexer.store import IndexHandle, read_lexicon
 
@@ -110,6 +112,17 @@ class Lexicon:
         end = bisect.bisect_left(self.words, prefix + "\uffff")
         found = sorted(self.words[start:end], key=lambda w: (-self.df[w], w))
         return found[:limit]
+
+    def distinctive(self, text: str, limit: int = 20) -> list[str]:
+        """The words that best tell a text apart from the rest of the index (tf x idf)."""
+        counts = Counter(exact for exact, *_ in analyze_words(text) if not exact.isdigit())
+        n = max(self.doc_count, 1)
+        scored = [
+            (tf * math.log(n / df), word)
+            for word, tf in counts.items()
+            if 2 <= (df := self.df.get(word, 0)) <= n // 2 and len(word) > 2
+        ]
+        return [word for _, word in sorted(scored, reverse=True)[:limit]]
 
     def _is_common(self, word: str) -> bool:
         return self.df.get(word, 0) > max(NAME_MAX_COUNT, NAME_MAX_SHARE * self.doc_count)

@@ -5,7 +5,7 @@ import pytest
 from indexer.store import IndexHandle
 from service import core
 from service.config import DEFAULT_CONFIG, load_config
-from service.errors import IndexUnavailable, QueryError
+from service.errors import DocumentNotFound, IndexUnavailable, QueryError
 from service.models import SearchRequest
 
 SEED_003 = "003_30614341ae222060.txt"
@@ -187,3 +187,39 @@ def test_partial_matches_keep_the_exclusions(seeds_index):
 def test_no_fallback_when_every_term_fills_the_page(seeds_index):
     result = run(seeds_index, q="Azerbaïdjan Chine", per_page="2")
     assert result.all_terms_total == result.total == 4
+
+
+def test_complete_finishes_the_last_word_from_the_vocabulary(seeds_index):
+    assert core.complete(seeds_index, "relations kirg") == [
+        "relations kirghiz",  # each in one article: ties in word order
+        "relations kirghize",
+        "relations kirghizistan",
+    ]
+    assert core.complete(seeds_index, "k") == []  # one letter is too little
+
+
+def test_similar_finds_other_articles_and_never_the_article_itself(seeds_index):
+    result = core.similar(seeds_index, "004_39aa6ed02c1f3f44.txt", limit=3)
+    ids = hit_ids(result)
+    assert 0 < len(ids) <= 3 and "004_39aa6ed02c1f3f44.txt" not in ids
+
+
+def test_similar_of_an_unknown_article_is_not_found(seeds_index):
+    with pytest.raises(DocumentNotFound):
+        core.similar(seeds_index, "nope.txt")
+
+
+def test_typos_and_name_variants_find_the_article_with_the_typed_form_first(seeds_index):
+    result = run(seeds_index, q="Bayramov", explain="true")
+    assert hit_ids(result) == [SEED_003, "004_39aa6ed02c1f3f44.txt"]
+    assert result.hits[0].explain[0]["match"] == "exact"
+    assert result.hits[1].explain[0] == {
+        "term": "Bayramov",
+        "match": "name_variant",
+        "label": "variante du nom",
+        "words": ["Baïramov"],
+    }
+    typo = run(seeds_index, q="Kirghizsitan", explain="true")
+    assert hit_ids(typo) == ["004_39aa6ed02c1f3f44.txt"]
+    assert typo.hits[0].explain[0]["match"] == "typo"
+    assert typo.suggestion == "kirghizistan"
