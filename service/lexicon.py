@@ -18,6 +18,7 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
+from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -29,6 +30,7 @@ from indexer.store import IndexHandle, read_lexicon
 MIN_TYPO_LENGTH = 5
 TWO_EDITS_LENGTH = 9
 MAX_CORRECTIONS = 3
+FREQUENT_SHARE = 0.1  # a correction is kept if used at least this share as often as the best
 NAME_KEY_MIN_LENGTH = 4
 # A word in more than this share of the articles (and more than NAME_MAX_COUNT of them)
 # is a common word, not a name.
@@ -69,25 +71,46 @@ class Lexicon:
         self.words = sorted(w for w, _ in words)
         self.df = dict(words)
         self.doc_count = doc_count or max(self.df.values(), default=0)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        self._by_key: dict[str, list[str]] = defaultdict(list)
+
+    @cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """Words by length: a typo of an n-letter word is among words of n±edits letters."""
+        by_length: dict[int, list[str]] = defaultdict(list)
         for word in self.words:
-            self._by_length[len(word)].append(word)
+            by_length[len(word)].append(word)
+        return by_length
+
+    @cached_property
+    def _by_key(self) -> dict[str, list[str]]:
+        """Words by transliteration key (built on first use: ~1 s for 100k words)."""
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:
             if len(word) >= NAME_KEY_MIN_LENGTH and not word.isdigit():
-                self._by_key[name_key(word)].append(word)
+                by_key[name_key(word)].append(word)
+        return by_key
 
     def corrections(self, word: str) -> list[str]:
-        """Words of the index within the allowed edits of an unknown word, best first."""
+        """Words of the index within the allowed edits of an unknown word, best first.
+
+        Only the nearest ones, and among those only the ones used at least a tenth as
+        often as the most used: "macorn" is "macron", not "mâcon".
+        """
         if word in self.df or word.isdigit():
             return []
-        return self._neighbours(word, max_edits(word))[:MAX_CORRECTIONS]
+        found = self._neighbours(word, max_edits(word))
+        if not found:
+            return []
+        nearest = [w for w, d in found if d == found[0][1]]
+        floor = self.df[nearest[0]] * FREQUENT_SHARE
+        return [w for w in nearest if self.df[w] >= floor][:MAX_CORRECTIONS]
 
     def corrections_of_known(self, word: str) -> list[str]:
         """Other words of the index one edit away from a word it holds, best first."""
         neighbours = self._neighbours(word, min(1, max_edits(word)))
-        return [w for w in neighbours if w != word][:MAX_CORRECTIONS]
+        return [w for w, _ in neighbours if w != word][:MAX_CORRECTIONS]
 
-    def _neighbours(self, word: str, edits: int) -> list[str]:
+    def _neighbours(self, word: str, edits: int) -> list[tuple[str, int]]:
+        """(word, distance) within ``edits``, nearest first, then most frequent."""
         if not edits:
             return []
         lengths = range(len(word) - edits, len(word) + edits + 1)
@@ -96,7 +119,7 @@ class Lexicon:
             word, choices, scorer=OSA.distance, score_cutoff=edits, limit=MAX_CORRECTIONS * 4
         )
         ranked = sorted(found, key=lambda m: (m[1], -self.df[m[0]], m[0]))
-        return [w for w, _, _ in ranked]
+        return [(w, int(d)) for w, d, _ in ranked]
 
     def name_variants(self, word: str) -> list[str]:
         """Other spellings of a rare word in the index that share its transliteration key."""

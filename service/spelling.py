@@ -48,14 +48,18 @@ def _widen(term: qt.Term, lexicon: Lexicon) -> qt.Node:
 
 
 def suggest(q: str, total: int, lexicon: Lexicon) -> str | None:
-    """A better-spelt query when this one finds little, else None."""
-    if total >= SUGGEST_BELOW or not q:
+    """A better-spelt query when this one has a word the index lacks, or finds little."""
+    if not q:
         return None
     changed = False
+    few = total < SUGGEST_BELOW
 
     def replace(match: re.Match) -> str:
         nonlocal changed
-        better = _better_word(fold(match.group()), lexicon)
+        word = fold(match.group())
+        if word in lexicon.df and not few:
+            return match.group()
+        better = _better_word(word, lexicon)
         if better is None:
             return match.group()
         changed = True

@@ -29,8 +29,19 @@ def test_exclusions_phrases_and_known_words_are_left_as_typed():
         assert expand(parse_query(q), LEXICON) == parse_query(q)
 
 
-def test_suggest_respells_a_query_that_finds_little():
+def test_suggest_respells_words_the_index_lacks_however_many_results():
     assert suggest("Emmanuel Macorn", 0, LEXICON) == "Emmanuel macron"
-    assert suggest("Emmanuel Macorn", 50, LEXICON) is None
+    assert suggest("Emmanuel Macorn", 50, LEXICON) == "Emmanuel macron"
     assert suggest("chine", 0, LEXICON) is None
     assert suggest("", 0, LEXICON) is None
+
+
+def test_suggest_respells_a_known_rare_word_only_when_the_query_finds_little():
+    lexicon = Lexicon([("macron", 700), ("macren", 2)], doc_count=1000)
+    assert suggest("macren", 2, lexicon) == "macron"
+    assert suggest("macren", 50, lexicon) is None
+
+
+def test_typo_corrections_keep_only_the_nearest_frequent_spellings():
+    lexicon = Lexicon([("macron", 700), ("macon", 40), ("micron", 300)], doc_count=1000)
+    assert lexicon.corrections("macorn") == ["macron"]  # "macon" is as near, but rare
