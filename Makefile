@@ -1,16 +1,21 @@
-# The two set-up commands of the README: `make serve` and `make test`.
+# The two set-up commands of the README: `make serve` and `make test`; `make bench` runs
+# the benchmark suite (BENCHMARKS.md).
 # Each installs what it needs into .venv (and Debian's chromium for the browser tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test install install-test browser
+.PHONY: serve test bench install install-test browser wrk
 
 serve: install
 	$(BIN)/search-serve
 
 test: install-test browser
 	$(BIN)/python -m pytest
+
+# About 40 minutes on 2 cores; results in var/bench/results/ (report.md, *.json).
+bench: install wrk
+	$(BIN)/python -m bench.run_all
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -31,3 +36,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed (needs root for apt-get): browser tests will be skipped"; fi; }
+
+# Debian's wrk loads the HTTP benchmark; without it a Python load generator is used.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk not installed (needs root for apt-get): the HTTP benchmark uses its Python client"; fi; }

@@ -51,18 +51,32 @@ def build_index(
     engine: str = "whoosh",
     rebuild: bool = False,
     progress: Progress | None = None,
+    wait: float = 0.0,
 ) -> BuildReport:
-    """Build ``index_dir`` from the files under ``corpus``, incrementally unless ``rebuild``."""
+    """Build ``index_dir`` from the files under ``corpus``, incrementally unless ``rebuild``.
+
+    :param wait: seconds to wait for another build to finish (BuildLocked after that).
+    """
     started = time.perf_counter()
     progress = progress or (lambda phase, done, total: None)
-    with store.build_lock(index_dir):
-        live = store.current_generation(index_dir)
+    with store.build_lock(index_dir, wait):
+        for orphan in store.remove_orphans(index_dir):
+            log.warning("removed %s, left by a build that was killed", orphan)
+        live = _live_generation(index_dir)
         old = _live_manifest(live) if live and not rebuild else None
         if old is not None and old.engine != engine:
             old = None  # another engine: rebuild from scratch
         plan = _plan(corpus, old.sources if old else {})
         report = _apply(corpus, index_dir, engine, live if old else None, old, plan, progress)
     return _with_time(report, time.perf_counter() - started)
+
+
+def _live_generation(index_dir: Path) -> Path | None:
+    try:
+        return store.current_generation(index_dir)
+    except store.IndexCorrupt as e:
+        log.warning("live index unreadable (%s): rebuilding from scratch", e)
+        return None
 
 
 def _live_manifest(live: Path) -> store.Manifest | None:
@@ -101,7 +115,8 @@ def _signature(path: Path, old: dict | None) -> dict:
     sig = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     if old and old["size"] == sig["size"] and old["mtime_ns"] == sig["mtime_ns"]:
         return {**sig, "sha1": old["sha1"]}
-    return {**sig, "sha1": hashlib.sha1(path.read_bytes()).hexdigest()}
+    with open(path, "rb") as f:  # by chunks: a huge file is hashed without loading it whole
+        return {**sig, "sha1": hashlib.file_digest(f, "sha1").hexdigest()}
 
 
 def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> BuildReport:
@@ -115,7 +130,7 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
         doc_count = engine.doc_count()
         store.write_lexicon(gen, engine.lexicon())
         engine.close()
-        manifest = store.Manifest(engine_name, _now(), doc_count, sources)
+        manifest = store.Manifest(engine_name, _now(), doc_count, sources, cls.format_version)
         store.publish(index_dir, gen, manifest)
     except BaseException:
         store.discard(gen)

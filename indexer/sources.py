@@ -35,6 +35,7 @@ MAX_ARTICLE_CHARS = 1_000_000  # ~50x the longest real news article; beyond is n
 HEADER = re.compile(r"\A\s*date[ \t]+(\S+)[ \t]*(?:\r?\n)?")
 SENTENCE_END = re.compile(r"(?<!\bM)(?<!\bMM)(?<!\bMme)(?<!\bDr)(?<!\bSt)[.!?…](?=\s|$)")
 TITLE_CHARS = 100
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,29 @@ class Skip:
 
 
 def list_sources(root: Path) -> list[str]:
-    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted."""
+    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted.
+
+    A path that is not UTF-8 cannot be an id (nor go into JSON): it is left out, with a
+    warning that shows its bytes.
+    """
     found = [
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
         if p.is_file() and p.name.endswith(SOURCE_SUFFIXES) and not p.name.startswith(".")
     ]
+    for rel in [rel for rel in found if not _is_utf8(rel)]:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        log.warning("%s", Skip(shown, 0, "file name is not UTF-8: rename the file"))
+        found.remove(rel)
     return sorted(found)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates: undecodable bytes of a name, or JSON escapes
+        return False
+    return True
 
 
 def read_source(root: Path, rel: str) -> tuple[list[Article], list[Skip]]:
@@ -124,13 +141,17 @@ def _article_from_json(
     raw: bytes, rel: str, lineno: int, seen: set[str], skips: list[Skip]
 ) -> Article | None:
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8").rstrip("\r\n"))  # columns of this line
     except UnicodeDecodeError:
         return _skip(skips, rel, lineno, "not UTF-8")
     except json.JSONDecodeError as e:
         return _skip(skips, rel, lineno, f"broken JSON: {e.msg} (column {e.colno})")
     if not isinstance(record, dict):
         return _skip(skips, rel, lineno, "not a JSON object")
+    if not all(_is_utf8(v) for v in _strings(record)):
+        # "\ud800" is valid JSON but no UTF-8 text: it would fail every response it is in.
+        log.warning("%s:%d: lone surrogate escapes replaced by U+FFFD", rel, lineno)
+        record = {k: _repaired(v) for k, v in record.items()}
     doc_id, text = record.get("id"), record.get("text")
     if not isinstance(doc_id, str | int) or isinstance(doc_id, bool) or str(doc_id) == "":
         return _skip(skips, rel, lineno, 'missing or invalid "id"')
@@ -141,6 +162,23 @@ def _article_from_json(
         return _skip(skips, rel, lineno, f"duplicate id {str(doc_id)!r}")
     seen.add(full_id)
     return make_article(full_id, text, file=rel, line=lineno, skips=skips, record=record)
+
+
+def _strings(record: dict) -> Iterator[str]:
+    for value in record.values():
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            yield from (v for v in value if isinstance(v, str))
+
+
+def _repaired(value: object) -> object:
+    """A JSON value with lone surrogates replaced by U+FFFD (strings and lists of them)."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
+    return value
 
 
 def _skip(skips: list[Skip], rel: str, line: int, reason: str) -> None:
@@ -162,7 +200,7 @@ def make_article(
     skips = skips if skips is not None else []
     record = record or {}
     text = text.replace("\r\n", "\n").strip()
-    reason = _text_reason(text)
+    reason = _text_reason(text, header)
     if reason:
         return _skip(skips, file or doc_id, line, reason)
     date = _article_date(text, header, record.get("date"), file or doc_id, line, skips)
@@ -179,9 +217,9 @@ def make_article(
     )
 
 
-def _text_reason(text: str) -> str | None:
+def _text_reason(text: str, header: str | None) -> str | None:
     if not text:
-        return "empty article (no text after the header)"
+        return "empty article (no text after the header)" if header else "empty article"
     if len(text) > MAX_ARTICLE_CHARS:
         return f"article too long ({len(text):,} characters, limit {MAX_ARTICLE_CHARS:,})"
     if "\x00" in text:

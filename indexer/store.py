@@ -9,6 +9,9 @@ A build writes a whole new generation, then replaces ``CURRENT``: a reader sees 
 index or the new one, never half of one, and a build killed midway leaves only an orphan
 folder that the next build removes. The previous generation is kept so that requests still
 running on it finish.
+
+The manifest records the engine's on-disk ``format``: a generation written in another
+format than the engine reads now is ``IndexOutdated`` (rebuild it), never a crash.
 """
 
 from __future__ import annotations
@@ -39,24 +42,38 @@ class BuildLocked(Exception):
     """Another build holds the lock on this index folder."""
 
 
+class IndexOutdated(IndexCorrupt):
+    """A generation written in another on-disk format than the engine reads: rebuild it."""
+
+    def __init__(self, gen: Path, found: int, expected: int):
+        super().__init__(f"{gen}: format {found}, this version reads format {expected}")
+        self.found, self.expected = found, expected
+
+
 @dataclass(frozen=True)
 class Manifest:
-    """What a generation holds: its engine, when it was built, and its source files."""
+    """What a generation holds: its engine and format, when it was built, its source files."""
 
     engine: str
     built_at: str  # ISO 8601, UTC
     doc_count: int
     sources: dict[str, dict] = field(default_factory=dict)  # rel -> size, mtime_ns, sha1, ids
+    format: int = 1  # the engine's format_version; manifests written before it held format 1
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
 
     @classmethod
     def read(cls, gen: Path) -> Manifest:
+        """The manifest of a generation; IndexCorrupt if unreadable, IndexOutdated if old."""
         try:
-            return cls(**json.loads((gen / MANIFEST).read_text("utf-8")))
+            manifest = cls(**json.loads((gen / MANIFEST).read_text("utf-8")))
+            expected = engine_class(manifest.engine).format_version
         except (OSError, ValueError, TypeError) as e:
             raise IndexCorrupt(f"{gen / MANIFEST}: {e}") from e
+        if manifest.format != expected:
+            raise IndexOutdated(gen, manifest.format, expected)
+        return manifest
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -65,9 +82,20 @@ def current_generation(index_dir: Path) -> Path | None:
         name = (index_dir / CURRENT).read_text("utf-8").strip()
     except FileNotFoundError:
         return None
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: not UTF-8
         raise IndexCorrupt(f"{index_dir / CURRENT}: {e}") from e
+    if not name.startswith("gen-") or "/" in name or "\x00" in name:
+        raise IndexCorrupt(f"{index_dir / CURRENT}: not a generation name: {name[:80]!r}")
     return index_dir / name
+
+
+def has_index(index_dir: Path) -> bool:
+    """Whether a build ever published here; a damaged ``CURRENT`` counts (it asks for
+    ``--rebuild``, not for a first build over it)."""
+    try:
+        return current_generation(index_dir) is not None
+    except IndexCorrupt:
+        return True
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -81,50 +109,94 @@ def new_generation(index_dir: Path) -> Path:
 def copy_generation(source: Path, index_dir: Path) -> Path:
     """A new generation that starts as a copy of ``source`` (for incremental updates)."""
     gen = new_generation(index_dir)
-    for item in source.iterdir():
-        if (
-            item.is_file()
-            and not item.name.endswith(".lock")
-            and item.name not in (MANIFEST, LEXICON)
-        ):
-            shutil.copy2(item, gen / item.name)
+    try:
+        for item in source.iterdir():
+            if (
+                item.is_file()
+                and not item.name.endswith(".lock")
+                and item.name not in (MANIFEST, LEXICON)
+            ):
+                shutil.copy2(item, gen / item.name)
+    except BaseException:
+        discard(gen)  # a full disk must not keep half a copy
+        raise
     return gen
 
 
 def write_lexicon(gen: Path, words: list[tuple[str, int]]) -> None:
     """Save the generation's vocabulary (typo correction, name variants, completion)."""
-    _write_atomic(gen / LEXICON, "".join(f"{w}\t{n}\n" for w, n in words))
+    write_atomic(gen / LEXICON, "".join(f"{w}\t{n}\n" for w, n in words))
 
 
 def read_lexicon(gen: Path) -> list[tuple[str, int]]:
-    """The vocabulary saved with a generation; empty for one built without it."""
+    """The vocabulary saved with a generation; empty for one built without it.
+
+    IndexCorrupt when the file is damaged (not UTF-8, a line without its count).
+    """
     try:
         lines = (gen / LEXICON).read_text("utf-8").splitlines()
+        return [(w, int(n)) for w, _, n in (line.partition("\t") for line in lines)]
     except FileNotFoundError:
         return []
-    return [(w, int(n)) for w, _, n in (line.partition("\t") for line in lines)]
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{gen / LEXICON}: {e}") from e
 
 
 def publish(index_dir: Path, gen: Path, manifest: Manifest) -> None:
     """Write the manifest, then make ``gen`` the live generation in one atomic rename."""
-    _write_atomic(gen / MANIFEST, manifest.to_json())
-    _write_atomic(index_dir / CURRENT, gen.name + "\n")
+    write_atomic(gen / MANIFEST, manifest.to_json())
+    write_atomic(index_dir / CURRENT, gen.name + "\n")
     _remove_stale(index_dir, keep={gen.name})
 
 
 def discard(gen: Path) -> None:
     """Remove a generation that was never published (a failed build)."""
+    try:
+        if current_generation(gen.parent) == gen:
+            return  # CURRENT was replaced before the failure: it is live, keep it
+    except IndexCorrupt:
+        pass
     shutil.rmtree(gen, ignore_errors=True)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+def remove_orphans(index_dir: Path) -> list[str]:
+    """Remove the generations that killed builds left unpublished; their names.
+
+    Call it holding the build lock: then no build is running, and a generation without a
+    manifest can only be a dead build's.
+    """
+    try:
+        live = current_generation(index_dir)
+    except IndexCorrupt:
+        live = None
+    orphans = [
+        gen
+        for gen in index_dir.glob("gen-*")
+        if gen.is_dir() and gen != live and not (gen / MANIFEST).exists()
+    ]
+    for gen in orphans:
+        shutil.rmtree(gen, ignore_errors=True)
+    return sorted(gen.name for gen in orphans)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename, flushed to disk (a crash keeps the old)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not keep the half-written copy
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename or an unlink in it) to disk."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -144,15 +216,30 @@ def _remove_stale(index_dir: Path, keep: set[str]) -> None:
 
 
 @contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's build lock; BuildLocked if another build has it."""
+def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index folder's build lock, waiting up to ``wait`` seconds for it.
+
+    BuildLocked if another build (another process, or another thread here) still holds
+    it then. The lock is the kernel's (flock): a killed build releases it.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".build.lock", "w") as f:
+        _acquire(f, wait, index_dir)
+        yield
+
+
+def _acquire(f, wait: float, index_dir: Path) -> None:
+    deadline, pause = time.monotonic() + wait, 0.005
+    while True:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
         except BlockingIOError as e:
-            raise BuildLocked(str(index_dir)) from e
-        yield
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BuildLocked(str(index_dir)) from e
+            time.sleep(min(pause, left))  # flock has no timeout: poll, backing off
+            pause = min(pause * 2, 0.1)
 
 
 class IndexHandle:
@@ -174,6 +261,8 @@ class IndexHandle:
         gen = current_generation(self.index_dir)
         if gen is None:
             raise IndexMissing(str(self.index_dir))
+        if gen == self._gen and not (gen / MANIFEST).exists():
+            raise IndexCorrupt(f"{gen}: generation folder was removed")  # deleted by hand
         if gen != self._gen:
             with self._lock:
                 if gen != self._gen:
@@ -191,6 +280,11 @@ class IndexHandle:
     def generation(self) -> Path | None:
         """The folder of the generation opened last (None before the first ``engine()``)."""
         return self._gen
+
+    def is_read_error(self, error: BaseException) -> bool:
+        """Whether an exception means the index's files are damaged (``Engine.read_errors``)."""
+        engine = type(self._engine) if self._engine is not None else Engine
+        return isinstance(error, IndexCorrupt) or engine.is_read_error(error)
 
     def _open(self, gen: Path) -> None:
         if not gen.is_dir():

@@ -2,6 +2,8 @@
 
     create_app(config=None) -> Flask
         /api/search, /api/documents/<id>, /healthz, /openapi.json   service.api (JSON)
+        /api/suggest, /api/documents/<id>/similar                   service.discovery (JSON)
+        POST /api/documents, PUT+DELETE /api/documents/<id>         service.writes (token)
         /, /documents/<id>                                          service.pages (HTML)
 
 Errors have one rendering per audience, as in Datasette: ``{"error": {"code", "message"}}``
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, render_template, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestURITooLarge
 
 from indexer.engines import IndexCorrupt
 from indexer.store import BuildLocked, IndexHandle
@@ -38,9 +40,15 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+MAX_BODY_BYTES = 2 * 1024 * 1024  # a request body (an article to write): 2 MB
+# A query string: room for a 1,000-character q of 3-byte characters, percent-encoded.
+MAX_QUERY_STRING = 16 * 1024
+
 HTTP_MESSAGES = {
     404: ("not_found", "rien à l'adresse « {path} » : vérifiez le lien (l'API : /openapi.json)"),
     405: ("method_not_allowed", "méthode {method} non permise sur « {path} » : utilisez {allowed}"),
+    413: ("too_large", "requête trop volumineuse : 2 Mo au plus pour le corps de la requête"),
+    414: ("too_large", "adresse trop longue : 16 Ko au plus pour les paramètres"),
 }
 
 
@@ -48,17 +56,21 @@ def create_app(config: Config | None = None) -> Flask:
     """The service's Flask app over the configured index (built first if missing)."""
     config = config or load_config()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # werkzeug answers 413 past it
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's key order
     app.extensions["search"] = Service(config, _open_index(config), config.core_settings())
 
-    from . import api, pages  # the blueprints import ``service()`` from here
+    from . import api, discovery, pages, writes  # the blueprints import ``service()`` from here
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(writes.bp)  # POST, PUT, DELETE /api/documents, for a token
     app.register_error_handler(SearchError, on_search_error)
     app.register_error_handler(HTTPException, on_http_error)
     app.register_error_handler(Exception, on_unexpected_error)
+    app.before_request(limit_query_string)
     app.after_request(add_security_headers)
     return app
 
@@ -112,6 +124,12 @@ def on_unexpected_error(e: Exception):
     log.exception("unexpected error on %s %s", request.method, request.full_path)
     message = "erreur interne du service : réessayez, ou signalez-la si elle persiste"
     return error_response("internal", message, 500)
+
+
+def limit_query_string() -> None:
+    """Refuse an oversized query string before any parameter is parsed (414)."""
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise RequestURITooLarge()
 
 
 def add_security_headers(response):

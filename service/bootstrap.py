@@ -6,17 +6,18 @@ Flask nor click, so any door can call it without pulling in another door.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.build import BuildReport, Progress, build_index
 from indexer.engines import ENGINE_NAMES
-from indexer.store import IndexHandle, current_generation
+from indexer.store import IndexHandle, has_index
 
 from .config import Config
 from .core import Settings
-from .errors import ConfigError
+from .errors import BuildFailed, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +33,39 @@ class Service:
 
 def open_or_build(config: Config, announce: Callable[[str], None] = log.info) -> IndexHandle:
     """The configured index, built from the corpus first if none was ever published."""
-    if current_generation(config.index_path) is None:
+    if not has_index(config.index_path):
         announce(f"Construction de l'index depuis {config.corpus_path}…")
         build(config)
     return IndexHandle(config.index_path)
 
 
-def build(config: Config, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
-    """Build or update the configured index; ConfigError when the corpus or engine is wrong."""
+def build(
+    config: Config, rebuild: bool = False, progress: Progress | None = None, wait: float = 0.0
+) -> BuildReport:
+    """Build or update the configured index; ConfigError when the corpus or engine is wrong,
+    BuildFailed when the file system fails it (a full disk), the live index untouched."""
     if config.engine not in ENGINE_NAMES:
         raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
     if not config.corpus_path.is_dir():
         raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
-    return build_index(config.corpus_path, config.index_path, config.engine, rebuild, progress)
+    try:
+        return build_index(
+            config.corpus_path, config.index_path, config.engine, rebuild, progress, wait
+        )
+    except OSError as e:  # the build discarded its generation: the live one is untouched
+        raise BuildFailed(build_failure(config, e)) from e
+
+
+def build_failure(config: Config, error: OSError) -> str:
+    """What a user reads when a build fails on the file system: the cause, then what to do."""
+    kept = "l'index précédent reste en service"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"construction de l'index interrompue : disque plein ({config.index_path}) ; "
+            f"{kept} ; libérez de la place puis relancez « search-index »"
+        )
+    where = error.filename or config.index_path
+    return (
+        f"construction de l'index interrompue : {error.strerror or error} ({where}) ; "
+        f"{kept} ; corrigez la cause puis relancez « search-index »"
+    )

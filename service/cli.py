@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from indexer.build import BuildReport
-from indexer.store import BuildLocked, IndexHandle, current_generation
+from indexer.store import BuildLocked, IndexHandle, has_index
 
 from . import bootstrap, core
 from .config import Config, load_config
@@ -24,6 +24,8 @@ from .errors import SearchError
 from .models import SearchRequest, SearchResult
 
 log = logging.getLogger(__name__)
+
+SIMILAR_DEFAULT, SIMILAR_MAX = 5, 20  # as /api/documents/<id>/similar
 
 
 class CliError(click.ClickException):
@@ -74,7 +76,7 @@ def _load(config_path: Path | None) -> Config:
 
 def open_or_build(config: Config) -> IndexHandle:
     """The configured index, built from the corpus first (with a progress bar) if missing."""
-    if current_generation(config.index_path) is None:
+    if not has_index(config.index_path):
         click.echo(f"Construction de l'index depuis {config.corpus_path}…", err=True)
         run_build(config, rebuild=False)
     return IndexHandle(config.index_path)
@@ -114,15 +116,36 @@ def run_build(config: Config, rebuild: bool) -> BuildReport:
 )
 @click.option("--page", type=int, default=None, help="Numéro de page (1 = la première).")
 @click.option("--explain", is_flag=True, help="Dire pour chaque résultat pourquoi il correspond.")
+@click.option(
+    "--similar",
+    "similar_to",
+    metavar="ID",
+    help="Les articles proches de l'article ID, au lieu d'une recherche (--limit : 1 à 20).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Afficher exactement le JSON de l'API.")
 @config_option
 @click.pass_context
 @reports_errors
 def search_cmd(
-    ctx, query, countries, date_from, date_to, sort, per_page, page, explain, as_json, config_path
+    ctx,
+    query,
+    countries,
+    date_from,
+    date_to,
+    sort,
+    per_page,
+    page,
+    explain,
+    similar_to,
+    as_json,
+    config_path,
 ):
     """Chercher QUERY dans les articles (ex. : search "Ceinture et la Route")."""
     config = _load(config_path)
+    if similar_to is not None:
+        given = {"QUERY": query, "--country": countries, "--from": date_from, "--to": date_to}
+        given |= {"--sort": sort, "--page": page, "--explain": explain}
+        return print_similar(ctx, config, similar_to, per_page, as_json, given)
     params = {
         "q": query,
         "country": list(countries),
@@ -141,6 +164,38 @@ def search_cmd(
     result = core.search(open_or_build(config), request, config.core_settings())
     click.echo(to_json(result) if as_json else render_text(result, color=sys.stdout.isatty()))
     ctx.exit(0 if result.total else 1)
+
+
+def print_similar(ctx, config: Config, doc_id: str, limit: int | None, as_json: bool, given):
+    """``search --similar ID``: the same articles and JSON as /api/documents/ID/similar.
+
+    :param given: the search options, by name; any that is set is a usage error.
+    """
+    extra = [name for name, value in given.items() if value]
+    if extra:
+        raise click.UsageError(f"--similar ne se combine pas avec {', '.join(extra)}", ctx)
+    if limit is not None and not 1 <= limit <= SIMILAR_MAX:
+        message = f"--limit hors limites ({limit}) avec --similar : entre 1 et {SIMILAR_MAX}"
+        raise click.UsageError(message, ctx)
+    index = open_or_build(config)
+    result = core.similar(index, doc_id, limit or SIMILAR_DEFAULT, config.core_settings())
+    if as_json:
+        body = {"id": doc_id, "hits": [hit.to_dict() for hit in result.hits]}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        title = core.get_document(index, doc_id).title
+        click.echo(render_similar(title, result, color=sys.stdout.isatty()))
+    ctx.exit(0 if result.hits else 1)
+
+
+def render_similar(title: str, result: SearchResult, color: bool = False) -> str:
+    """Similar articles for reading in a terminal."""
+    if not result.hits:
+        return f"Aucun article proche de « {title} »."
+    lines = [f"Articles proches de « {title} » :", ""]
+    for n, hit in enumerate(result.hits, 1):
+        lines.extend(_render_hit(n, hit, color))
+    return "\n".join(lines).rstrip()
 
 
 def to_json(result: SearchResult) -> str:

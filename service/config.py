@@ -12,7 +12,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .core import Settings
@@ -37,6 +37,9 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
+    # The bearer token that the write API asks for; empty: writes are disabled. Never in
+    # the repr, so a logged or printed Config does not show it.
+    write_token: str = field(default="", repr=False)
     synonyms: tuple[tuple[str, ...], ...] = ()
     source: Path | None = None  # the file it was read from
 
@@ -72,8 +75,11 @@ KEYS = {
     ("service", "host"): "host",
     ("service", "port"): "port",
     ("service", "threads"): "threads",
+    ("service", "write_token"): "write_token",
     ("synonyms", "groups"): "synonyms",
 }
+# Text settings: an environment override keeps their raw value, never parsed as JSON.
+_STR_FIELDS = {f.name: f.type == "str" for f in fields(Config)}
 
 
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
@@ -101,11 +107,18 @@ def apply_env_overrides(data: dict, environ: Mapping[str, str]) -> None:
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
         section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-        data.setdefault(section, {})[key] = value
+        data.setdefault(section, {})[key] = _env_value(section, key, raw)
+
+
+def _env_value(section: str, key: str, raw: str) -> object:
+    """An override's value: JSON, or the raw string (always, for a text setting: a token
+    of digits stays a string)."""
+    if _STR_FIELDS.get(KEYS.get((section, key))):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def _flatten(data: Mapping, source: Path | None) -> dict:
@@ -137,6 +150,7 @@ def _check_types(flat: dict, source: Path | None) -> None:
             expected = int if f.type == "int" else str
             value = flat[f.name]
             if not isinstance(value, expected) or isinstance(value, bool):
+                shown = repr(value) if f.repr else type(value).__name__  # a secret is not shown
                 raise ConfigError(
-                    f"{source} : « {f.name} » doit être de type {expected.__name__}, pas {value!r}"
+                    f"{source} : « {f.name} » doit être de type {expected.__name__}, pas {shown}"
                 )

@@ -7,19 +7,20 @@ imports neither Flask nor click.
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
 from dataclasses import dataclass, field
 
 from indexer.analysis import fold, stem
 from indexer.articles import Article
 from indexer.countries import country_label
-from indexer.engines import IndexCorrupt
 from indexer.engines import querytree as qt
-from indexer.store import IndexHandle, IndexMissing
+from indexer.store import IndexCorrupt, IndexHandle, IndexMissing, IndexOutdated, current_generation
 
 from .errors import DocumentNotFound, IndexUnavailable
 from .explain import explain
-from .lexicon import frequency_in, lexicon_of
+from .lexicon import lexicon_of
 from .matching import search_in_tiers
 from .models import FacetValue, Hit, SearchRequest, SearchResult
 from .passages import Passage, best_passages, match_spans
@@ -28,6 +29,8 @@ from .spelling import expand, suggest
 
 MIN_COMPLETION = 2  # letters typed before completions are offered
 REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,17 +43,76 @@ class Settings:
 
 
 def engine_of(index: IndexHandle):
-    """The live engine, or IndexUnavailable with a message that says how to build it."""
+    """The live engine, checked readable, or IndexUnavailable that says how to (re)build it."""
     try:
-        return index.engine()
-    except IndexMissing:
-        raise IndexUnavailable(
+        engine = index.engine()
+        engine.doc_count()  # opens this thread's reader: damaged segment files fail here
+        lexicon_of(index)  # loaded once per generation: a damaged vocabulary fails here
+        return engine
+    except Exception as e:
+        if not _is_index_error(index, e):
+            raise
+        raise _unavailable(index, e) from e
+
+
+def reads_index(func):
+    """A core function over the live index whose missing or damaged files answer 503.
+
+    The engine's own read errors (``Engine.is_read_error``: truncated, overwritten or
+    removed files) become IndexUnavailable; any other exception is a bug and propagates.
+    When a build published another generation meanwhile, the call is tried once more: a
+    search that began on a generation that two quick builds have since removed reads the
+    live one the second time.
+    """
+
+    @functools.wraps(func)
+    def wrapper(index: IndexHandle, *args, **kwargs):
+        began_on = index.generation
+        try:
+            return func(index, *args, **kwargs)
+        except Exception as e:
+            if not _is_index_error(index, e):
+                raise
+            if isinstance(e, IndexMissing | IndexOutdated) or _live(index) == began_on:
+                raise _unavailable(index, e) from e
+        try:
+            return func(index, *args, **kwargs)
+        except Exception as e:
+            if not _is_index_error(index, e):
+                raise
+            raise _unavailable(index, e) from e
+
+    return wrapper
+
+
+def _live(index: IndexHandle):
+    try:
+        return current_generation(index.index_dir)
+    except IndexCorrupt:
+        return None
+
+
+def _is_index_error(index: IndexHandle, error: Exception) -> bool:
+    return isinstance(error, IndexMissing) or index.is_read_error(error)
+
+
+def _unavailable(index: IndexHandle, error: Exception) -> IndexUnavailable:
+    """The 503 for an index that is missing, of another format, or damaged."""
+    if isinstance(error, IndexMissing):
+        return IndexUnavailable(
             f"aucun index dans {index.index_dir} : lancez « search-index » pour le construire"
-        ) from None
-    except (IndexCorrupt, OSError, ValueError) as e:
-        raise IndexUnavailable(f"index illisible ({e}) : {REBUILD_HINT}") from None
+        )
+    if isinstance(error, IndexOutdated):
+        return IndexUnavailable(
+            f"l'index a été construit par une autre version (format {error.found}, "
+            f"celle-ci lit le format {error.expected}) : reconstruisez l'index, "
+            "lancez « search-index --rebuild »"
+        )
+    log.error("index %s unreadable: %s: %s", index.index_dir, type(error).__name__, error)
+    return IndexUnavailable(f"index illisible dans {index.index_dir} : {REBUILD_HINT}")
 
 
+@reads_index
 def search(
     index: IndexHandle, request: SearchRequest, settings: Settings = Settings()
 ) -> SearchResult:
@@ -74,7 +136,6 @@ def search(
             limit=request.per_page,
         ),
         expanded,
-        frequency_in(lexicon),
     )
     leaves = list(qt.positive_leaves(expanded))
     articles = engine.fetch([doc_id for doc_id, _ in found.hits])
@@ -95,6 +156,7 @@ def search(
     )
 
 
+@reads_index
 def get_document(index: IndexHandle, doc_id: str) -> Article:
     """One article by id; DocumentNotFound if the index has no such id."""
     article = engine_of(index).fetch([doc_id])[0]
@@ -138,6 +200,7 @@ def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
     }
 
 
+@reads_index
 def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
     """Completions of the word being typed (the last one of ``q``), most frequent first.
 
@@ -152,6 +215,7 @@ def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
     return [f"{head} {w}".strip() for w in words]
 
 
+@reads_index
 def similar(
     index: IndexHandle, doc_id: str, limit: int = 5, settings: Settings = Settings()
 ) -> SearchResult:

@@ -34,3 +34,39 @@ class IndexUnavailable(SearchError):
     """The index is missing, being built for the first time, or unreadable."""
 
     code, status, exit_code = "index_unavailable", 503, 1
+
+
+class BuildFailed(SearchError):
+    """A build that could not finish (a full disk...): the live index is left as it was."""
+
+    code, status, exit_code = "build_failed", 503, 1
+
+
+class InvalidDocument(SearchError):
+    """An article sent to the write API that cannot be stored as given."""
+
+    code, status, exit_code = "bad_document", 400, 2
+
+
+class Unauthorized(SearchError):
+    """A write without a bearer token."""
+
+    code, status, exit_code = "unauthorized", 401, 1
+
+
+class Forbidden(SearchError):
+    """A write with a wrong token, or while writes are disabled."""
+
+    code, status, exit_code = "forbidden", 403, 1
+
+
+class ReadOnly(SearchError):
+    """A write to an article that only its source file can change (a JSONL line)."""
+
+    code, status, exit_code = "read_only", 409, 1
+
+
+class Conflict(SearchError):
+    """A write that contradicts what exists (POST with the id of an existing article)."""
+
+    code, status, exit_code = "conflict", 409, 1

@@ -24,7 +24,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from indexer.analysis import analyze_words
-from indexer.engines import querytree as qt
 from indexer.store import IndexHandle, read_lexicon
 
 MIN_TYPO_LENGTH = 5
@@ -167,22 +166,3 @@ def lexicon_of(index: IndexHandle) -> Lexicon:
                 _cache.pop(next(iter(_cache)))  # the oldest generation goes first
             _cache[key] = Lexicon(read_lexicon(gen), index.manifest().doc_count)
         return _cache[key]
-
-
-def frequency_in(lexicon: Lexicon):
-    """How common a query part is in the index, to drop the most common parts first."""
-
-    absent = lexicon.doc_count + 1  # a word the index lacks cannot match: dropped first
-
-    def frequency(node) -> int:
-        if isinstance(node, qt.Term):
-            return lexicon.df.get(node.exact) or absent
-        if isinstance(node, qt.Phrase):  # a phrase is rarer than its rarest word
-            return min(lexicon.df.get(w) or absent for w in node.exacts)
-        if isinstance(node, qt.Alternatives | qt.Or):
-            return max(frequency(c) for c in node.children)
-        if isinstance(node, qt.Prefix):
-            return lexicon.doc_count  # a prefix matches many words: dropped first
-        return 0
-
-    return frequency

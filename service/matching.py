@@ -3,25 +3,23 @@
 1. the words as typed, every one of them (terms are ANDed);
 2. the same with corrected and variant spellings (``spelling.expand``), so that an
    article that holds the word as typed always ranks above one that holds a variant;
-3. when those fill less than a page, as Meilisearch's "frequency" matching strategy
-   does, the most frequent word is dropped, then the next, each time as an AND of what
-   is left, so a question typed in full ("Quand l'Azerbaïdjan a-t-il présidé la CICA ?")
-   still finds the article, and articles that hold more of the rare words come first;
-4. last, the words as an OR, which gives the total and the facets of partial matching.
+3. when those fill less than a page, as Meilisearch's matching strategy does, the words
+   as an OR, ranked by BM25, so a question typed in full ("Quand l'Azerbaïdjan a-t-il
+   présidé la CICA ?") still finds the article though no article holds every word.
 
 Each tier's hits follow those of the tiers before it; the exclusions of the query apply
-to every tier.
+to every tier. Dropping the most frequent words one tier at a time (Meilisearch's
+"frequency" strategy) was measured too, and lost 0.12 MRR@10 on the PIAF questions
+against a plain OR after the full matches (EVALUATION.md): BM25 already weighs rare
+words up, and the extra tiers overrode it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from indexer.engines import querytree as qt
 from indexer.engines.base import Engine
-
-MAX_DROP_TIERS = 6  # long questions: past this, the OR tier fills the page
 
 
 def split(tree: qt.Node) -> tuple[list[qt.Node], list[qt.Node]] | None:
@@ -33,51 +31,38 @@ def split(tree: qt.Node) -> tuple[list[qt.Node], list[qt.Node]] | None:
     return (positives, negatives) if len(positives) >= 2 else None
 
 
-def relaxed_tiers(tree: qt.Node, frequency: Callable[[qt.Node], int]) -> list[qt.Node]:
-    """The partial-match tiers of a tree: most frequent parts dropped one by one, then OR."""
+def relaxed(tree: qt.Node) -> qt.Node | None:
+    """The OR form of an AND of several positive parts (exclusions kept), else None."""
     parts = split(tree)
     if parts is None:
-        return []
+        return None
     positives, negatives = parts
-    by_rarity = sorted(positives, key=frequency)  # stable: ties keep the typed order
-    tiers = []
-    for keep in range(len(positives) - 1, 0, -1)[:MAX_DROP_TIERS]:
-        kept = [p for p in positives if p in by_rarity[:keep]]
-        tiers.append(_with(kept, negatives))
     either = qt.Or(tuple(positives))
-    return [*tiers, qt.And((either, *negatives)) if negatives else either]
-
-
-def _with(positives: list[qt.Node], negatives: list[qt.Node]) -> qt.Node:
-    children = (*positives, *negatives)
-    return children[0] if len(children) == 1 else qt.And(children)
+    return qt.And((either, *negatives)) if negatives else either
 
 
 def search_in_tiers(
-    engine: Engine,
-    query: qt.EngineQuery,
-    expanded: qt.Node,
-    frequency: Callable[[qt.Node], int] = lambda node: 0,
+    engine: Engine, query: qt.EngineQuery, expanded: qt.Node
 ) -> tuple[qt.EngineResult, int]:
-    """Run the query tier by tier; the merged page, and how many match every term."""
+    """Run the query tier by tier; the merged page, and how many match every term.
+
+    Only the tiers whose facets can be the answer's count them: the expanded AND (the
+    answer unless partial matches are needed) and the OR.
+    """
     window = query.offset + query.limit
-    tiers = [query.tree] + ([expanded] if expanded != query.tree else [])
-    results = [engine.search(replace(query, tree=tree, offset=0, limit=window)) for tree in tiers]
+
+    def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
+        return engine.search(replace(query, tree=tree, offset=0, limit=window, facets=facets))
+
+    results = [] if expanded == query.tree else [run(query.tree, facets=False)]
+    results.append(run(expanded, facets=True))
     all_terms = results[-1].total
-    hits = _merge(results)
-    if all_terms < window and query.sort == "relevance":
-        *drops, widest = relaxed_tiers(expanded, frequency) or [None]
-        for tier in drops:
-            if len(hits) >= window:
-                break
-            results.append(engine.search(replace(query, tree=tier, offset=0, limit=window)))
-            hits = _merge(results)
-        if widest is not None:
-            results.append(engine.search(replace(query, tree=widest, offset=0, limit=window)))
-            hits = _merge(results)
-    widest_result = results[-1]
-    page = hits[query.offset : query.offset + query.limit]
-    return qt.EngineResult(widest_result.total, page, widest_result.facets), all_terms
+    loose = relaxed(expanded) if query.sort == "relevance" else None
+    if loose is not None and all_terms < window:
+        results.append(run(loose, facets=True))
+    widest = results[-1]
+    page = _merge(results)[query.offset : query.offset + query.limit]
+    return qt.EngineResult(widest.total, page, widest.facets), all_terms
 
 
 def _merge(results: list[qt.EngineResult]) -> list[tuple[str, float]]:

@@ -44,6 +44,16 @@ ERRORS = {
     "503": _json("Index absent ou illisible (code `index_unavailable`).", "Error"),
 }
 
+NOT_FOUND = _json("Aucun article n'a cet identifiant (code `not_found`).", "Error")
+DOC_ID = {
+    "name": "doc_id",
+    "in": "path",
+    "required": True,
+    "description": "L'identifiant d'un résultat (`hits[].id`) ; les `/` peuvent rester tels "
+    "quels, `#` s'écrit `%23`.",
+    "schema": {"type": "string"},
+}
+
 SEARCH_PARAMETERS = [
     _query(
         "q",
@@ -223,6 +233,31 @@ SCHEMAS = {
             "text": {"type": "string", "description": "Le texte entier, sans en-tête."},
         }
     ),
+    "Suggestions": _object(
+        {
+            "q": {"type": "string", "description": "Le paramètre `q`, tel que reçu."},
+            "suggestions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "maxItems": 20,
+                "description": "`q` dont le dernier mot est complété par un mot de l'index "
+                "(sans accents), le plus fréquent d'abord ; vide sous deux lettres.",
+                "examples": [["relations bilaterales", "relations bilateral"]],
+            },
+        }
+    ),
+    "Similar": _object(
+        {
+            "id": {"type": "string", "description": "L'article de départ."},
+            "hits": {
+                "type": "array",
+                "items": _ref("Hit"),
+                "maxItems": 20,
+                "description": "Les articles proches, le plus proche d'abord (jamais l'article "
+                "de départ) ; les passages marquent les mots qu'ils partagent avec lui.",
+            },
+        }
+    ),
     "Health": _object(
         {
             "status": {"type": "string", "const": "ok"},
@@ -248,21 +283,56 @@ PATHS = {
         "get": {
             "operationId": "getDocument",
             "summary": "Un article entier, avec ses facettes",
-            "parameters": [
-                {
-                    "name": "doc_id",
-                    "in": "path",
-                    "required": True,
-                    "description": "L'identifiant d'un résultat (`hits[].id`) ; les `/` "
-                    "peuvent rester tels quels, `#` s'écrit `%23`.",
-                    "schema": {"type": "string"},
-                }
-            ],
+            "parameters": [DOC_ID],
             "responses": {
                 "200": _json("L'article.", "Document"),
-                "404": _json("Aucun article n'a cet identifiant (code `not_found`).", "Error"),
+                "404": NOT_FOUND,
                 "503": ERRORS["503"],
             },
+        }
+    },
+    "/api/documents/{doc_id}/similar": {
+        "get": {
+            "operationId": "similarDocuments",
+            "summary": "Des articles proches (« plus comme celui-ci »)",
+            "description": "Les mots les plus distinctifs de l'article, cherchés ensemble "
+            "(OR). Le même corps que `search --similar ID --json`.",
+            "parameters": [
+                DOC_ID,
+                _query(
+                    "limit",
+                    "Nombre d'articles proches.",
+                    {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
+                ),
+            ],
+            "responses": {
+                "200": _json("Les articles proches.", "Similar"),
+                "404": NOT_FOUND,
+            }
+            | ERRORS,
+        }
+    },
+    "/api/suggest": {
+        "get": {
+            "operationId": "suggest",
+            "summary": "Compléter le mot en cours de frappe",
+            "description": "Complète le dernier mot de `q` à partir du vocabulaire de "
+            "l'index ; la page de recherche s'en sert pendant la frappe.",
+            "parameters": [
+                _query(
+                    "q",
+                    "La requête en cours de frappe ; son dernier mot est complété.",
+                    {"type": "string", "minLength": 1, "maxLength": 100},
+                    required=True,
+                    example="relations bilat",
+                ),
+                _query(
+                    "limit",
+                    "Nombre de complétions.",
+                    {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+                ),
+            ],
+            "responses": {"200": _json("Les complétions.", "Suggestions")} | ERRORS,
         }
     },
     "/healthz": {
@@ -325,3 +395,139 @@ DOCUMENT = {
 def openapi_document() -> dict:
     """A fresh copy of the OpenAPI document (callers may change it)."""
     return copy.deepcopy(DOCUMENT)
+
+
+# -------------------------------------------------------------------------------------
+# Writes (service/writes.py): POST /api/documents, PUT and DELETE /api/documents/{doc_id},
+# behind a bearer token. One block, merged into DOCUMENT by ``add_write_operations``.
+
+WRITE_ERROR_CODES = [
+    "bad_document",
+    "unauthorized",
+    "forbidden",
+    "read_only",
+    "conflict",
+    "too_large",
+    "build_failed",
+]
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "Le jeton de `service.write_token` (config.toml) ou de la variable "
+    "`SEARCH_SERVICE__WRITE_TOKEN`. Vide : l'écriture est désactivée (403).",
+}
+WRITE_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 1_000_000,
+    "description": "Le texte de l'article, sans en-tête (la date va dans `date`).",
+}
+WRITE_DATE = {
+    "type": ["string", "null"],
+    "pattern": DATE_PATTERN,
+    "description": "AAAA, AAAA-MM ou AAAA-MM-JJ : écrite dans l'en-tête ` date …` du fichier.",
+}
+WRITE_SCHEMAS = {
+    "DocumentWrite": _object({"text": WRITE_TEXT, "date": WRITE_DATE}, required=["text"]),
+    "DocumentCreate": _object(
+        {
+            "text": WRITE_TEXT,
+            "date": WRITE_DATE,
+            "id": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "pattern": r"\.txt$",
+                "description": "Chemin relatif au corpus, en `.txt` (`api/note.txt`) ; "
+                "absent : `api/<32 chiffres hexadécimaux>.txt`.",
+            },
+        },
+        required=["text"],
+    ),
+}
+
+
+def _write_errors(*statuses: str) -> dict:
+    described = {
+        "400": "Article ou identifiant invalide (code `bad_document`).",
+        "401": "Sans jeton (code `unauthorized`) : l'en-tête `WWW-Authenticate: Bearer` suit.",
+        "403": "Jeton refusé, ou écriture désactivée (code `forbidden`).",
+        "404": "Aucun article n'a cet identifiant dans le corpus, ou l'adresse ne mène à "
+        "rien, comme un identifiant qui contient un saut de ligne (code `not_found`).",
+        "409": "Article d'un fichier JSONL, en lecture seule (code `read_only`), ou identifiant "
+        "déjà pris, ou chemin impossible (code `conflict`).",
+        "413": "Corps de plus de 2 Mo (code `too_large`).",
+        "503": "Index occupé ou indisponible, ou écriture impossible (disque plein) : rien "
+        "n'a changé (codes `index_unavailable`, `build_failed`).",
+    }
+    responses = {status: _json(described[status], "Error") for status in statuses}
+    if "401" in responses:
+        responses["401"]["headers"] = {
+            "WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer …`"}
+        }
+    return responses
+
+
+def _write_body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _created(description: str) -> dict:
+    response = _json(description, "Document")
+    response["headers"] = {
+        "Location": {"schema": {"type": "string"}, "description": "L'adresse de l'article."}
+    }
+    return response
+
+
+def write_paths() -> dict:
+    """The three write operations, by path."""
+    secured = {"security": [{"bearer": []}]}
+    errors = ("400", "401", "403", "409", "413", "503")
+    return {
+        "/api/documents": {
+            "post": {
+                "operationId": "createDocument",
+                "summary": "Ajouter un article (fichier .txt du corpus), cherchable aussitôt",
+                "requestBody": _write_body("DocumentCreate"),
+                "responses": {"201": _created("L'article, tel qu'indexé.")}
+                | _write_errors(*errors),
+                **secured,
+            }
+        },
+        "/api/documents/{doc_id}": {
+            "put": {
+                "operationId": "putDocument",
+                "summary": "Créer ou remplacer l'article `doc_id` (un `.txt` du corpus)",
+                "parameters": [DOC_ID],
+                "requestBody": _write_body("DocumentWrite"),
+                "responses": {
+                    "200": _json("L'article remplacé, tel qu'indexé.", "Document"),
+                    "201": _created("L'article créé, tel qu'indexé."),
+                }
+                | _write_errors(*errors, "404"),
+                **secured,
+            },
+            "delete": {
+                "operationId": "deleteDocument",
+                "summary": "Supprimer l'article `doc_id` (son fichier .txt du corpus)",
+                "parameters": [DOC_ID],
+                "responses": {"204": {"description": "Supprimé, et retiré de l'index."}}
+                | _write_errors("400", "401", "403", "404", "409", "503"),
+                **secured,
+            },
+        },
+    }
+
+
+def add_write_operations(document: dict) -> None:
+    """Merge the write operations, their schemas, errors and security into ``document``."""
+    for path, operations in write_paths().items():
+        document["paths"].setdefault(path, {}).update(operations)
+    components = document["components"]
+    components["schemas"].update(WRITE_SCHEMAS)
+    components.setdefault("securitySchemes", {})["bearer"] = BEARER
+    error = components["schemas"]["Error"]["properties"]["error"]["properties"]
+    error["code"]["enum"] += [c for c in WRITE_ERROR_CODES if c not in error["code"]["enum"]]
+
+
+add_write_operations(DOCUMENT)

@@ -1,7 +1,9 @@
 """Blueprint "pages": the search page and the article view, rendered from the core's results.
 
-    GET /                   search.html: the same SearchRequest and SearchResult as the API
-    GET /documents/<id>     document.html: the whole article, the query's words marked
+    GET /                   search.html: the same SearchRequest and SearchResult as the API,
+                            each hit with a closed « Pourquoi ? » (the core's explain)
+    GET /documents/<id>     document.html: the whole article, the query's words marked,
+                            and « Articles proches » (the core's similar)
 
 A QueryError is shown beside the search box with status 400; any other SearchError goes
 to the app's handler (error.html). Passages are the only HTML the templates trust: they
@@ -37,6 +39,8 @@ from .pageview import (
 from .timeline import timeline
 
 bp = Blueprint("pages", __name__)
+
+SIMILAR_SHOWN = 5  # « Articles proches » under an article
 
 PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
 DATE_SOURCES = {
@@ -76,7 +80,8 @@ def search():
     svc = service()
     try:
         req = SearchRequest.from_params(request.args, svc.config.per_page, svc.config.max_per_page)
-        result = core.search(svc.index, req, svc.settings)
+        # Every hit says why it matched, in a closed <details>: a few ms per page.
+        result = core.search(svc.index, replace(req, explain=bool(req.q)), svc.settings)
     except QueryError as e:
         state = PageState(q=_first_arg("q"))
         return render_template("search.html", state=state, result=None, error=str(e)), 400
@@ -86,7 +91,7 @@ def search():
 
 @bp.get("/documents/<path:doc_id>")
 def document(doc_id: str):
-    """One article in full, with the words of ``q`` marked."""
+    """One article in full, with the words of ``q`` marked, and the articles like it."""
     svc = service()
     article = core.get_document(svc.index, doc_id)
     q, error = _first_arg("q"), None
@@ -95,6 +100,7 @@ def document(doc_id: str):
     except QueryError as e:
         paragraphs, error = _highlighted(article, "", svc.settings), str(e)
     search_args = [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS]
+    query = f"?{urlencode(search_args)}" if search_args else ""
     return render_template(
         "document.html",
         article=article,
@@ -102,7 +108,12 @@ def document(doc_id: str):
         error=error,
         paragraphs=[p.to_html() for p in paragraphs],
         marks=sum(len(p.marks) for p in paragraphs),
-        back_url=url_for("pages.search") + (f"?{urlencode(search_args)}" if search_args else ""),
+        back_url=url_for("pages.search") + query,
+        # The search travels along, so « Retour aux résultats » still leads back to it.
+        similar=[
+            (hit, url_for("pages.document", doc_id=hit.id) + query)
+            for hit in core.similar(svc.index, doc_id, SIMILAR_SHOWN, svc.settings).hits
+        ],
         date_source=DATE_SOURCES.get(article.date.source, "") if article.date else "",
     )
 

@@ -70,10 +70,11 @@ def suggest(q: str, total: int, lexicon: Lexicon) -> str | None:
 
 
 def _better_word(word: str, lexicon: Lexicon) -> str | None:
+    """A better spelling of a word, never one of its own forms (same stem: same results)."""
     if word not in lexicon.df:
-        corrections = lexicon.corrections(word)
-        return corrections[0] if corrections else None
-    frequency = lexicon.df[word]
-    neighbours = lexicon.corrections_of_known(word)
-    better = [w for w in neighbours if lexicon.df[w] >= BETTER_RATIO * frequency]
-    return better[0] if better else None
+        candidates = lexicon.corrections(word)
+    else:
+        floor = BETTER_RATIO * lexicon.df[word]
+        candidates = [w for w in lexicon.corrections_of_known(word) if lexicon.df[w] >= floor]
+    different = [w for w in candidates if stem(w) != stem(word)]
+    return different[0] if different else None

@@ -141,7 +141,16 @@ def missing_index_client(tmp_path):
     return create_app(config).test_client()
 
 
-@pytest.mark.parametrize("url", ["/healthz", "/api/search?q=chine", "/api/documents/a.txt"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/healthz",
+        "/api/search?q=chine",
+        "/api/documents/a.txt",
+        "/api/suggest?q=ch",
+        "/api/documents/a.txt/similar",
+    ],
+)
 def test_a_missing_index_is_a_503_that_says_how_to_build_it(missing_index_client, url):
     body = get_json(missing_index_client, url, 503)
     assert body["error"]["code"] == "index_unavailable"
@@ -193,3 +202,16 @@ def test_json_keeps_accents_and_the_contract_key_order(client):
     text = client.get("/api/search?q=azerbaidjan").get_data(as_text=True)
     assert "Azerbaïdjan" in text
     assert text.index('"query"') < text.index('"total"') < text.index('"hits"')
+
+
+def test_explain_says_per_hit_how_each_word_matched(client):
+    body = get_json(client, "/api/search?q=relation+chinoises&explain=true")
+    assert body["hits"] and all(hit["explain"] for hit in body["hits"])
+    reasons = [e for hit in body["hits"] for e in hit["explain"]]
+    assert {
+        "term": "relation",
+        "match": "stem",
+        "label": "même racine",
+        "words": ["relations"],
+    } in reasons
+    assert "explain" not in get_json(client, "/api/search?q=relation")["hits"][0]

@@ -211,3 +211,100 @@ def test_a_phone_screen_has_no_sideways_scrolling(browser, server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "phone.png")
     context.close()
+
+
+def test_type_a_prefix_and_choose_a_completion_with_the_keyboard(page, server):
+    page.goto(server)
+    box = page.locator("#q")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "false"
+    box.press_sequentially("relations bilat", delay=30)
+    listbox = page.locator("#q-suggestions[role=listbox]")
+    listbox.wait_for(state="visible")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert box.get_attribute("aria-controls") == "q-suggestions"
+    options = listbox.locator("[role=option]")
+    assert options.first.inner_text().startswith("relations bilat")
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-suggestions-0"
+    assert options.first.get_attribute("aria-selected") == "true"
+    chosen = options.first.inner_text()
+    screenshot(page, "suggest.png")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"\?q=relations\+bilat"))
+    assert page.input_value("#q") == chosen
+    assert summary(page).endswith(f"pour « {chosen} »")
+
+
+def test_arrow_keys_wrap_and_escape_closes_but_keeps_the_text(page, server):
+    page.goto(server)
+    box = page.locator("#q")
+    box.press_sequentially("azer", delay=30)
+    page.locator("#q-suggestions").wait_for(state="visible")
+    count = page.locator("#q-suggestions [role=option]").count()
+    assert count > 1
+    box.press("ArrowUp")  # from the box, up goes to the last one
+    assert box.get_attribute("aria-activedescendant") == f"q-suggestions-{count - 1}"
+    box.press("ArrowDown")  # and down from the last one back to the first
+    assert box.get_attribute("aria-activedescendant") == "q-suggestions-0"
+    box.press("Escape")
+    assert page.locator("#q-suggestions").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    assert box.get_attribute("aria-activedescendant") is None
+    assert page.input_value("#q") == "azer"
+
+
+def test_a_click_chooses_a_completion_too(page, server):
+    page.goto(server)
+    page.locator("#q").press_sequentially("Bak", delay=30)
+    page.locator("#q-suggestions [role=option]", has_text="bakou").click()
+    page.wait_for_selector("#summary")
+    assert summary(page).endswith("pour « bakou »")
+
+
+def test_without_javascript_the_box_is_a_plain_search_field(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server)
+    assert page.get_attribute("#q", "role") is None
+    assert page.locator("#q-suggestions").count() == 0
+    page.fill("#q", "Bakou")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#summary")
+    assert summary(page) == "2 résultats pour « Bakou »"
+    context.close()
+
+
+def test_click_a_did_you_mean_link(page, server):
+    search(page, server, "kirghizstan")
+    assert " ".join(page.inner_text(".suggestion").split()) == "Vouliez-vous dire : kirghizistan ?"
+    screenshot(page, "did-you-mean.png")
+    page.click(".suggestion a")
+    page.wait_for_url(re.compile(r"\?q=kirghizistan$"))
+    assert page.input_value("#q") == "kirghizistan"
+    assert page.locator(".suggestion").count() == 0
+
+
+def test_why_a_hit_matched_opens_on_demand(page, server):
+    search(page, server, "relation bilatérale")
+    why = page.locator(".hit details.why").first
+    assert not why.locator(".why-list").is_visible()
+    why.locator("summary").click()
+    assert "(même racine)" in why.locator(".why-list").inner_text()
+    screenshot(page, "why.png")
+
+
+def test_open_an_article_and_follow_an_articles_proches_link(page, server):
+    search(page, server, "Kirghizistan")
+    page.click("#hit-1")
+    page.wait_for_selector("#similar-title")
+    assert page.inner_text("#similar-title") == "Articles proches"
+    first = page.locator(".similar-list a").first
+    title = first.inner_text()
+    screenshot(page, "similar.png")
+    first.click()
+    page.wait_for_function("t => document.querySelector('h1').innerText === t", arg=title)
+    assert "/documents/004_39aa6ed02c1f3f44.txt" not in page.url
+    page.click("text=Retour aux résultats")
+    page.wait_for_selector("#summary")
+    assert page.input_value("#q") == "Kirghizistan"

@@ -103,3 +103,57 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     result = invoke(search_cmd, "chine", "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2 and "fichier de configuration introuvable" in result.output
+
+
+def test_a_better_spelling_is_printed_beside_the_hits(seeds_config_path):
+    result = invoke(search_cmd, "kirghizstan", "--config", str(seeds_config_path))
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == "Vouliez-vous dire : « kirghizistan » ?"
+
+
+def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path):
+    result = invoke(
+        search_cmd, "kirghizstan", "--country", "JP", "--config", str(seeds_config_path)
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Aucun résultat pour « kirghizstan ».",
+        "Vouliez-vous dire : « kirghizistan » ?",
+    ]
+
+
+def test_explain_prints_why_each_hit_matched(seeds_config_path):
+    result = invoke(search_cmd, "Bakou", "--explain", "--config", str(seeds_config_path))
+    whys = [line.strip() for line in result.output.splitlines() if "pourquoi :" in line]
+    assert whys and all(line == "pourquoi : Bakou → Bakou (exact)" for line in whys)
+
+
+def test_similar_prints_the_articles_like_one(seeds_config_path):
+    args = ["--similar", "004_39aa6ed02c1f3f44.txt", "--limit", "2"]
+    result = invoke(search_cmd, *args, "--config", str(seeds_config_path))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Articles proches de « ") and lines[0].endswith(" » :")
+    assert [line[:3] for line in lines if line[:1].isdigit()] == ["1. ", "2. "]
+    assert "004_39aa6ed02c1f3f44.txt" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["chine"], "--similar ne se combine pas avec QUERY"),
+        (["--country", "CN", "--explain"], "ne se combine pas avec --country, --explain"),
+        (["--limit", "0"], "--limit hors limites (0) avec --similar : entre 1 et 20"),
+    ],
+)
+def test_similar_refuses_search_options(seeds_config_path, args, message):
+    args = [*args, "--similar", "004_39aa6ed02c1f3f44.txt", "--config", str(seeds_config_path)]
+    result = invoke(search_cmd, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_similar_of_an_unknown_article_is_a_clear_error(seeds_config_path):
+    result = invoke(search_cmd, "--similar", "inconnu.txt", "--config", str(seeds_config_path))
+    assert result.exit_code == 1
+    assert "Erreur : aucun article n'a l'identifiant « inconnu.txt »" in result.output

@@ -27,6 +27,20 @@ SAME_REQUESTS = [
     (["", "--limit", "3", "--page", "2"], "per_page=3&page=2"),
     (['"routes de la soie" OR kirghiz'], "q=%22routes+de+la+soie%22+OR+kirghiz"),
     (["zzyzx"], "q=zzyzx"),
+    (["kirghizstan"], "q=kirghizstan"),  # with a suggestion
+    (["kirghizstan", "--country", "JP"], "q=kirghizstan&country=JP"),  # a suggestion, no hit
+    (
+        ["relation OR chinoises OR belt*", "--explain"],
+        "q=relation+OR+chinoises+OR+belt*&explain=true",
+    ),
+    (["chine", "--explain", "--sort", "date"], "q=chine&explain=1&sort=date"),
+]
+
+# (search --similar arguments, the same request to /api/documents/<id>/similar)
+SAME_SIMILAR = [
+    (["a_ceinture.txt"], "a_ceinture.txt/similar"),
+    (["sous-dossier/e_pekin.txt", "--limit", "2"], "sous-dossier/e_pekin.txt/similar?limit=2"),
+    (["news.jsonl#n1", "--limit", "20"], "news.jsonl%23n1/similar?limit=20"),
 ]
 
 # (method, url, status, code): every way a client can get an error
@@ -48,10 +62,18 @@ ERRORS = [
     ("GET", "/api/search?q=" + "mot+" * 400, 400, "bad_query"),
     ("GET", "/api/search?q=" + "(" * 50 + "chine", 400, "bad_query"),
     ("GET", "/api/documents/inconnu.txt", 404, "not_found"),
+    ("GET", "/api/documents/inconnu.txt/similar", 404, "not_found"),
+    ("GET", "/api/documents/a_ceinture.txt/similar?limit=50", 400, "bad_query"),
+    ("GET", "/api/suggest", 400, "bad_query"),
+    ("GET", "/api/suggest?q=", 400, "bad_query"),
+    ("GET", "/api/suggest?q=ch&limit=-1", 400, "bad_query"),
+    ("GET", "/api/suggest?q=" + "a" * 101, 400, "bad_query"),
+    ("POST", "/api/suggest?q=ch", 405, "method_not_allowed"),
+    ("POST", "/api/documents/a_ceinture.txt/similar", 405, "method_not_allowed"),
     ("GET", "/api/nulle-part", 404, "not_found"),
     ("GET", "/api/", 404, "not_found"),
     ("POST", "/api/search", 405, "method_not_allowed"),
-    ("DELETE", "/api/documents/a_ceinture.txt", 405, "method_not_allowed"),
+    ("DELETE", "/api/suggest?q=ch", 405, "method_not_allowed"),
     ("PUT", "/healthz", 405, "method_not_allowed"),
 ]
 
@@ -99,6 +121,12 @@ def test_search_json_prints_exactly_the_api_body(client, data_config_path, args,
     assert without_took_ms(printed) == without_took_ms(served)
 
 
+@pytest.mark.parametrize("args, path", SAME_SIMILAR)
+def test_search_similar_json_prints_exactly_the_api_body(client, data_config_path, args, path):
+    printed = json.loads(invoke_search(data_config_path, "--similar", *args, "--json").stdout)
+    assert printed == client.get(f"/api/documents/{path}").get_json()
+
+
 @pytest.mark.parametrize("method, url, status, code", ERRORS)
 def test_every_error_has_one_json_shape(client, method, url, status, code):
     response = client.open(url, method=method)
@@ -116,7 +144,7 @@ def test_wrong_method_says_which_to_use(client):
 
 
 @pytest.mark.parametrize("q", ODD_QUERIES)
-@pytest.mark.parametrize("door", ["/api/search", "/"])
+@pytest.mark.parametrize("door", ["/api/search", "/", "/api/suggest"])
 def test_odd_queries_are_answered_or_refused_never_a_crash(client, door, q):
     response = client.get(door, query_string={"q": q})
     assert response.status_code in (200, 400)
@@ -127,7 +155,7 @@ def test_odd_queries_are_answered_or_refused_never_a_crash(client, door, q):
 @pytest.mark.parametrize(
     "query_string", ["q=%ED%A0%80", "q=%FF%FE", "q=%", "q=%%25", "country=%FF", "from=%00", "q&q"]
 )
-@pytest.mark.parametrize("door", ["/api/search", "/"])
+@pytest.mark.parametrize("door", ["/api/search", "/", "/api/suggest"])
 def test_broken_query_strings_are_answered_or_refused(client, door, query_string):
     assert client.get(f"{door}?{query_string}").status_code in (200, 400)
 
@@ -141,6 +169,11 @@ def test_broken_query_strings_are_answered_or_refused(client, door, query_string
         (["de*"], 2),
         (["--country", "XX"], 2),
         (["--sort", "hasard"], 2),  # a usage error, from click
+        (["kirghizstan", "--country", "JP"], 1),  # none, though a suggestion is printed
+        (["--similar", "a_ceinture.txt"], 0),
+        (["--similar", "inconnu.txt"], 1),
+        (["chine", "--similar", "a_ceinture.txt"], 2),
+        (["--similar", "a_ceinture.txt", "--limit", "21"], 2),
     ],
 )
 def test_search_exit_codes(data_config_path, args, exit_code):
@@ -169,8 +202,9 @@ MARKUP = [
 PAGE_TAGS = set(
     "html head meta title link body a span header div form label input button p main h1 h2 h3 "
     "q ul li nav aside section footer ol article time mark code figure figcaption svg line g "
-    "rect text details summary dl dt dd".split()
+    "rect text details summary dl dt dd script".split()
 )
+SCRIPTS = [{"src": "/static/suggest.js", "defer": None}]  # the only script a page loads
 
 
 @pytest.mark.parametrize("q", MARKUP)
@@ -180,6 +214,7 @@ def test_markup_in_the_query_is_escaped_in_the_page(client, path, q):
     html = response.get_data(as_text=True)
     elements = html_elements(html)
     assert {e["tag"] for e in elements} <= PAGE_TAGS
+    assert [e["attrs"] for e in elements if e["tag"] == "script"] == SCRIPTS
     assert not [e for e in elements if any(a.startswith("on") for a in e["attrs"])]
     if "{{" in q:
         assert q in html  # shown as typed, never evaluated as a template

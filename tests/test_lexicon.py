@@ -1,7 +1,6 @@
 import pytest
 
-from indexer.engines import querytree as qt
-from service.lexicon import Lexicon, frequency_in, max_edits, name_key
+from service.lexicon import Lexicon, max_edits, name_key
 
 WORDS = [
     ("macron", 700),
@@ -73,11 +72,3 @@ def test_complete_prefers_frequent_words(lexicon):
     assert lexicon.complete("rel") == ["relations", "relation"]
     assert lexicon.complete("ma", limit=1) == ["macron"]
     assert lexicon.complete("xyz") == []
-
-
-def test_frequency_drops_absent_words_and_prefixes_first(lexicon):
-    frequency = frequency_in(lexicon)
-    assert frequency(qt.Term("macron", "macron")) == 700
-    assert frequency(qt.Term("inconnu", "inconnu")) > 1000
-    assert frequency(qt.Prefix("ma")) == 1000
-    assert frequency(qt.Phrase(("macron", "pour"), ("macron", "pour"))) == 700

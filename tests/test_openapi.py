@@ -70,6 +70,19 @@ def test_every_error_code_is_documented(spec):
         ("/api/documents/nope.txt", "/api/documents/{doc_id}", 404),
         ("/healthz", "/healthz", 200),
         ("/openapi.json", "/openapi.json", 200),
+        ("/api/suggest?q=chin", "/api/suggest", 200),
+        ("/api/suggest?q=relations+bilat&limit=1", "/api/suggest", 200),
+        ("/api/suggest?q=z", "/api/suggest", 200),
+        ("/api/suggest", "/api/suggest", 400),
+        ("/api/suggest?q=ch&limit=99", "/api/suggest", 400),
+        ("/api/documents/a_ceinture.txt/similar", "/api/documents/{doc_id}/similar", 200),
+        (
+            "/api/documents/sous-dossier/e_pekin.txt/similar?limit=1",
+            "/api/documents/{doc_id}/similar",
+            200,
+        ),
+        ("/api/documents/nope.txt/similar", "/api/documents/{doc_id}/similar", 404),
+        ("/api/documents/a_ceinture.txt/similar?limit=0", "/api/documents/{doc_id}/similar", 400),
     ],
 )
 def test_real_responses_match_the_document(client, spec, url, path, status):
@@ -93,3 +106,24 @@ def test_schemas_reject_what_the_api_never_sends(spec):
     validator = Draft202012Validator(response_schema(spec, "/api/search", 400))
     assert not validator.is_valid({"error": {"code": "bad_query"}})
     assert not validator.is_valid({"error": {"code": "bad_query", "message": "x"}, "extra": 1})
+
+
+@pytest.mark.parametrize(
+    "path, names",
+    [("/api/suggest", {"q", "limit"}), ("/api/documents/{doc_id}/similar", {"doc_id", "limit"})],
+)
+def test_discovery_parameters_are_documented(spec, path, names):
+    assert {p["name"] for p in spec["paths"][path]["get"]["parameters"]} == names
+
+
+def test_explain_is_documented_and_real_explanations_match_it(client, spec):
+    body = client.get("/api/search?q=relation+OR+chinoises+OR+belt*&explain=true").get_json()
+    reasons = [reason for hit in body["hits"] for reason in hit["explain"]]
+    assert {r["match"] for r in reasons} >= {"exact", "stem", "prefix"}
+    explanation = {**spec["components"]["schemas"]["Explanation"], "components": {}}
+    for reason in reasons:
+        Draft202012Validator(explanation).validate(reason)
+    (param,) = [
+        p for p in spec["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "explain"
+    ]
+    assert param["schema"] == {"type": "boolean", "default": False}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -319,3 +319,95 @@ def test_static_files_are_served(client):
     with client.get("/static/style.css") as css:
         assert css.status_code == 200 and css.mimetype == "text/css"
         assert re.search(r":focus-visible", css.get_data(as_text=True))
+
+
+# Did you mean, « Pourquoi ? », « Articles proches », completions as you type
+
+
+@pytest.mark.parametrize(
+    "url, href",
+    [
+        ("/?q=kirghizstan", "/?q=kirghizistan"),
+        ("/?q=kirghizstan&country=KG&sort=date", "/?q=kirghizistan&country=KG&sort=date"),
+        ("/?q=kirghizstan&from=2023&page=1", "/?q=kirghizistan&from=2023"),
+    ],
+)
+def test_did_you_mean_links_to_the_same_search_better_spelt(client, url, href):
+    page = get_page(client, url)
+    (suggestion,) = find(page, "p", class_="suggestion")
+    assert text(suggestion) == "Vouliez-vous dire : kirghizistan ?"
+    assert link(page, "kirghizistan") == href
+
+
+def test_did_you_mean_also_shows_when_nothing_was_found(client):
+    page = get_page(client, "/?q=kirghizstan&country=JP")
+    assert summary(page) == "Aucun résultat pour « kirghizstan »"
+    assert link(page, "kirghizistan") == "/?q=kirghizistan&country=JP"
+
+
+@pytest.mark.parametrize("url", ["/?q=chine", "/", "/?q=zzyzx"])
+def test_did_you_mean_stays_away_when_there_is_nothing_better(client, url):
+    assert not find(get_page(client, url), "p", class_="suggestion")
+
+
+def test_each_hit_says_why_it_matched_in_a_closed_disclosure(client):
+    page = get_page(client, "/?q=relation+OR+chinoises")
+    whys = find(page, "details", class_="why")
+    assert len(whys) == len(find(page, "li", class_="hit")) == 4
+    assert all("open" not in why["attrs"] for why in whys)
+    assert {text(s) for s in find(page, "summary")} == {"Pourquoi ce résultat ?"}
+    reasons = {" ".join(li["text"].split()) for li in find(page, "li") if "»" in li["text"]}
+    assert "« relation » : relation (exact)" in reasons
+    assert "« relation » : relations (même racine)" in reasons
+    assert "« chinoises » : chinoise (même racine)" in reasons
+
+
+def test_a_listing_without_a_query_has_no_why(client):
+    assert not find(get_page(client, "/?country=CN"), "details", class_="why")
+
+
+def test_article_view_lists_articles_like_it(client):
+    page = get_page(client, "/documents/sous-dossier/e_pekin.txt?q=chine")
+    assert len(find(page, "section", class_="similar")) == 1
+    assert text(find(page, "h2", id="similar-title")[0]) == "Articles proches"
+    api = client.get("/api/documents/sous-dossier/e_pekin.txt/similar").get_json()
+    links = [
+        a["attrs"]["href"]
+        for a in find(page, "a")
+        if a["text"] in {h["title"] for h in api["hits"]}
+    ]
+    assert links == [f"/documents/{quote(h['id'], safe='/')}?q=chine" for h in api["hits"]]
+    assert "/documents/sous-dossier/e_pekin.txt?q=chine" not in links
+
+
+def test_an_articles_proches_link_opens_that_article(client):
+    page = get_page(client, "/documents/a_ceinture.txt")
+    (first, *_) = [a for a in find(page, "a") if a["attrs"]["href"].startswith("/documents/")]
+    article = get_page(client, first["attrs"]["href"])
+    assert text(find(article, "h1")[0]) == text(first)
+
+
+def test_the_search_box_asks_for_completions_only_through_a_static_script(client):
+    page = get_page(client, "/")
+    (box,) = find(page, "input", id="q")
+    assert box["attrs"]["data-suggest"] == "/api/suggest"
+    assert "role" not in box["attrs"]  # suggest.js makes it a combobox; the HTML keeps a plain box
+    (script,) = find(page, "script")
+    assert script["attrs"] == {"src": "/static/suggest.js", "defer": None}
+
+
+def test_the_suggest_script_never_writes_html(client):
+    with client.get("/static/suggest.js") as js:
+        assert js.status_code == 200 and js.mimetype in (
+            "text/javascript",
+            "application/javascript",
+        )
+        source = js.get_data(as_text=True)
+    assert "textContent" in source
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source
+
+
+def test_did_you_mean_never_offers_another_form_of_the_same_word(seeds_client):
+    # The seeds hold "relations", never "relation": stemming already finds one from the other
+    assert not find(get_page(seeds_client, "/?q=relation+bilatérale"), "p", class_="suggestion")

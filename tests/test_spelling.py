@@ -45,3 +45,8 @@ def test_suggest_respells_a_known_rare_word_only_when_the_query_finds_little():
 def test_typo_corrections_keep_only_the_nearest_frequent_spellings():
     lexicon = Lexicon([("macron", 700), ("macon", 40), ("micron", 300)], doc_count=1000)
     assert lexicon.corrections("macorn") == ["macron"]  # "macon" is as near, but rare
+
+
+def test_suggest_never_offers_another_form_of_the_same_word():
+    lexicon = Lexicon([("relations", 900), ("relation", 30), ("bilaterale", 3)], doc_count=1000)
+    assert suggest("relation bilaterale", 1, lexicon) is None  # relations: same stem

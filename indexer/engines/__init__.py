@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from .base import Engine, EngineWriter, IndexCorrupt
 
-ENGINE_NAMES = ("whoosh",)
+ENGINE_NAMES = ("whoosh", "tantivy")
 
 
 def engine_class(name: str) -> type[Engine]:
-    """The engine class for a name from config.toml ("whoosh")."""
+    """The engine class for a name from config.toml ("whoosh" or "tantivy")."""
+    # Imported on demand: a Whoosh deployment never loads the Rust extension, and back.
     if name == "whoosh":
         from .whoosh import WhooshEngine
 
         return WhooshEngine
+    if name == "tantivy":
+        from .tantivy import TantivyEngine
+
+        return TantivyEngine
     raise ValueError(f"unknown engine {name!r}: expected one of {', '.join(ENGINE_NAMES)}")
 
 

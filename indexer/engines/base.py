@@ -54,6 +54,17 @@ class Engine(ABC):
     """An index in one directory: create/open, write, search, fetch."""
 
     name: ClassVar[str]
+    # The on-disk format this code writes and reads, saved in each generation's manifest:
+    # raise it when a change makes older indexes unreadable, and they are rebuilt.
+    format_version: ClassVar[int] = 1
+    # What the engine's search, fetch and count raise when its files are damaged
+    # (truncated, overwritten, removed): the service answers 503 "rebuild", not 500.
+    read_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError, EOFError)
+
+    @classmethod
+    def is_read_error(cls, error: BaseException) -> bool:
+        """Whether an exception is this engine failing to read damaged files (not a bug)."""
+        return isinstance(error, (IndexCorrupt, *cls.read_errors))
 
     @classmethod
     @abstractmethod

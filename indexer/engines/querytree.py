@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+# How much a match in each field counts, the same in every engine: a word in the title
+# counts as much as in the body, and a word as typed (accents aside, unstemmed: the exact
+# field) counts again on top of its stem. Chosen on the PIAF dev judgments
+# (EVALUATION.md): a title weighing double lost 0.07 MRR@10; the exact field gained 0.04.
+FIELD_WEIGHTS = {"title": 1.0, "body": 1.0, "exact": 1.0}
+
 
 @dataclass(frozen=True)
 class Term:
@@ -108,6 +114,7 @@ class EngineQuery:
     sort: str = "relevance"  # or "date": newest first, undated last
     offset: int = 0
     limit: int = 10
+    facets: bool = True  # False: only the page and the total (a tier whose facets go unused)
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,24 @@ Whoosh file readers keep a position, so one searcher must not serve two threads 
 
 from __future__ import annotations
 
+import pickle
+import struct
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from whoosh import collectors, columns, index, query
+from whoosh import collectors, columns, index, matching, query
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.index import EmptyIndexError
 
 from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 
-TITLE_BOOST = 2.0
 NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
+MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
 
 
 def make_schema() -> Schema:
@@ -33,7 +35,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         source=ID(stored=True),
-        title=TEXT(analyzer=fr, phrase=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=fr, phrase=True),  # weights are applied per query
         body=TEXT(analyzer=fr, phrase=True),
         exact=TEXT(analyzer=exact, phrase=False),
         text=STORED(),
@@ -88,10 +90,50 @@ class _SearcherState:
         self.ids = reader.column_reader("id")
         self.dates = list(reader.column_reader("date"))
         self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
+        self._allowed: dict[qt.Filters, set[int]] = {}
+
+    def allowed(self, filters: qt.Filters) -> set[int] | None:
+        """The documents that pass the filters, from the cached columns (None: all pass).
+
+        A date range as a Whoosh TermRange ORs the posting lists of every date in it
+        (hundreds of terms for a year): 650 ms a query on 10,000 articles; a pass over
+        the column is a few milliseconds, and is kept for the next query.
+        """
+        if not (filters.countries or filters.date_from or filters.date_to):
+            return None
+        if filters not in self._allowed:
+            if len(self._allowed) > MAX_CACHED_FILTERS:
+                self._allowed.clear()
+            low = filters.date_from or "0001-00-00"  # above NO_DATE: the undated are out
+            high = filters.date_to or "9999-99-99"
+            wanted = set(filters.countries)
+            self._allowed[filters] = {
+                d
+                for d, key in enumerate(self.dates)
+                if low <= key <= high and wanted.issubset(self.countries[d])
+            }
+        return self._allowed[filters]
+
+
+# What Whoosh raises when a searcher reads damaged segment files, found by truncating,
+# zeroing, overwriting and deleting the files of an index (RELIABILITY.md) ...
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+# ... and garbage decoded as data, when raised inside an engine call (Whoosh's readers
+# and ours): Whoosh reports a bad block as a bare Exception.
+DATA_ERRORS = (ValueError, KeyError)
 
 
 class WhooshEngine(Engine):
     name = "whoosh"
+    format_version = 2  # 2: the title's weight moved from the schema to the queries
+    read_errors = READ_ERRORS
+
+    @classmethod
+    def is_read_error(cls, error: BaseException) -> bool:
+        if isinstance(error, READ_ERRORS):
+            return True
+        garbage = isinstance(error, DATA_ERRORS) or type(error) is Exception
+        return garbage and _raised_in(error, ("whoosh.", __name__))
 
     def __init__(self, ix: index.Index):
         self._ix = ix
@@ -106,8 +148,10 @@ class WhooshEngine(Engine):
     def open(cls, path: Path) -> WhooshEngine:
         try:
             return cls(index.open_dir(str(path)))
-        except (EmptyIndexError, OSError, EOFError, ValueError) as e:
-            raise IndexCorrupt(f"{path}: {e}") from e
+        # Opening reads only the table of contents, a pickle: garbage in it unpickles into
+        # any exception at all (TypeError, AttributeError, ImportError...), never a bug.
+        except Exception as e:
+            raise IndexCorrupt(f"{path}: {type(e).__name__}: {e}") from e
 
     def writer(self) -> WhooshWriter:
         self._local = threading.local()  # searchers opened before the commit are stale
@@ -123,8 +167,10 @@ class WhooshEngine(Engine):
         state = self._state()
         by_date = q.sort == "date"
         collector = _AllMatchesCollector(1 if by_date else q.offset + q.limit)
-        flt = _filter_query(q.filters)
-        wrapped = collectors.FilterCollector(collector, allow=flt) if flt else collector
+        allowed = state.allowed(q.filters)
+        if allowed is not None and not allowed:  # Whoosh reads an empty allow set as "all"
+            return qt.EngineResult(0, [], _facets((), state) if q.facets else {})
+        wrapped = collectors.FilterCollector(collector, allow=allowed) if allowed else collector
         state.searcher.search_with_collector(to_whoosh(q.tree), wrapped)
         docs = collector.docset
         if by_date:  # newest first, then by docnum: a stable order across pages
@@ -134,7 +180,7 @@ class WhooshEngine(Engine):
             ranked = sorted(collector.items, key=lambda item: (-item[0], -item[1]))
             top = [(-neg, score) for score, neg in ranked[q.offset : q.offset + q.limit]]
         hits = [(state.ids[docnum], score) for docnum, score in top]
-        return qt.EngineResult(len(docs), hits, _facets(docs, state))
+        return qt.EngineResult(len(docs), hits, _facets(docs, state) if q.facets else {})
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
         searcher = self._state().searcher
@@ -144,11 +190,13 @@ class WhooshEngine(Engine):
         return self._state().searcher.doc_count()
 
     def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
-        reader = self._state().searcher.reader()
-        return [
-            (word.decode("utf-8"), info.doc_frequency())
-            for word, info in reader.iter_prefix("exact", prefix)
-        ]
+        # Segment by segment, then summed: Whoosh's multi-segment reader looks each word
+        # up in every segment, six times slower with four segments (each write adds one).
+        df: Counter[bytes] = Counter()
+        for reader, _ in self._state().searcher.reader().leaf_readers():
+            for word, info in reader.iter_prefix("exact", prefix):
+                df[word] += info.doc_frequency()
+        return sorted((word.decode("utf-8"), n) for word, n in df.items())
 
     def close(self) -> None:
         state = getattr(self._local, "state", None)
@@ -158,18 +206,42 @@ class WhooshEngine(Engine):
         self._ix.close()
 
 
+def _weighted(by_field: dict[str, query.Query], weight: float = 1.0) -> query.Query:
+    """Any of the fields, each scaled by its FIELD_WEIGHTS and ``weight`` (a Term's)."""
+    for field, q in by_field.items():
+        q.boost = qt.FIELD_WEIGHTS[field] * weight
+    return query.Or(list(by_field.values()))
+
+
+def _raised_in(error: BaseException, modules: tuple[str, ...]) -> bool:
+    """Whether an exception came through a frame of these modules (an engine call)."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith(modules):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def to_whoosh(node: qt.Node) -> query.Query:
     """Translate the engine-neutral tree into a Whoosh query."""
     if isinstance(node, qt.Term):
-        w = node.weight
-        return query.Or(
-            [query.Term("title", node.stem, boost=w), query.Term("body", node.stem, boost=w)]
+        return _weighted(
+            {
+                "title": query.Term("title", node.stem),
+                "body": query.Term("body", node.stem),
+                "exact": query.Term("exact", node.exact),
+            },
+            node.weight,
         )
     if isinstance(node, qt.Phrase):
         if len(node.stems) == 1:
             return to_whoosh(qt.Term(node.stems[0], node.exacts[0]))
-        return query.Or(
-            [query.Phrase("title", list(node.stems)), query.Phrase("body", list(node.stems))]
+        return _weighted(
+            {
+                "title": query.Phrase("title", list(node.stems)),
+                "body": query.Phrase("body", list(node.stems)),
+            }
         )
     if isinstance(node, qt.Prefix):
         # Constant, as a prefix expanding to several words already is in Whoosh (and in
@@ -180,26 +252,39 @@ def to_whoosh(node: qt.Node) -> query.Query:
     if isinstance(node, qt.Or):
         return query.Or([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Alternatives):
-        return query.DisjunctionMax([to_whoosh(c) for c in node.children])
+        return _DisjunctionMax([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Not):
         return query.Not(to_whoosh(node.child))
     return query.Every()
 
 
-def _filter_query(filters: qt.Filters) -> query.Query | None:
-    parts: list[query.Query] = [query.Term("country", c) for c in filters.countries]
-    if filters.date_from or filters.date_to:
-        low = filters.date_from or "0001-00-00"
-        parts.append(query.TermRange("date", low, filters.date_to or "9999-99-99"))
-    return query.And(parts) if parts else None
+class _DisMaxMatcher(matching.DisjunctionMaxMatcher):
+    """Whoosh 2.7.4's takes the max of both sides even when one side is on another
+    document, so every match scored as the best document; max over the current one only."""
+
+    def score(self):
+        doc = self.id()
+        return max(m.score() for m in (self.a, self.b) if m.is_active() and m.id() == doc)
+
+
+class _DisjunctionMax(query.DisjunctionMax):
+    """DisjunctionMax scored by ``_DisMaxMatcher``."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        size = lambda q: q.estimate_size(reader)  # noqa: E731 (as Whoosh's own _matcher)
+        return self._tree_matcher(
+            subs, _DisMaxMatcher, searcher, context, size, tiebreak=self.tiebreak
+        )
 
 
 class _AllMatchesCollector(collectors.TopCollector):
     """Keep the top ``limit`` by score *and* the set of every match, in one pass.
 
-    XX
-        query to count or list all matches; facets need every match anyway, so scoring them
-        all once is cheaper than running the query two or three times.
+    Whoosh's TopCollector may skip blocks, or replace its matcher by one that drops
+    documents that cannot reach the top N, then re-runs the query to count or list all
+    matches; facets need every match anyway, so scoring them all once (no skipping, no
+    replacing) is cheaper than running the query two or three times.
     """
 
     def __init__(self, limit: int):

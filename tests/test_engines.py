@@ -1,0 +1,266 @@
+"""Every engine answers alike: the same hits, facets and passages, updates and fetches.
+
+Each engine builds its own index over tests/data (and over the seeds for the agreement
+test). Expected hits are written ``"a | b c | d"``: groups in order, and the ids inside a
+group in any order, because engines score differently and break ties differently.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from indexer.articles import Article
+from indexer.build import build_index
+from indexer.engines import ENGINE_NAMES, engine_class
+from indexer.engines import querytree as qt
+from indexer.sources import read_source
+from indexer.store import IndexHandle
+from service import core
+from service.config import load_config
+from service.models import SearchRequest
+from tests.conftest import DATA_DIR, SEEDS_DIR, write_config
+
+REFERENCE = "whoosh"
+OTHER_ENGINES = [name for name in ENGINE_NAMES if name != REFERENCE]
+SYNONYMS = ["la Ceinture et la Route", "Belt and Road", "nouvelles routes de la soie"]
+EVERYTHING = (  # newest first, the undated last
+    "a_ceinture.txt | b_oeuvre.txt | c_belt.txt | f_date_impossible.txt | sous-dossier/e_pekin.txt"
+    " | news.jsonl#n1 | news.jsonl#n2 | news.jsonl#n3 | d_sans_date.txt news.jsonl#n5"
+)
+
+
+class Built:
+    """One engine's index over a corpus, and the core settings from its config file."""
+
+    def __init__(self, folder: Path, corpus: Path, engine: str):
+        path = write_config(
+            folder, corpus, index={"engine": engine}, synonyms={"groups": [SYNONYMS]}
+        )
+        self.config = load_config(path, environ={})
+        build_index(corpus, self.config.index_path, engine=self.config.engine)
+        self.index = IndexHandle(self.config.index_path)
+        self.settings = self.config.core_settings()
+
+    def search(self, **params):
+        return core.search(self.index, SearchRequest.from_params(params), self.settings)
+
+    def ids(self, **params) -> list[str]:
+        return [hit.id for hit in self.search(**params).hits]
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory):
+    """Per engine name, an index over tests/data, built on first use."""
+    cache: dict[str, Built] = {}
+
+    def get(engine: str) -> Built:
+        if engine not in cache:
+            cache[engine] = Built(tmp_path_factory.mktemp(f"data-{engine}"), DATA_DIR, engine)
+        return cache[engine]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built_seeds(tmp_path_factory):
+    """Per engine name, an index over the five seed articles."""
+    return {e: Built(tmp_path_factory.mktemp(f"seeds-{e}"), SEEDS_DIR, e) for e in ENGINE_NAMES}
+
+
+def groups(expected: str) -> list[set[str]]:
+    return [set(group.split()) for group in expected.split("|")] if expected else []
+
+
+def in_groups(ids: list[str], expected: list[set[str]]) -> list[set[str]]:
+    """Cut ``ids`` into consecutive groups of the expected sizes."""
+    out, start = [], 0
+    for group in expected:
+        out.append(set(ids[start : start + len(group)]))
+        start += len(group)
+    return out + ([set(ids[start:])] if ids[start:] else [])
+
+
+def tie_groups(hits, within: float = 0.05) -> list[set[str]]:
+    """Hit ids grouped by near-equal score: a group ends where the score drops by > 5%.
+
+    The engines share BM25 but not its details (idf formula, title boost, length
+    quantization), so scores within a few percent may come in either order.
+    """
+    out: list[set[str]] = []
+    last = None
+    for hit in hits:
+        if last is None or hit.score < last * (1 - within):
+            out.append(set())
+        out[-1].add(hit.id)
+        last = hit.score
+    return out
+
+
+def date_groups(hits) -> list[set[str]]:
+    """Hit ids grouped by equal date, in order (the order of a date tie is free)."""
+    out: list[set[str]] = []
+    for i, hit in enumerate(hits):
+        if i == 0 or hit.date != hits[i - 1].date:
+            out.append(set())
+        out[-1].add(hit.id)
+    return out
+
+
+# What the engine itself implements, pinned for every engine: phrase positions (stop
+# words aside), folding at index time, every-country filters, date ranges that leave the
+# undated out, newest first with the undated last, paging.
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"q": "AZERBAÏDJAN"}, "a_ceinture.txt | c_belt.txt"),
+        ({"q": "l’Azerbaïdjan"}, "a_ceinture.txt | c_belt.txt"),
+        ({"q": "œuvre"}, "b_oeuvre.txt"),
+        ({"q": '"ceinture et la route"'}, "news.jsonl#n1 c_belt.txt | a_ceinture.txt"),
+        ({"q": '"route ceinture"'}, ""),
+        ({"q": "coopération -culturelle"}, "a_ceinture.txt"),
+        ({"q": "kirghiz*"}, "b_oeuvre.txt news.jsonl#n3"),
+        ({"q": "", "country": ["CN", "AZ"]}, "a_ceinture.txt | c_belt.txt"),
+        ({"q": "", "to": "2019"}, "news.jsonl#n1 | news.jsonl#n2 | news.jsonl#n3"),
+        ({"q": "", "per_page": 100}, EVERYTHING),
+        (
+            {"q": "", "page": 2, "per_page": 4},
+            "sous-dossier/e_pekin.txt | news.jsonl#n1 | news.jsonl#n2 | news.jsonl#n3",
+        ),
+    ],
+)
+def test_engine_finds_the_expected_hits(built_data, engine, params, expected):
+    ids = built_data(engine).ids(**params)
+    want = groups(expected)
+    assert in_groups(ids, want) == want
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "chinoise"},
+        {"q": "azerbaidjan"},
+        {"q": "l'oeuvre"},
+        {"q": "économie chinoise"},
+        {"q": "Côte d’Ivoire"},
+        {"q": "etats-unis"},
+        {"q": "azerbaijan"},  # a name variant, weighted
+        {"q": "chnie relations"},  # a typo, weighted; alternatives score as the best one
+        {"q": '"la Ceinture et la Route"'},
+        {"q": "Belt and Road"},
+        {"q": "ceinture route"},
+        {"q": "japon OR corée"},
+        {"q": "chine OR russie"},
+        {"q": "(chine OR russie) -moscou"},
+        {"q": '-"Ceinture et la Route" chinoise'},
+        {"q": "-chine"},
+        {"q": "coop*"},
+        {"q": "coop* kirghizistan"},
+        {"q": "xyzzy"},
+        {"q": ""},
+        {"q": "", "country": "CN"},
+        {"q": "coop*", "country": "KG"},
+        {"q": "", "from": "2020", "to": "2023"},
+        {"q": "", "from": "2019", "to": "2023-06"},
+        {"q": "coopération", "from": "2023-05"},
+        {"q": "chinois", "sort": "date"},
+        {"q": "chinois", "sort": "date", "page": 2, "per_page": 2},
+    ],
+)
+def test_engine_agrees_with_the_reference(built_data, engine, params):
+    """The same total, hits (near-equal scores in any order), facets and passages."""
+    ours, ref = built_data(engine).search(**params), built_data(REFERENCE).search(**params)
+    assert ours.total == ref.total
+    want = date_groups(ref.hits) if params.get("sort") == "date" else tie_groups(ref.hits)
+    assert in_groups([hit.id for hit in ours.hits], want) == want
+    assert ours.facets == ref.facets
+    passages = {h.id: [p.to_html() for p in h.passages] for h in ref.hits}
+    assert {h.id: [p.to_html() for p in h.passages] for h in ours.hits} == passages
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_facets_count_all_matches(built_data, engine):
+    facets = built_data(engine).search(q="", per_page=1).facets
+    countries = {v.value: v.count for v in facets["country"]}
+    assert countries["CN"] == 4 and countries["AZ"] == 2 and countries["KG"] == 2
+    assert [v.value for v in facets["year"]] == [str(y) for y in range(2024, 2016, -1)]
+    assert {v.value for v in facets["month"]} >= {"2024-03", "2022-11", "2017-02"}
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_fetch_returns_the_stored_article_or_none(built_data, engine):
+    articles, _ = read_source(DATA_DIR, "news.jsonl")
+    n1 = next(a for a in articles if a.id.endswith("#n1"))
+    fetched = built_data(engine).index.engine().fetch([n1.id, "nope.txt", n1.id])
+    assert fetched == [n1, None, n1]
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_doc_count_and_vocabulary(built_data, engine):
+    eng = built_data(engine).index.engine()
+    assert eng.doc_count() == 10
+    assert eng.vocabulary("co", 3) == [("cooperation", 2), ("commune", 1), ("coree", 1)]
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_searches_from_many_threads_agree(built_data, engine):
+    built = built_data(engine)
+    queries = ["chinoise", "coop*", '"la Ceinture et la Route"', "", "-chine"] * 8
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda q: built.ids(q=q), queries))
+    assert results == [built.ids(q=q) for q in queries]
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_incremental_update_adds_changes_and_removes_files(tmp_path, engine):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA_DIR, corpus)
+    built = Built(tmp_path, corpus, engine)
+    (corpus / "g_nouveau.txt").write_text(" date 2025-01 Le Brésil rejoint le Couloir médian.")
+    (corpus / "b_oeuvre.txt").write_text(" date 2023-05-05 Un accord sur le tourisme kirghize.")
+    (corpus / "d_sans_date.txt").unlink()
+    report = build_index(corpus, built.config.index_path, engine=engine)
+    assert (report.added, report.changed, report.removed) == (
+        ["g_nouveau.txt"],
+        ["b_oeuvre.txt"],
+        ["d_sans_date.txt"],
+    )
+    assert report.doc_count == 10
+    assert built.ids(q="brésil") == ["g_nouveau.txt"]
+    assert built.ids(q="tourisme") == ["b_oeuvre.txt"]
+    assert built.ids(q="oeuvre") == [] and built.ids(q="Ivoire") == []
+    assert built.ids(q="chinoise") != []  # unchanged files are still there, copied
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_writer_deletes_by_id_and_cancel_drops_changes(tmp_path, engine):
+    eng = engine_class(engine).create(tmp_path / "ix")
+    everything = qt.EngineQuery(qt.MatchAll(), limit=10)
+    with eng.writer() as w:
+        w.add([Article(f"a{i}", f"texte numéro {i}", f"titre {i}", source="s") for i in range(3)])
+    assert eng.search(everything).total == 3  # the same engine sees its commit
+    with eng.writer() as w:
+        w.delete_ids(["a1", "inconnu"])
+    assert sorted(i for i, _ in eng.search(everything).hits) == ["a0", "a2"]
+    w = eng.writer()
+    w.delete_source("s")
+    w.cancel()
+    assert eng.doc_count() == 2
+    eng.close()
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+@pytest.mark.parametrize(
+    "q",
+    ["Azerbaïdjan Chine", "coopération", "président", '"Ceinture et la Route"', "pandémie OR gaz"],
+)
+def test_engines_agree_on_the_seeds_top_ten(built_seeds, engine, q):
+    ours, ref = built_seeds[engine].search(q=q), built_seeds[REFERENCE].search(q=q)
+    assert (ours.total, ours.facets) == (ref.total, ref.facets)
+    want = tie_groups(ref.hits)
+    assert in_groups([hit.id for hit in ours.hits], want) == want

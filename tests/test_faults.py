@@ -1,0 +1,376 @@
+"""Faults: a build killed midway, searches during rebuilds, a damaged or missing index,
+a full disk. The live index keeps serving, or the service says 503 and how to rebuild,
+never a 500."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import store
+from indexer.build import build_index
+from indexer.engines.whoosh import WhooshEngine, WhooshWriter
+from indexer.store import IndexHandle, current_generation
+from service import core
+from service.app import create_app
+from service.cli import index_cmd, search_cmd
+from service.config import load_config
+from service.models import SearchRequest
+from tests.conftest import DATA_DIR, html_elements, write_config
+
+QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine"]
+INDEX_CMD = Path(sys.executable).with_name("search-index")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """tests/data and its index, built once; tests work on copies."""
+    folder = tmp_path_factory.mktemp("faults")
+    shutil.copytree(DATA_DIR, folder / "corpus")
+    build_index(folder / "corpus", folder / "index")
+    return folder
+
+
+@pytest.fixture
+def site(built, tmp_path) -> Path:
+    """A copy of the built corpus and index, and its config.toml."""
+    shutil.copytree(built, tmp_path, dirs_exist_ok=True)
+    return write_config(tmp_path, tmp_path / "corpus")
+
+
+def answers(index_dir: Path) -> dict[str, list[str]]:
+    """Each query's hit ids, from a fresh handle on the index."""
+    handle = IndexHandle(index_dir)
+    params = lambda q: SearchRequest.from_params({"q": q, "per_page": "100"})  # noqa: E731
+    return {q: [hit.id for hit in core.search(handle, params(q)).hits] for q in QUERIES}
+
+
+def write_articles(folder: Path, count: int, seed: int = 0) -> None:
+    """``count`` small dated articles, enough for a build that lasts a few seconds."""
+    folder.mkdir(parents=True)
+    rnd = random.Random(seed)
+    words = (
+        "le la les de des du et en sur pour avec dans Chine Russie Kazakhstan accord gaz "
+        "pétrole coopération économique président ministre visite sommet forum commerce "
+        "énergie transport route ceinture projet développement croissance investissement"
+    ).split()
+    for n in range(count):
+        text = " ".join(rnd.choice(words) for _ in range(90))
+        body = f" date 2020-{n % 12 + 1:02d}\nArticle {n}. {text}.\n"
+        (folder / f"a{n:05d}.txt").write_text(body, "utf-8")
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+# -- kill -9 during a build ----------------------------------------------------------
+
+
+def test_a_build_killed_midway_leaves_the_live_index_serving(site):
+    index_dir = site.parent / "index"
+    live, before = current_generation(index_dir), answers(index_dir)
+    write_articles(site.parent / "corpus" / "lot", 3000)
+    build = subprocess.Popen(
+        [str(INDEX_CMD), "--rebuild", "--config", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: len(list(index_dir.glob("gen-*"))) == 2)  # it is writing its own
+    time.sleep(0.5)
+    os.kill(build.pid, signal.SIGKILL)
+    assert build.wait() == -signal.SIGKILL
+    orphans = [g for g in index_dir.glob("gen-*") if g != live]
+    assert orphans and not (orphans[0] / store.MANIFEST).exists()  # killed before publishing
+    assert current_generation(index_dir) == live
+    assert answers(index_dir) == before
+    client = create_app(load_config(site, environ={})).test_client()
+    assert client.get("/healthz").get_json()["doc_count"] == 10
+    shutil.rmtree(site.parent / "corpus" / "lot")
+    report = build_index(site.parent / "corpus", index_dir)  # the next build, here a no-op
+    assert not report.published and not any(g.exists() for g in orphans)
+
+
+# -- searches during rebuilds ----------------------------------------------------------
+
+
+def test_searches_during_rebuilds_never_fail_nor_see_half_an_index(site):
+    corpus, index_dir = site.parent / "corpus", site.parent / "index"
+    extra = [corpus / f"extra-{n}.txt" for n in range(3)]
+    handle = IndexHandle(index_dir)
+    client = create_app(load_config(site, environ={})).test_client()
+    stop, errors, totals = threading.Event(), [], Counter()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                totals[core.search(handle, SearchRequest()).total] += 1
+                core.search(handle, SearchRequest(q="chine relations"))
+                health = client.get("/healthz")
+                assert health.status_code == 200, health.get_data(as_text=True)
+                totals[health.get_json()["doc_count"]] += 1
+            except Exception as e:  # noqa: BLE001 (every failure is the finding)
+                errors.append(e)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(10):
+            for path in extra:  # the corpus flips between 10 and 13 articles
+                if n % 2:
+                    path.write_text(f"Le Laos et le zinc, version {n}.", "utf-8")
+                else:
+                    path.unlink(missing_ok=True)
+            build_index(corpus, index_dir, rebuild=n % 4 == 3)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert not errors, errors[:3]
+    assert set(totals) <= {10, 13} and sum(totals.values()) > 20
+
+
+# -- a damaged or missing index --------------------------------------------------------
+
+
+def _gen(index_dir: Path) -> Path:
+    return current_generation(index_dir)
+
+
+def _rewrite(path: Path, change) -> None:
+    path.write_bytes(change(path.read_bytes()))
+
+
+def _manifest_with(**changes):
+    def change(data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), **changes}).encode()
+
+    return change
+
+
+HALF = lambda data: data[: len(data) // 2]  # noqa: E731
+GARBAGE = lambda data: random.Random(len(data)).randbytes(len(data))  # noqa: E731
+DAMAGES = {
+    "CURRENT names a missing generation": lambda d: (d / "CURRENT").write_text("gen-gone\n"),
+    "CURRENT is garbage": lambda d: (d / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"),
+    "CURRENT is empty": lambda d: (d / "CURRENT").write_text(""),
+    "the generation folder is gone": lambda d: shutil.rmtree(_gen(d)),
+    "the manifest is garbage": lambda d: _rewrite(_gen(d) / "manifest.json", GARBAGE),
+    "the manifest is gone": lambda d: (_gen(d) / "manifest.json").unlink(),
+    "the manifest names no engine": lambda d: _rewrite(
+        _gen(d) / "manifest.json", _manifest_with(engine="lucene")
+    ),
+    "a segment is truncated": lambda d: _rewrite(next(_gen(d).glob("*.seg")), HALF),
+    "a segment is empty": lambda d: _rewrite(next(_gen(d).glob("*.seg")), lambda _: b""),
+    "a segment is garbage": lambda d: _rewrite(next(_gen(d).glob("*.seg")), GARBAGE),
+    "a segment is gone": lambda d: next(_gen(d).glob("*.seg")).unlink(),
+    "the table of contents is truncated": lambda d: _rewrite(next(_gen(d).glob("*.toc")), HALF),
+    "the table of contents is empty": lambda d: _rewrite(
+        next(_gen(d).glob("*.toc")), lambda _: b""
+    ),
+    "the table of contents is garbage": lambda d: _rewrite(next(_gen(d).glob("*.toc")), GARBAGE),
+    "the vocabulary is garbage": lambda d: _rewrite(_gen(d) / "lexicon.tsv", GARBAGE),
+}
+
+
+def assert_503_that_says_how_to_rebuild(client, rebuild: str = "search-index") -> None:
+    for url in ["/api/search?q=chine", "/api/search", "/api/documents/a_ceinture.txt", "/healthz"]:
+        response = client.get(url)
+        assert response.status_code == 503, (url, response.get_data(as_text=True))
+        error = response.get_json()["error"]
+        assert error["code"] == "index_unavailable" and rebuild in error["message"], error
+    page = client.get("/?q=chine")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    texts = {e["tag"]: e["text"] for e in html_elements(html)}
+    assert '<html lang="fr"' in html and "indisponible" in texts["h1"]
+    assert rebuild in texts["main"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=list(DAMAGES))
+def test_a_damaged_index_is_a_503_that_says_how_to_rebuild(site, damage):
+    index_dir = site.parent / "index"
+    DAMAGES[damage](index_dir)
+    config = load_config(site, environ={})
+    client = create_app(config).test_client()
+    assert_503_that_says_how_to_rebuild(client)
+    searched = CliRunner().invoke(search_cmd, ["chine", "--config", str(site)])
+    assert searched.exit_code == 1 and "search-index" in searched.output, searched.output
+    result = CliRunner().invoke(index_cmd, ["--rebuild", "--config", str(site)])
+    assert result.exit_code == 0, result.output
+    assert client.get("/healthz").get_json()["doc_count"] == 10
+    assert client.get("/api/search?q=chine").status_code == 200
+
+
+@pytest.mark.parametrize("damage", ["the generation folder is gone", "CURRENT is garbage"])
+def test_an_index_damaged_while_serving_is_a_503(site, damage):
+    client = create_app(load_config(site, environ={})).test_client()
+    assert client.get("/api/search?q=chine").status_code == 200
+    DAMAGES[damage](site.parent / "index")
+    assert_503_that_says_how_to_rebuild(client)
+
+
+def test_an_index_folder_removed_while_serving_is_a_503_that_says_how_to_build(site):
+    client = create_app(load_config(site, environ={})).test_client()
+    assert client.get("/healthz").status_code == 200
+    shutil.rmtree(site.parent / "index")
+    assert_503_that_says_how_to_rebuild(client)
+
+
+@pytest.mark.parametrize("found", [0, 99])
+def test_an_index_of_another_format_asks_for_a_rebuild(site, found):
+    index_dir = site.parent / "index"
+    _rewrite(_gen(index_dir) / "manifest.json", _manifest_with(format=found))
+    client = create_app(load_config(site, environ={})).test_client()
+    assert_503_that_says_how_to_rebuild(client, rebuild="reconstruisez l'index")
+    report = build_index(site.parent / "corpus", index_dir)  # even without --rebuild
+    assert report.published and len(report.added) == 11
+    assert client.get("/api/search?q=chine").status_code == 200
+
+
+def test_the_manifest_records_the_engine_format(site):
+    manifest = store.Manifest.read(_gen(site.parent / "index"))
+    assert manifest.format == WhooshEngine.format_version and manifest.engine == "whoosh"
+
+
+def test_an_unrelated_bug_is_still_a_500_not_a_503(site, monkeypatch):
+    client = create_app(load_config(site, environ={})).test_client()
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug of ours, not a damaged index")
+
+    monkeypatch.setattr("service.core.parse_query", bug)
+    assert client.get("/api/search?q=chine").status_code == 500
+
+
+# -- a full disk -----------------------------------------------------------------------
+
+
+def _enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _enospc_on_current(path, data):
+    if path.name == store.CURRENT:  # the manifest is written, the pointer cannot be
+        _enospc()
+    return _write_atomic(path, data)
+
+
+_write_atomic = store.write_atomic
+FULL_DISK_AT = {
+    "the engine's commit": (WhooshWriter, "commit", _enospc),
+    "the vocabulary": (store, "write_lexicon", _enospc),
+    "the copy of the live generation": (store.shutil, "copy2", _enospc),
+    "the publication": (store, "write_atomic", _enospc_on_current),
+}
+
+
+def assert_build_failed_cleanly(index_dir: Path, live: Path, before: dict, result) -> None:
+    assert result.exit_code == 1, result.output
+    assert "disque plein" in result.output and "l'index précédent reste en service" in result.output
+    assert "Traceback" not in result.output
+    assert current_generation(index_dir) == live
+    assert [g.name for g in index_dir.glob("gen-*")] == [live.name]  # nothing left behind
+    assert not list(index_dir.glob(".*.tmp"))
+    assert answers(index_dir) == before
+
+
+@pytest.mark.parametrize("where", FULL_DISK_AT)
+def test_a_full_disk_during_a_build_fails_clearly_and_keeps_the_old_index(site, monkeypatch, where):
+    index_dir = site.parent / "index"
+    live, before = current_generation(index_dir), answers(index_dir)
+    (site.parent / "corpus" / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
+    monkeypatch.setattr(*FULL_DISK_AT[where])
+    result = CliRunner().invoke(index_cmd, ["--config", str(site)])
+    monkeypatch.undo()
+    assert_build_failed_cleanly(index_dir, live, before, result)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs, mounted for the test (skipped where mounting is not allowed)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        pytest.skip(
+            f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): the full "
+            "disk is tested by the simulated ENOSPC tests instead"
+        )
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_disk, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(built / "corpus", corpus)
+    site = write_config(tmp_path, corpus)
+    site.write_text(site.read_text().replace('path = "index"', f'path = "{small_disk}/index"'))
+    assert CliRunner().invoke(index_cmd, ["--config", str(site)]).exit_code == 0
+    index_dir = small_disk / "index"
+    live, before = current_generation(index_dir), answers(index_dir)
+    rnd = random.Random(7)
+    for n in range(6):  # 3 MB of long words that never repeat: more than the disk holds
+        letters = rnd.randbytes(250_000).hex()
+        words = (letters[i : i + 100] for i in range(0, len(letters), 100))
+        (corpus / f"gros-{n}.txt").write_text(" ".join(words), "utf-8")
+    result = CliRunner().invoke(index_cmd, ["--config", str(site)])
+    assert_build_failed_cleanly(index_dir, live, before, result)
+
+
+# -- random damage (slow) --------------------------------------------------------------
+
+
+def _damage_randomly(gen: Path, rnd: random.Random) -> None:
+    """Flip bytes, cut, or zero a range of the segment or the table of contents."""
+    path = rnd.choice([next(gen.glob("*.seg")), next(gen.glob("*.toc"))])
+    data = bytearray(path.read_bytes())
+    how = rnd.choice(["flip", "cut", "zero"])
+    if how == "flip":
+        for _ in range(rnd.randint(1, 20)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+    elif how == "cut":
+        del data[rnd.randrange(len(data)) :]
+    else:
+        start = rnd.randrange(len(data))
+        data[start : start + 500] = bytes(len(data[start : start + 500]))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.slow
+def test_random_damage_is_a_503_or_an_answer_never_a_crash(built, tmp_path):
+    """300 seeded random damages: every request answers, or says 503 (or 404 when a
+    flipped byte renamed the article: Whoosh keeps no checksums), never anything else."""
+    outcomes: Counter[str] = Counter()
+    for trial in range(300):
+        folder = tmp_path / str(trial)
+        shutil.copytree(built / "index", folder / "index")
+        _damage_randomly(_gen(folder / "index"), random.Random(trial))
+        config = load_config(write_config(folder, built / "corpus"), environ={})
+        client = create_app(config).test_client()
+        for url in ["/api/search?q=chine", "/api/search", "/api/documents/a_ceinture.txt"]:
+            status = client.get(url).status_code
+            assert status in (200, 404, 503), (trial, url, status)
+            outcomes[status] += 1
+    assert outcomes[503] and outcomes[200]

@@ -1,0 +1,341 @@
+"""Who may write: POST, PUT and DELETE on /api/documents, behind a bearer token."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import shutil
+import threading
+import time
+
+import pytest
+
+from indexer.build import build_index
+from indexer.store import build_lock
+from service import builder
+from service import corpus as corpus_module
+from service.app import create_app
+from service.bootstrap import build_failure
+from service.config import load_config
+from service.errors import BuildFailed
+from tests.conftest import DATA_DIR, write_config
+
+TOKEN = "s3cret-jeton-de-test-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """tests/data and its index, built once: each test writes to its own copy."""
+    folder = tmp_path_factory.mktemp("writes")
+    shutil.copytree(DATA_DIR, folder / "corpus")
+    build_index(folder / "corpus", folder / "index")
+    return folder
+
+
+def site(built, folder, **service):
+    """A copy of the built corpus and index in ``folder`` (mtimes kept: nothing to rebuild)."""
+    shutil.copytree(built, folder, dirs_exist_ok=True)
+    return load_config(write_config(folder, folder / "corpus", service=service), environ={})
+
+
+@pytest.fixture
+def setup(built, tmp_path):
+    """A writable copy of tests/data, its config (with the token) and a client."""
+    config = site(built, tmp_path, write_token=TOKEN)
+    return config.corpus_path, config, create_app(config).test_client()
+
+
+@pytest.fixture
+def corpus(setup):
+    return setup[0]
+
+
+@pytest.fixture
+def client(setup):
+    return setup[2]
+
+
+def search_ids(client, q: str) -> set[str]:
+    body = client.get(f"/api/search?q={q}&per_page=100").get_json()
+    return {hit["id"] for hit in body["hits"]}
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()["error"]
+
+
+def test_post_stores_a_txt_article_searchable_at_once(client, corpus):
+    text = "Le Kazakhstan et la Mongolie signent un accord sur le zinc."
+    body = {"text": text, "date": "2024-05-02"}
+    response = client.post("/api/documents", json=body, headers=AUTH)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["id"].startswith("api/") and body["id"].endswith(".txt")
+    assert response.headers["Location"] == f"/api/documents/{body['id']}"
+    assert body["date"] == {"value": "2024-05-02", "precision": "day", "source": "header"}
+    assert {"code": "KZ", "name": "Kazakhstan"} in body["countries"]
+    assert (corpus / body["id"]).read_text("utf-8") == f" date 2024-05-02\n{text}\n"
+    assert search_ids(client, "zinc") == {body["id"]}
+    assert client.get(response.headers["Location"]).get_json()["text"] == text
+
+
+def test_post_with_an_id_creates_it_once(client, corpus):
+    body = {"text": "Du cobalt.", "id": "a/b.txt"}
+    first = client.post("/api/documents", json=body, headers=AUTH)
+    assert first.status_code == 201 and (corpus / "a" / "b.txt").is_file()
+    again = client.post("/api/documents", json={"text": "Autre.", "id": "a/b.txt"}, headers=AUTH)
+    assert error_of(again, 409)["code"] == "conflict"
+    assert search_ids(client, "cobalt") == {"a/b.txt"}
+
+
+def test_put_creates_then_replaces(client, corpus):
+    url = "/api/documents/api/note.txt"
+    created = client.put(url, json={"text": "Un texte sur le cobalt."}, headers=AUTH)
+    assert created.status_code == 201 and created.headers["Location"] == url
+    replaced = client.put(url, json={"text": "Un texte sur le nickel."}, headers=AUTH)
+    assert replaced.status_code == 200 and "Location" not in replaced.headers
+    assert replaced.get_json()["text"] == "Un texte sur le nickel."
+    assert search_ids(client, "nickel") == {"api/note.txt"}
+    assert search_ids(client, "cobalt") == set()
+
+
+def test_put_replaces_an_article_of_the_corpus(client, corpus):
+    body = {"text": "Le Portugal et le Maroc.", "date": "2022"}
+    assert client.put("/api/documents/b_oeuvre.txt", json=body, headers=AUTH).status_code == 200
+    assert search_ids(client, "oeuvre") == set()
+    assert "b_oeuvre.txt" in search_ids(client, "portugal")
+    assert client.get("/healthz").get_json()["doc_count"] == 10
+
+
+def test_delete_removes_the_file_and_the_article(client, corpus):
+    assert client.delete("/api/documents/c_belt.txt", headers=AUTH).status_code == 204
+    assert not (corpus / "c_belt.txt").exists()
+    assert error_of(client.get("/api/documents/c_belt.txt"), 404)["code"] == "not_found"
+    assert "c_belt.txt" not in search_ids(client, "")
+    assert error_of(client.delete("/api/documents/c_belt.txt", headers=AUTH), 404)
+
+
+@pytest.mark.parametrize(
+    "headers, status, code",
+    [
+        ({}, 401, "unauthorized"),
+        ({"Authorization": "Basic czNjcmV0"}, 401, "unauthorized"),
+        ({"Authorization": "Bearer"}, 401, "unauthorized"),
+        ({"Authorization": "Bearer nope"}, 403, "forbidden"),
+        ({"Authorization": f"Bearer {TOKEN}x"}, 403, "forbidden"),
+        ({"Authorization": "Bearer \u00e9t\u00e9"}, 403, "forbidden"),
+    ],
+)
+def test_writes_need_the_token(client, corpus, headers, status, code):
+    calls = [
+        client.post("/api/documents", json={"text": "x"}, headers=headers),
+        client.put("/api/documents/api/x.txt", json={"text": "x"}, headers=headers),
+        client.delete("/api/documents/a_ceinture.txt", headers=headers),
+    ]
+    for response in calls:
+        assert error_of(response, status)["code"] == code
+        if status == 401:
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (corpus / "a_ceinture.txt").exists() and not (corpus / "api").exists()
+
+
+def test_the_scheme_is_case_insensitive(client):
+    headers = {"Authorization": f"bearer {TOKEN}"}
+    response = client.put("/api/documents/x.txt", json={"text": "x"}, headers=headers)
+    assert response.status_code == 201
+
+
+def test_an_empty_token_disables_writes_and_says_how_to_enable_them(built, tmp_path):
+    config = site(built, tmp_path)
+    response = create_app(config).test_client().post("/api/documents", json={"text": "x"})
+    message = error_of(response, 403)["message"]
+    assert "service.write_token" in message and "SEARCH_SERVICE__WRITE_TOKEN" in message
+
+
+def test_the_token_can_come_from_the_environment(built, tmp_path):
+    site(built, tmp_path)
+    env = {"SEARCH_SERVICE__WRITE_TOKEN": "0123456789"}  # digits stay a string
+    config = load_config(tmp_path / "config.toml", environ=env)
+    client = create_app(config).test_client()
+    headers = {"Authorization": "Bearer 0123456789"}
+    response = client.put("/api/documents/x.txt", json={"text": "x"}, headers=headers)
+    assert response.status_code == 201
+
+
+def test_reading_stays_open(client):
+    assert client.get("/api/search?q=chine").status_code == 200
+    assert client.get("/api/documents/a_ceinture.txt").status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_the_token_is_never_logged_nor_shown(setup, caplog):
+    corpus, config, client = setup
+    caplog.set_level(logging.DEBUG)
+    client.put("/api/documents/x.txt", json={"text": "Le zinc."}, headers=AUTH)
+    client.put("/api/documents/y.txt", json={"text": "x"}, headers={"Authorization": "Bearer zz"})
+    client.post("/api/documents", json={"text": "\x00"}, headers=AUTH)
+    assert caplog.records and TOKEN not in caplog.text
+    assert TOKEN not in repr(config) and TOKEN not in str(config)
+
+
+@pytest.mark.parametrize(
+    "doc_id, code",
+    [
+        ("../dehors.txt", "bad_document"),
+        ("a/../../dehors.txt", "bad_document"),
+        ("/etc/dehors.txt", "bad_document"),
+        ("a\\..\\dehors.txt", "bad_document"),
+        ("a\x00.txt", "bad_document"),
+        ("a\nb.txt", "bad_document"),
+        ("a\u202eb.txt", "bad_document"),  # a bidi override hides the real name
+        (".cache.txt", "bad_document"),
+        ("dossier/.cache/x.txt", "bad_document"),
+        ("a//b.txt", "bad_document"),
+        ("./a.txt", "bad_document"),
+        (" a.txt", "bad_document"),
+        ("note.md", "bad_document"),
+        ("note.txt#1", "bad_document"),
+        ("a" * 197 + ".txt", "bad_document"),
+        ("é" * 130 + ".txt", "bad_document"),  # 260 bytes: longer than a file name may be
+        ("news.jsonl#n1", "read_only"),
+        ("news.jsonl", "read_only"),
+        ("gros.jsonl.gz#7", "read_only"),
+    ],
+)
+def test_ids_cannot_leave_the_corpus_nor_touch_jsonl(client, tmp_path, doc_id, code):
+    response = client.post("/api/documents", json={"text": "x", "id": doc_id}, headers=AUTH)
+    error = error_of(response, 409 if code == "read_only" else 400)
+    assert error["code"] == code
+    if code == "read_only":
+        assert "search-index" in error["message"]
+    assert not (tmp_path / "dehors.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/documents/..%2Fdehors.txt", "/api/documents/%2E%2E/dehors.txt"]
+)
+def test_encoded_traversal_in_the_url_is_refused(client, tmp_path, url):
+    response = client.put(url, json={"text": "x"}, headers=AUTH)
+    assert response.status_code in (400, 404)
+    assert not (tmp_path / "dehors.txt").exists()
+
+
+def test_a_symlink_out_of_the_corpus_is_refused(client, corpus, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (corpus / "lien").symlink_to(outside)
+    response = client.put("/api/documents/lien/x.txt", json={"text": "x"}, headers=AUTH)
+    assert "hors du corpus" in error_of(response, 400)["message"]
+    assert list(outside.iterdir()) == []
+
+
+def test_a_path_through_an_article_or_onto_a_folder_is_a_conflict(client, corpus):
+    (corpus / "dossier.txt").mkdir()
+    through = client.put("/api/documents/a_ceinture.txt/x.txt", json={"text": "x"}, headers=AUTH)
+    onto = client.put("/api/documents/dossier.txt", json={"text": "x"}, headers=AUTH)
+    assert error_of(through, 409)["code"] == error_of(onto, 409)["code"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"pas du json", "corps JSON attendu"),
+        (b"[1, 2]", "corps JSON attendu"),
+        (b"\xff\xfe\x00", "corps JSON attendu"),
+        (b"{}", "champ « text » manquant"),
+        (b'{"text": 3}', "champ « text » manquant"),
+        (b'{"text": "   "}', "texte vide"),
+        (b'{"text": "a\\u0000b"}', "NUL"),
+        (b'{"text": "\\ud800 seul"}', "substitution"),
+        (b'{"text": "x", "date": "2021-13"}', "date invalide « 2021-13 »"),
+        (b'{"text": "x", "date": 2021}', "champ « date » invalide"),
+        (b'{"text": "x", "auteur": "moi"}', "champ inconnu « auteur »"),
+        (b'{"text": " date 2020 Le texte."}', "en-tête"),
+    ],
+)
+def test_bad_bodies_are_400_with_a_reason(client, corpus, data, message):
+    response = client.put("/api/documents/api/x.txt", data=data, headers=AUTH)
+    error = error_of(response, 400)
+    assert error["code"] == "bad_document" and message in error["message"]
+    assert not (corpus / "api").exists()
+
+
+def test_a_text_over_the_article_limit_is_refused(client, monkeypatch):
+    monkeypatch.setattr(corpus_module, "MAX_ARTICLE_CHARS", 100)
+    response = client.put("/api/documents/x.txt", json={"text": "mot " * 30}, headers=AUTH)
+    assert "trop long" in error_of(response, 400)["message"]
+
+
+def test_a_body_over_2_mb_is_a_json_413(client):
+    response = client.post("/api/documents", data=b"x" * (2 * 1024 * 1024 + 1), headers=AUTH)
+    assert error_of(response, 413)["code"] == "too_large"
+
+
+def test_a_query_string_over_16_kb_is_a_json_414(client):
+    assert error_of(client.get("/api/search?q=" + "a" * 17000), 414)["code"] == "too_large"
+
+
+def test_concurrent_writes_are_all_published(client):
+    results: list[int] = []
+
+    def write(n: int) -> None:
+        url = f"/api/documents/api/concurrent-{n}.txt"
+        results.append(client.put(url, json={"text": f"Le tungstène numéro {n}."}, headers=AUTH))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results) == [201] * 6
+    assert len(search_ids(client, "tungstene")) == 6
+    assert client.get("/healthz").get_json()["doc_count"] == 16
+
+
+def test_a_write_waits_for_a_running_build(setup, monkeypatch):
+    _, config, client = setup
+    with build_lock(config.index_path):
+        monkeypatch.setattr(corpus_module, "WRITE_WAIT", 0.05)
+        busy = client.put("/api/documents/x.txt", json={"text": "x"}, headers=AUTH)
+    assert error_of(busy, 503)["code"] == "index_unavailable"
+    assert not (config.corpus_path / "x.txt").exists()  # nothing changed
+    monkeypatch.setattr(corpus_module, "WRITE_WAIT", 5.0)
+    lock = build_lock(config.index_path)
+    lock.__enter__()
+    release = threading.Timer(0.3, lambda: lock.__exit__(None, None, None))
+    release.start()
+    started = time.monotonic()
+    waited = client.put("/api/documents/x.txt", json={"text": "Du zinc."}, headers=AUTH)
+    assert waited.status_code == 201 and time.monotonic() - started >= 0.25
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_build_puts_the_file_back(client, corpus, monkeypatch, existing):
+    before = (corpus / "c_belt.txt").read_bytes()
+    doc_id = "c_belt.txt" if existing else "api/nouveau.txt"
+
+    def full_disk(config, wait):  # as the build worker reports it
+        raise BuildFailed(build_failure(config, OSError(errno.ENOSPC, "No space left")))
+
+    monkeypatch.setattr("service.corpus.builder.build", full_disk)
+    response = client.put(f"/api/documents/{doc_id}", json={"text": "Du zinc."}, headers=AUTH)
+    error = error_of(response, 503)
+    assert error["code"] == "build_failed" and "disque plein" in error["message"]
+    assert (corpus / "c_belt.txt").read_bytes() == before
+    assert not (corpus / "api" / "nouveau.txt").exists()
+    monkeypatch.undo()
+    assert search_ids(client, "zinc") == set()
+
+
+def test_a_dead_build_worker_fails_one_write_then_is_replaced(client):
+    assert client.put("/api/documents/a.txt", json={"text": "Du zinc."}, headers=AUTH).status_code
+    for process in list(builder._pool._processes.values()):
+        process.kill()
+        process.join()
+    dead = client.put("/api/documents/b.txt", json={"text": "Du nickel."}, headers=AUTH)
+    assert error_of(dead, 503)["code"] == "build_failed"
+    again = client.put("/api/documents/b.txt", json={"text": "Du nickel."}, headers=AUTH)
+    assert again.status_code == 201 and search_ids(client, "nickel") == {"b.txt"}
