@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from whoosh import collectors, columns, index, matching, query
+from whoosh import collectors, columns, index, matching, query, scoring
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis import PreAnalyzedTokenizer, analyze_words
@@ -27,6 +27,9 @@ from .base import Engine, EngineWriter, IndexCorrupt
 
 NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
 MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
+# BM25F with a lower term-frequency saturation than Whoosh's 1.2: on the PIAF dev
+# questions (first 1,500, eval setting) K1 = 0.8 gave MRR@10 0.804 against 0.796.
+WEIGHTING = scoring.BM25F(B=0.75, K1=0.8)
 
 
 def make_schema() -> Schema:
@@ -85,7 +88,7 @@ class _SearcherState:
     """A searcher and the facet columns of its reader, built once."""
 
     def __init__(self, ix: index.Index):
-        self.searcher = ix.searcher()
+        self.searcher = ix.searcher(weighting=WEIGHTING)
         reader = self.searcher.reader()
         self.ids = reader.column_reader("id")
         self.dates = list(reader.column_reader("date"))
