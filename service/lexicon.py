@@ -14,6 +14,7 @@ word of the index with its document frequency), so it works the same for every e
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 import re
 import threading
@@ -25,6 +26,8 @@ from rapidfuzz.distance import OSA
 
 from indexer.analysis import analyze_words
 from indexer.store import IndexHandle, read_lexicon
+
+log = logging.getLogger(__name__)
 
 MIN_TYPO_LENGTH = 5
 TWO_EDITS_LENGTH = 9
@@ -166,3 +169,19 @@ def lexicon_of(index: IndexHandle) -> Lexicon:
                 _cache.pop(next(iter(_cache)))  # the oldest generation goes first
             _cache[key] = Lexicon(read_lexicon(gen), index.manifest().doc_count)
         return _cache[key]
+
+
+def warm_up(index: IndexHandle) -> threading.Thread:
+    """Load the lexicon and its indexes in the background, so the first typo, name or
+    completion request does not pay for them (1-2 s on the 34,160 news articles)."""
+
+    def load() -> None:
+        try:
+            lexicon = lexicon_of(index)
+            lexicon._by_length, lexicon._by_key  # noqa: B018 (cached on first access)
+        except Exception as e:  # no index yet, or a damaged one: requests will say so
+            log.info("lexicon not warmed up: %s", e)
+
+    thread = threading.Thread(target=load, name="lexicon-warm-up", daemon=True)
+    thread.start()
+    return thread

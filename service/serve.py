@@ -15,11 +15,14 @@ import click
 import waitress
 from flask import Flask
 
+from indexer.store import IndexHandle
+
 from .app import create_app
 from .bootstrap import open_or_build
 from .cli import config_option, reports_errors
 from .config import load_config
 from .errors import SearchError
+from .lexicon import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ def serve_cmd(host: str | None, port: int | None, config_path: Path | None) -> N
         config.port if port is None else port,
         config.threads,
     )
+    warm_up(IndexHandle(config.index_path))
     click.echo(f"Service prêt : {address_of(server)}  (Ctrl+C pour arrêter)")
     try:
         server.run()

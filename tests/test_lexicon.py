@@ -72,3 +72,11 @@ def test_complete_prefers_frequent_words(lexicon):
     assert lexicon.complete("rel") == ["relations", "relation"]
     assert lexicon.complete("ma", limit=1) == ["macron"]
     assert lexicon.complete("xyz") == []
+
+
+def test_warm_up_loads_the_lexicon_in_the_background(seeds_index):
+    from service.lexicon import lexicon_of, warm_up
+
+    warm_up(seeds_index).join(timeout=30)
+    lexicon = lexicon_of(seeds_index)
+    assert "_by_key" in vars(lexicon) and "_by_length" in vars(lexicon)  # already built
