@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MIN_TYPO_LENGTH = 5
 TWO_EDITS_LENGTH = 9
 MAX_CORRECTIONS = 3
+MAX_CACHED_CORRECTIONS = 10_000
 FREQUENT_SHARE = 0.1  # a correction is kept if used at least this share as often as the best
 NAME_KEY_MIN_LENGTH = 4
 # A word in more than this share of the articles (and more than NAME_MAX_COUNT of them)
@@ -73,6 +74,7 @@ class Lexicon:
         self.words = sorted(w for w, _ in words)
         self.df = dict(words)
         self.doc_count = doc_count or max(self.df.values(), default=0)
+        self._corrected: dict[str, list[str]] = {}  # expand and suggest ask for the same words
 
     @cached_property
     def _by_length(self) -> dict[int, list[str]]:
@@ -99,6 +101,13 @@ class Lexicon:
         """
         if word in self.df or word.isdigit():
             return []
+        if word not in self._corrected:
+            if len(self._corrected) > MAX_CACHED_CORRECTIONS:
+                self._corrected.clear()
+            self._corrected[word] = self._nearest_frequent(word)
+        return self._corrected[word]
+
+    def _nearest_frequent(self, word: str) -> list[str]:
         found = self._neighbours(word, max_edits(word))
         if not found:
             return []
