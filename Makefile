@@ -13,7 +13,7 @@ serve: install
 test: install-test browser
 	$(BIN)/python -m pytest
 
-# About 40 minutes on 2 cores; results in var/bench/results/ (report.md, *.json).
+# About 45 minutes on 2 cores; results in var/bench/results/ (report.md, *.json).
 bench: install wrk
 	$(BIN)/python -m bench.run_all
 

@@ -1,0 +1,151 @@
+"""Benchmark corpora: the first N news articles, or the news replicated under new ids.
+
+    corpus_dir(10_000)   -> var/bench/corpus/news-10000/news.jsonl      (first 10,000 lines)
+    corpus_dir(None)     -> var/bench/corpus/news-all/news-fr.jsonl.gz  (a symlink, no copy)
+    corpus_dir(100_000)  -> var/bench/corpus/news-100000/news-r0.jsonl.gz (symlink),
+                            news-r1.jsonl, news-r2.jsonl (ids "orangesum-2-r1", ...)
+
+Every folder is what ``build_index`` reads (one article a JSON line) and what the peers
+read through ``read_docs``. The shared corpus is never copied into the repository: a
+slice or a replica is written under var/bench (gitignored), the whole corpus is a
+symlink. A replica keeps the text, title and date of its original: the vocabulary stays
+that of 34,160 articles while postings grow, which is what a scale curve of latency needs.
+A ``READY`` file, written last, tells a finished folder from an interrupted one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from bench.results import CACHE, ROOT
+
+NEWS = ROOT.parent / "shared" / "data" / "news-fr.jsonl.gz"
+NEWS_DOCS = 34_160
+READY = "READY"
+MISSING_NEWS = f"the news corpus {NEWS} is missing: see ../shared/data/README.md"
+
+
+class Doc(NamedTuple):
+    """What the peers index: id, title, text and date ('YYYY-MM-DD' or '')."""
+
+    id: str
+    title: str
+    text: str
+    date: str
+
+
+def parse_docs(value: str) -> int | None:
+    """The --docs option: a count ('10000', '10k', '1_000') or 'all' (None)."""
+    value = value.strip().lower().replace("_", "").replace(",", "")
+    if value == "all":
+        return None
+    number = int(float(value[:-1]) * 1000) if value.endswith("k") else int(value)
+    if number < 1:
+        raise ValueError(f"--docs must be at least 1, not {number}")
+    return number
+
+
+def docs_label(docs: int | None) -> str:
+    """'all' or the count: the name of a corpus folder and of an index."""
+    return "all" if docs is None else str(docs)
+
+
+def _open_lines(path: Path):
+    opener = gzip.open if path.name.endswith(".gz") else open
+    return opener(path, "rt", encoding="utf-8")
+
+
+def count_lines(path: Path) -> int:
+    """The articles of a JSONL(.gz) file (non-blank lines)."""
+    with _open_lines(path) as f:
+        return sum(1 for line in f if line.strip())
+
+
+def corpus_dir(docs: int | None, cache: Path = CACHE, source: Path = NEWS) -> Path:
+    """The folder of the first ``docs`` articles of ``source`` (replicated past its end)."""
+    if not source.is_file():
+        raise FileNotFoundError(MISSING_NEWS if source == NEWS else f"missing {source}")
+    prefix = "news" if source == NEWS else source.name.split(".")[0]
+    folder = cache / "corpus" / f"{prefix}-{docs_label(docs)}"
+    if (folder / READY).is_file():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    size = NEWS_DOCS if source == NEWS else count_lines(source)
+    written = _fill(folder, source, size if docs is None else docs, size)
+    (folder / READY).write_text(f"{written}\n", encoding="utf-8")
+    return folder
+
+
+def _fill(folder: Path, source: Path, docs: int, size: int) -> int:
+    """Link or write the files of a corpus folder; how many articles they hold."""
+    if docs == size:
+        _link(folder / source.name, source)
+        return docs
+    if docs < size:
+        return _write_copy(folder / "news.jsonl", source, docs, 0)
+    written = 0
+    for copy in range(-(-docs // size)):
+        want = min(size, docs - written)
+        if copy == 0:
+            _link(folder / f"news-r0{_suffix(source)}", source)
+            written += size
+        else:
+            written += _write_copy(folder / f"news-r{copy}.jsonl", source, want, copy)
+    return written
+
+
+def _suffix(path: Path) -> str:
+    return ".jsonl.gz" if path.name.endswith(".gz") else ".jsonl"
+
+
+def _link(link: Path, target: Path) -> None:
+    link.symlink_to(target.resolve())
+
+
+def _write_copy(path: Path, source: Path, docs: int, copy: int) -> int:
+    """The first ``docs`` articles of ``source``; from the first replica on, ids get -rN."""
+    count = 0
+    with _open_lines(source) as src, open(path, "w", encoding="utf-8") as out:
+        for line in src:
+            if count == docs:
+                break
+            if not line.strip():
+                continue
+            if copy:
+                record = json.loads(line)
+                record["id"] = f"{record['id']}-r{copy}"
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+            out.write(line)
+            count += 1
+    return count
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The JSONL(.gz) files of a corpus folder, in name order."""
+    return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
+
+
+def corpus_size(folder: Path) -> int:
+    """How many articles a finished corpus folder holds."""
+    return int((folder / READY).read_text(encoding="utf-8"))
+
+
+def read_docs(folder: Path) -> Iterator[Doc]:
+    """Every article of a corpus folder, for the peers (a null title or date becomes '')."""
+    yield from _docs(corpus_files(folder))
+
+
+def _docs(files: Iterable[Path]) -> Iterator[Doc]:
+    for path in files:
+        with _open_lines(path) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    date = r.get("date") or ""
+                    yield Doc(str(r["id"]), r.get("title") or "", r["text"], date[:10])
