@@ -298,10 +298,10 @@ def format_row(r: Row) -> str:
     )
 
 
-def run_report(rows: Sequence[Row], load_before, load_after) -> dict:
+def run_report(rows: Sequence[Row], rev: str, load_before, load_after) -> dict:
     """The JSON of a run: its rows, the revision measured, the machine's load around it."""
     return {
-        "revision": revision(),
+        "revision": rev,
         "load": "{:.1f} {:.1f} {:.1f} before, {:.1f} {:.1f} {:.1f} after".format(
             *load_before, *load_after
         ),
@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
         queries = dict(list(queries.items())[: args.limit])
     settings = config.core_settings()
     names = list(SETTINGS) if args.setting == "both" else [args.setting]
-    load_before = os.getloadavg()
+    rev, load_before = revision(), os.getloadavg()  # the code measured is the code imported
     if not args.json:
         print(f"{HEADER}\n{'-' * len(HEADER)}", flush=True)
     rows = []
@@ -349,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             rows.append(row)
             if not args.json:
                 print(format_row(row), flush=True)  # a row as soon as it is measured
-    report = run_report(rows, load_before, os.getloadavg())
+    report = run_report(rows, rev, load_before, os.getloadavg())
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -111,7 +111,7 @@ def write_config(folder: Path) -> Path:
     return path
 
 
-def start_server(config: Path) -> tuple[subprocess.Popen, str]:
+def start_server(config: Path, log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """search-serve on a free loopback port, with the write token; its process and URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_")}
     env["SEARCH_SERVICE__WRITE_TOKEN"] = TOKEN
@@ -119,7 +119,7 @@ def start_server(config: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [*command, "--port", "0"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=open(log, "w") if log else subprocess.DEVNULL,  # noqa: SIM115 (the child's)
         text=True,
         env=env,
     )
@@ -141,10 +141,22 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 def process_stats(pid: int) -> dict:
-    """The server's resident memory (MB) and open file descriptors, from /proc."""
+    """The server's resident memory (MB) and open file descriptors, from /proc.
+
+    RSS counts the index files that each thread's reader maps (file pages, shared with
+    the page cache) as well as the heap: ``anon_mb`` is the process's own memory.
+    """
     status = Path(f"/proc/{pid}/status").read_text()
-    rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-    return {"rss_mb": round(rss_kb / 1024, 1), "open_files": len(os.listdir(f"/proc/{pid}/fd"))}
+
+    def mb(field: str) -> float:
+        return round(int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024, 1)
+
+    return {
+        "rss_mb": mb("VmRSS"),
+        "anon_mb": mb("RssAnon"),
+        "file_mb": mb("RssFile"),
+        "open_files": len(os.listdir(f"/proc/{pid}/fd")),
+    }
 
 
 class Client:
@@ -252,7 +264,7 @@ def run_load(base_url: str, seconds: float, concurrency: int, pid: int) -> dict:
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
-        samples.append(process_stats(pid)["rss_mb"])
+        samples.append(process_stats(pid)["anon_mb"])
         for thread in threads:
             thread.join(timeout=5 / len(threads))
     elapsed = time.monotonic() - started
@@ -298,14 +310,18 @@ def machine() -> dict:
 
 
 def quarters(samples: list[float]) -> list[float]:
-    """RSS at a quarter, half, three quarters and the end of the run: growth shows here."""
+    """Memory at a quarter, half, three quarters and the end of the run: growth shows here."""
     if not samples:
         return []
     return [samples[min(len(samples) - 1, len(samples) * q // 4)] for q in (1, 2, 3, 4)]
 
 
 def run_soak(
-    seconds: float = 60, concurrency: int = 32, articles: int = 3000, warmup: float = 5
+    seconds: float = 60,
+    concurrency: int = 32,
+    articles: int = 3000,
+    warmup: float = 5,
+    server_log: Path | None = None,
 ) -> dict:
     """Build, serve, warm up, load, measure; the report (errors must be 0).
 
@@ -320,7 +336,7 @@ def run_soak(
         subprocess.run([str(BIN / "search-index"), "--config", str(config)], check=True,
                        capture_output=True)  # fmt: skip
         build_s = time.monotonic() - started
-        process, base_url = start_server(config)
+        process, base_url = start_server(config, server_log)
         try:
             cold = process_stats(process.pid)
             run_load(base_url, warmup, concurrency, process.pid)  # caches, readers, lexicon
@@ -339,8 +355,8 @@ def run_soak(
             "server_cold": cold,
             "server_start": before,
             "server_end": after,
-            "rss_peak_mb": max(load["rss_samples"], default=after["rss_mb"]),
-            "rss_quarters_mb": quarters(load["rss_samples"]),
+            "anon_peak_mb": max(load["rss_samples"], default=after["anon_mb"]),
+            "anon_quarters_mb": quarters(load["rss_samples"]),
             "machine": machine(),
         }
     finally:
@@ -360,10 +376,14 @@ def render(report: dict) -> str:
             f"{kind:<10}{k['requests']:>10}{k['p50_ms']:>10}{k['p99_ms']:>10}{k['max_ms']:>10}"
         )
     cold, start, end = report["server_cold"], report["server_start"], report["server_end"]
+    for name, key in (("RSS", "rss_mb"), ("heap (RssAnon)", "anon_mb"), ("files", "file_mb")):
+        lines.append(
+            f"server {name}: {cold[key]} MB cold, {start[key]} MB after the "
+            f"{report['warmup_s']:.0f} s warm-up, {end[key]} MB at the end"
+        )
     lines.append(
-        f"server RSS: {cold['rss_mb']} MB cold, {start['rss_mb']} MB after a "
-        f"{report['warmup_s']:.0f} s warm-up, {end['rss_mb']} MB at the end "
-        f"(peak {report['rss_peak_mb']} MB; by quarter {report['rss_quarters_mb']})"
+        f"heap by quarter of the run: {report['anon_quarters_mb']} MB "
+        f"(peak {report['anon_peak_mb']} MB)"
     )
     lines.append(f"open files: {start['open_files']} after warm-up, {end['open_files']} at the end")
     lines.extend(f"  error: {e}" for e in report["error_examples"])
@@ -379,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--warmup", type=float, default=5, help="seconds not measured")
     parser.add_argument("--json", type=Path, help="also write the report to this file")
+    parser.add_argument("--server-log", type=Path, help="the server's stderr (its logs)")
     args = parser.parse_args(argv)
-    report = run_soak(args.seconds, args.concurrency, args.articles, args.warmup)
+    report = run_soak(args.seconds, args.concurrency, args.articles, args.warmup, args.server_log)
     print(render(report))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")

@@ -123,7 +123,10 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
     if live is not None and not (plan.added or plan.changed or plan.removed):
         return BuildReport(unchanged=len(plan.unchanged), doc_count=old.doc_count)
     cls = engine_class(engine_name)
-    gen = store.copy_generation(live, index_dir) if live else store.new_generation(index_dir)
+    if live:
+        gen = store.copy_generation(live, index_dir, link=cls.immutable_files)
+    else:
+        gen = store.new_generation(index_dir)
     try:
         engine = cls.open(gen) if live else cls.create(gen)
         sources, skipped, count = _write(corpus, engine, old, plan, progress)

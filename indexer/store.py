@@ -17,6 +17,8 @@ format than the engine reads now is ``IndexOutdated`` (rebuild it), never a cras
 from __future__ import annotations
 
 import fcntl
+import gc
+import itertools
 import json
 import os
 import shutil
@@ -32,6 +34,8 @@ from .engines import Engine, IndexCorrupt, engine_class
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LEXICON = "lexicon.tsv"  # word<TAB>document frequency, from the exact field
+GRACE_SECONDS = 60  # a replaced generation stays this long for the searches still on it
+COPIED_SUFFIXES = (".toc", ".json")  # rewritten by engines: never hard-linked
 
 
 class IndexMissing(Exception):
@@ -106,8 +110,13 @@ def new_generation(index_dir: Path) -> Path:
     return gen
 
 
-def copy_generation(source: Path, index_dir: Path) -> Path:
-    """A new generation that starts as a copy of ``source`` (for incremental updates)."""
+def copy_generation(source: Path, index_dir: Path, link: bool = False) -> Path:
+    """A new generation that starts as a copy of ``source`` (for incremental updates).
+
+    :param link: hard-link the files instead of copying them, for an engine that never
+        changes a file once written (``Engine.immutable_files``); its tables of contents
+        and locks are still copied. Where links are not possible, files are copied.
+    """
     gen = new_generation(index_dir)
     try:
         for item in source.iterdir():
@@ -116,11 +125,21 @@ def copy_generation(source: Path, index_dir: Path) -> Path:
                 and not item.name.endswith(".lock")
                 and item.name not in (MANIFEST, LEXICON)
             ):
-                shutil.copy2(item, gen / item.name)
+                _copy_or_link(item, gen / item.name, link)
     except BaseException:
         discard(gen)  # a full disk must not keep half a copy
         raise
     return gen
+
+
+def _copy_or_link(source: Path, target: Path, link: bool) -> None:
+    if link and not source.name.endswith(COPIED_SUFFIXES) and "LOCK" not in source.name:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass  # another file system, or no links there: copy
+    shutil.copy2(source, target)
 
 
 def write_lexicon(gen: Path, words: list[tuple[str, int]]) -> None:
@@ -204,12 +223,22 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Remove every generation but the live one and the one before it (still being read)."""
-    gens = sorted(
-        (p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime_ns
+    """Remove the generations that requests can no longer be reading.
+
+    Kept: the live one, the one before it, and any replaced less than GRACE_SECONDS ago,
+    since a search that began on it may still be running (an engine may open some of its
+    files lazily). Generations without a manifest are orphans of killed builds (we hold
+    the build lock): removed.
+    """
+    gens = [p for p in index_dir.glob("gen-*") if p.is_dir()]
+    published = sorted(
+        (g for g in gens if (g / MANIFEST).exists()), key=lambda g: (g / MANIFEST).stat().st_mtime
     )
-    published = [g for g in gens if (g / MANIFEST).exists() and g.name not in keep]
-    keep = keep | {g.name for g in published[-1:]}
+    keep = keep | {g.name for g in published[-2:]}
+    now = time.time()
+    for older, newer in itertools.pairwise(published):
+        if now - (newer / MANIFEST).stat().st_mtime < GRACE_SECONDS:
+            keep.add(older.name)  # replaced recently: requests may still be reading it
     for gen in gens:
         if gen.name not in keep:
             shutil.rmtree(gen, ignore_errors=True)
@@ -291,4 +320,19 @@ class IndexHandle:
             raise IndexCorrupt(f"{gen}: generation folder is missing")
         manifest = Manifest.read(gen)
         engine = engine_class(manifest.engine).open(gen)
+        _verify(engine, gen)
         self._gen, self._engine, self._manifest = gen, engine, manifest
+        # The engines of older generations are garbage once their last requests end, but
+        # Whoosh's readers sit in reference cycles: only a full collection frees them (and
+        # the arrays they hold, MBs per thread). Unforced, it comes hundreds of MB later.
+        gc.collect()
+
+
+def _verify(engine: Engine, gen: Path) -> None:
+    """A generation whose files fail the engine's check is IndexCorrupt before it serves."""
+    try:
+        engine.verify()
+    except Exception as e:
+        if not engine.is_read_error(e):
+            raise
+        raise IndexCorrupt(f"{gen}: {type(e).__name__}: {e}") from e

@@ -18,7 +18,7 @@ from indexer.countries import country_label
 from indexer.engines import querytree as qt
 from indexer.store import IndexCorrupt, IndexHandle, IndexMissing, IndexOutdated, current_generation
 
-from .errors import DocumentNotFound, IndexUnavailable
+from .errors import DocumentNotFound, IndexUnavailable, SearchError
 from .explain import explain
 from .lexicon import lexicon_of
 from .matching import search_in_tiers
@@ -60,9 +60,10 @@ def reads_index(func):
 
     The engine's own read errors (``Engine.is_read_error``: truncated, overwritten or
     removed files) become IndexUnavailable; any other exception is a bug and propagates.
-    When a build published another generation meanwhile, the call is tried once more: a
-    search that began on a generation that two quick builds have since removed reads the
-    live one the second time.
+    A call that fails after a build published another generation is tried once more,
+    whatever the error: it may have read a generation that later builds removed (Whoosh
+    opens some files lazily, and then fails in any way), and the second try reads the
+    live one; a real bug fails the same way twice and propagates.
     """
 
     @functools.wraps(func)
@@ -71,9 +72,9 @@ def reads_index(func):
         try:
             return func(index, *args, **kwargs)
         except Exception as e:
-            if not _is_index_error(index, e):
-                raise
-            if isinstance(e, IndexMissing | IndexOutdated) or _live(index) == began_on:
+            if _live(index) == began_on or _is_user_error(e):
+                if not _is_index_error(index, e):
+                    raise
                 raise _unavailable(index, e) from e
         try:
             return func(index, *args, **kwargs)
@@ -83,6 +84,11 @@ def reads_index(func):
             raise _unavailable(index, e) from e
 
     return wrapper
+
+
+def _is_user_error(error: Exception) -> bool:
+    """An answer about the request (a bad query, an unknown id), not about the index."""
+    return isinstance(error, SearchError) and not isinstance(error, IndexUnavailable)
 
 
 def _live(index: IndexHandle):

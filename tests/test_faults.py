@@ -154,6 +154,11 @@ def _gen(index_dir: Path) -> Path:
     return current_generation(index_dir)
 
 
+def _postings(gen: Path) -> Path:
+    """The file of a segment that every search reads (in a compound segment, if any)."""
+    return next(p for pattern in ("*.pst", "*.seg") for p in sorted(gen.glob(pattern)))
+
+
 def _rewrite(path: Path, change) -> None:
     path.write_bytes(change(path.read_bytes()))
 
@@ -177,10 +182,10 @@ DAMAGES = {
     "the manifest names no engine": lambda d: _rewrite(
         _gen(d) / "manifest.json", _manifest_with(engine="lucene")
     ),
-    "a segment is truncated": lambda d: _rewrite(next(_gen(d).glob("*.seg")), HALF),
-    "a segment is empty": lambda d: _rewrite(next(_gen(d).glob("*.seg")), lambda _: b""),
-    "a segment is garbage": lambda d: _rewrite(next(_gen(d).glob("*.seg")), GARBAGE),
-    "a segment is gone": lambda d: next(_gen(d).glob("*.seg")).unlink(),
+    "a segment is truncated": lambda d: _rewrite(_postings(_gen(d)), HALF),
+    "a segment is empty": lambda d: _rewrite(_postings(_gen(d)), lambda _: b""),
+    "a segment is garbage": lambda d: _rewrite(_postings(_gen(d)), GARBAGE),
+    "a segment is gone": lambda d: _postings(_gen(d)).unlink(),
     "the table of contents is truncated": lambda d: _rewrite(next(_gen(d).glob("*.toc")), HALF),
     "the table of contents is empty": lambda d: _rewrite(
         next(_gen(d).glob("*.toc")), lambda _: b""
@@ -344,7 +349,7 @@ def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_d
 
 def _damage_randomly(gen: Path, rnd: random.Random) -> None:
     """Flip bytes, cut, or zero a range of the segment or the table of contents."""
-    path = rnd.choice([next(gen.glob("*.seg")), next(gen.glob("*.toc"))])
+    path = rnd.choice([_postings(gen), next(gen.glob("*.toc"))])
     data = bytearray(path.read_bytes())
     how = rnd.choice(["flip", "cut", "zero"])
     if how == "flip":

@@ -57,6 +57,10 @@ class Engine(ABC):
     # The on-disk format this code writes and reads, saved in each generation's manifest:
     # raise it when a change makes older indexes unreadable, and they are rebuilt.
     format_version: ClassVar[int] = 1
+    # True for an engine that never changes a file once written (new segments, new
+    # tables of contents): incremental builds then hard-link the live generation's files
+    # instead of copying them, and keeping older generations costs almost no disk.
+    immutable_files: ClassVar[bool] = False
     # What the engine's search, fetch and count raise when its files are damaged
     # (truncated, overwritten, removed): the service answers 503 "rebuild", not 500.
     read_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError, EOFError)
@@ -101,6 +105,11 @@ class Engine(ABC):
         """Every folded word of the index (exact field) starting with ``prefix``, with its
         document frequency, in word order."""
         raise NotImplementedError(f"{self.name} engine has no lexicon")
+
+    def verify(self) -> None:
+        """Read a little of every file, once per generation: damage fails here (with a
+        read error), not in some later search. Engines may read more than the count."""
+        self.doc_count()
 
     def close(self) -> None:  # noqa: B027 (engines without resources need not override)
         """Release files and caches."""

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from whoosh import collectors, columns, index, matching, query, scoring
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import IndexError as WhooshIndexError
 
 from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
@@ -148,7 +149,14 @@ class _SearcherState:
 
 # What Whoosh raises when a searcher reads damaged segment files, found by truncating,
 # zeroing, overwriting and deleting the files of an index (RELIABILITY.md) ...
-READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+READ_ERRORS = (
+    OSError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    WhooshIndexError,  # EmptyIndexError: the table of contents is gone
+)
 # ... and garbage decoded as data, when raised inside an engine call (Whoosh's readers
 # and ours): Whoosh reports a bad block as a bare Exception.
 DATA_ERRORS = (ValueError, KeyError)
@@ -158,6 +166,7 @@ class WhooshEngine(Engine):
     name = "whoosh"
     format_version = 2  # 2: the title's weight moved from the schema to the queries
     read_errors = READ_ERRORS
+    immutable_files = True  # segments are written once; deletions live in the TOC
 
     @classmethod
     def is_read_error(cls, error: BaseException) -> bool:
