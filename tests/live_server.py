@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.soak import stop_server
+
 READY = re.compile(r"Service prêt : (http://\S+?)/?\s")
 SERVE = Path(sys.executable).with_name("search-serve")
 
@@ -33,13 +35,7 @@ def live_server(config: Path, env: dict[str, str] | None = None) -> Iterator[str
     try:
         yield _wait_ready(process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        stop_server(process)
 
 
 def _wait_ready(process: subprocess.Popen) -> str:
