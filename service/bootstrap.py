@@ -31,11 +31,18 @@ class Service:
     settings: Settings
 
 
-def open_or_build(config: Config, announce: Callable[[str], None] = log.info) -> IndexHandle:
-    """The configured index, built from the corpus first if none was ever published."""
+def open_or_build(
+    config: Config,
+    announce: Callable[[str], None] = log.info,
+    build_with: Callable[[Config], object] | None = None,
+) -> IndexHandle:
+    """The configured index, built from the corpus first if none was ever published.
+
+    :param build_with: how to build (the command line shows a progress bar); ``build``.
+    """
     if not has_index(config.index_path):
         announce(f"Construction de l'index depuis {config.corpus_path}…")
-        build(config)
+        (build_with or build)(config)
     return IndexHandle(config.index_path)
 
 

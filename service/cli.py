@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from indexer.build import BuildReport
-from indexer.store import BuildLocked, IndexHandle, has_index
+from indexer.store import BuildLocked, IndexHandle
 
 from . import bootstrap, core
 from .config import Config, load_config
@@ -76,10 +76,11 @@ def _load(config_path: Path | None) -> Config:
 
 def open_or_build(config: Config) -> IndexHandle:
     """The configured index, built from the corpus first (with a progress bar) if missing."""
-    if not has_index(config.index_path):
-        click.echo(f"Construction de l'index depuis {config.corpus_path}…", err=True)
-        run_build(config, rebuild=False)
-    return IndexHandle(config.index_path)
+    return bootstrap.open_or_build(
+        config,
+        announce=lambda message: click.echo(message, err=True),
+        build_with=lambda cfg: run_build(cfg, rebuild=False),
+    )
 
 
 def run_build(config: Config, rebuild: bool) -> BuildReport:
