@@ -1,7 +1,7 @@
 """Relevance harness: the product's search, and three peers, on French judged queries.
 
     .venv/bin/python -m bench.relevance [--setting eval|distractors|both] [--peers]
-        [--engine whoosh|tantivy] [--limit N] [--json] [--rebuild] [--config PATH]
+        [--engine whoosh|tantivy]... [--limit N] [--json] [--rebuild] [--config PATH]
         [--data DIR] [--cache DIR]
 
 Run it from the repository root. Settings (see EVALUATION.md):
@@ -270,10 +270,11 @@ class Row:
 
 
 def run_setting(setting: str, args, settings, queries, qrels) -> Iterable[Row]:
-    """The product, then (with --peers) each peer, on one setting."""
+    """The product on each engine, then (with --peers) each peer, on one setting."""
     corpus = link_corpus(setting, args.data, args.cache)
-    index, built = build_product(corpus, args.cache, args.engine, args.rebuild)
-    yield Row(setting, f"product ({args.engine})", built, evaluate(index, queries, qrels, settings))
+    for engine in args.engines:
+        index, built = build_product(corpus, args.cache, engine, args.rebuild)
+        yield Row(setting, f"product ({engine})", built, evaluate(index, queries, qrels, settings))
     if args.peers:
         from bench import relevance_peers
 
@@ -318,7 +319,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bench.relevance", description=__doc__.split("\n")[0]
     )
     p.add_argument("--setting", choices=[*SETTINGS, "both"], default="eval")
-    p.add_argument("--engine", choices=ENGINE_NAMES, help="product engine (default: config's)")
+    p.add_argument(
+        "--engine",
+        dest="engines",
+        action="append",
+        choices=ENGINE_NAMES,
+        help="product engine, repeatable (default: the config's)",
+    )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N dev queries")
     p.add_argument("--peers", action="store_true", help="also run FTS5, Tantivy and Whoosh")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
@@ -333,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Run the chosen settings and systems; print the table (or JSON); return the rows."""
     args = parse_args(argv)
     config = load_config(args.config)
-    args.engine = args.engine or config.engine
+    args.engines = list(dict.fromkeys(args.engines or [config.engine]))
     queries = read_queries(args.data / QUERIES)
     qrels = read_qrels(args.data / QRELS)
     if args.limit:

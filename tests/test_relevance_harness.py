@@ -112,8 +112,8 @@ def tiny_data(tmp_path) -> Path:
 def test_run_measures_product_and_peers_on_both_settings(tiny_data, tmp_path, capsys):
     cache = tmp_path / "cache"
     argv = ["--data", str(tiny_data), "--cache", str(cache), "--engine", "whoosh"]
-    rows = relevance.main([*argv, "--setting", "both", "--peers", "--json"])
-    systems = ["product (whoosh)", "fts5", "tantivy", "whoosh"]
+    rows = relevance.main([*argv, "--engine", "tantivy", "--setting", "both", "--peers", "--json"])
+    systems = ["product (whoosh)", "product (tantivy)", "fts5", "tantivy", "whoosh"]
     assert [(r.setting, r.system) for r in rows] == [
         (setting, system) for setting in ("eval", "distractors") for system in systems
     ]
@@ -125,8 +125,17 @@ def test_run_measures_product_and_peers_on_both_settings(tiny_data, tmp_path, ca
     assert (cache / "corpus" / "distractors" / "news-fr.jsonl.gz").is_symlink()
     assert IndexHandle(cache / "product-whoosh-distractors").manifest().doc_count == 4
     again = relevance.main([*argv, "--setting", "eval", "--limit", "2"])
+    assert [r.system for r in again] == ["product (whoosh)"]
     assert again[0].build_seconds == 0.0  # the cached index is reused
     assert again[0].metrics.queries == 2
+
+
+def test_cached_product_index_is_rebuilt_when_the_indexer_changed(tiny_data, tmp_path, monkeypatch):
+    argv = ["--data", str(tiny_data), "--cache", str(tmp_path / "cache"), "--limit", "1"]
+    assert relevance.main(argv)[0].build_seconds > 0  # first run: built
+    assert relevance.main(argv)[0].build_seconds == 0.0  # same code: reused
+    monkeypatch.setattr(relevance, "indexer_fingerprint", lambda: "another indexer")
+    assert relevance.main(argv)[0].build_seconds > 0  # other code: rebuilt
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared data not found at {SHARED}")
