@@ -24,6 +24,10 @@ class EngineWriter(ABC):
     def add(self, articles: Iterable[Article]) -> None:
         """Add articles (ids must not be in the index: delete them first to replace)."""
 
+    def add_prepared(self, items: Iterable[object]) -> None:
+        """Add articles as ``Engine.prepare`` made them (the articles themselves by default)."""
+        self.add(items)
+
     @abstractmethod
     def delete_ids(self, ids: Iterable[str]) -> None:
         """Delete articles by id; unknown ids are ignored."""
@@ -83,6 +87,13 @@ class Engine(ABC):
     @abstractmethod
     def writer(self) -> EngineWriter:
         """A writer for a batch of changes."""
+
+    @classmethod
+    def prepare(cls, article: Article) -> object:
+        """The work of adding an article that needs no writer (analysis), as a picklable
+        value for ``EngineWriter.add_prepared``: a build may run it in other processes.
+        By default the article itself, and ``add_prepared`` is ``add``."""
+        return article
 
     @abstractmethod
     def search(self, query: EngineQuery) -> EngineResult:

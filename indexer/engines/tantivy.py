@@ -1,11 +1,12 @@
 """The tantivy engine: tantivy-py (Rust core), the same fields and answers as Whoosh.
 
-Our French analysis decides the terms, in Python: each text is cut into words with
-``analysis.WORD``, every distinct word goes once through ``word_terms`` (elision, folding,
-stop words, PyStemmer), and the kept terms, joined by spaces, are indexed with tantivy's
-``whitespace`` tokenizer. Positions follow the order of kept words, so stop words leave
-no gap, as with Whoosh's StopFilter(renumber=True): '"la Ceinture et la Route"' is the
-phrase (ceintur, rout) in both engines.
+Our French analysis decides the terms, in Python: each text is cut into runs
+(``indexer.runs``), every distinct run once into words with ``analysis.WORD`` and each
+word through ``word_terms`` (elision, folding, stop words, PyStemmer), and the kept terms,
+joined by spaces, are indexed with tantivy's ``whitespace`` tokenizer. Positions follow
+the order of kept words, so stop words leave no gap, as with Whoosh's
+StopFilter(renumber=True): '"la Ceinture et la Route"' is the phrase (ceintur, rout) in
+both engines.
 
 Why not tantivy's own chain (regex tokenizer | lowercase | ascii_fold | our stop list |
 French stemmer)? It costs more CPU, and it answers differently: tantivy-py has no elision
@@ -50,14 +51,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import tantivy
 from tantivy import Occur, Query
 
 from ..analysis import WORD, word_terms
 from ..articles import Article, ArticleDate
+from ..runs import RunTable, runs
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 
@@ -93,54 +96,72 @@ def date_number(key: str) -> int:
     return int(key.replace("-", "")) if key else NO_DATE
 
 
-class _TermTable(dict):
-    """word -> its index term ('' when the chain drops it), computed once per distinct word.
+def _run_terms(index: int) -> Callable[[str], str]:
+    """The kept terms of a run's words, space-separated: stems (2) or exact words (1)."""
 
-    Mapping a text's words through a dict runs in C, which makes our analysis cheaper than
-    tantivy's own chain; ``word_terms`` stays the one definition of the chain.
-    """
+    def terms(run: str) -> str:
+        kept = filter(None, map(word_terms, WORD.findall(run)))
+        return " ".join(terms[index] for terms in kept)
 
-    MAX_WORDS = 500_000  # bounds memory on huge builds; a refill costs little
+    return terms
 
-    def __init__(self, stemmed: bool):
-        super().__init__()
-        self._index = 2 if stemmed else 1
 
-    def __missing__(self, word: str) -> str:
-        if len(self) >= self.MAX_WORDS:
-            self.clear()
-        terms = word_terms(word)
-        value = self[word] = "" if terms is None else terms[self._index]
-        return value
+# run -> its terms, computed once per distinct run (indexer.runs): mapping a text's runs
+# through a dict runs in C, which makes our analysis cheaper than tantivy's own chain;
+# ``word_terms`` stays the one definition of the chain. Per process, bounded.
+_STEMS = RunTable(_run_terms(2))
+_EXACTS = RunTable(_run_terms(1))
 
-    def join(self, words: list[str]) -> str:
-        """The kept terms of these words, space-separated (stopped words add only a space)."""
-        return " ".join(map(self.__getitem__, words))
+
+class Prepared(NamedTuple):
+    """An article as the writer adds it: its fields analysed, picklable (``prepare``)."""
+
+    id: str
+    source: str
+    title: str  # stems, space-separated (extra spaces where words were stopped)
+    body: str
+    exact: str  # folded words of title and body
+    countries: tuple[str, ...]
+    date: int  # date_number
+    article: bytes  # the Article as JSON
+
+
+def prepare(a: Article) -> Prepared:
+    """Analyse an article for the index: the costly part of adding it, done in Python."""
+    title, body = runs(a.title), runs(a.text)
+    return Prepared(
+        a.id,
+        a.source,
+        " ".join(map(_STEMS.__getitem__, title)),
+        " ".join(map(_STEMS.__getitem__, body)),
+        " ".join(map(_EXACTS.__getitem__, title + body)),
+        a.countries,
+        date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
+        _article_json(a),
+    )
 
 
 class TantivyWriter(EngineWriter):
     def __init__(self, engine: TantivyEngine):
         self._engine = engine
         self._w = engine.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
-        self._stems, self._exacts = _TermTable(stemmed=True), _TermTable(stemmed=False)
 
     def add(self, articles: Iterable[Article]) -> None:
-        for a in articles:
-            self._w.add_document(self._document(a))
+        self.add_prepared(map(prepare, articles))
 
-    def _document(self, a: Article) -> tantivy.Document:
-        title, body = WORD.findall(a.title), WORD.findall(a.text)
-        doc = tantivy.Document()
-        doc.add_text("id", a.id)
-        doc.add_text("source", a.source)
-        doc.add_text("title", self._stems.join(title))
-        doc.add_text("body", self._stems.join(body))
-        doc.add_text("exact", self._exacts.join(title + body))
-        for code in a.countries:
-            doc.add_text("country", code)
-        doc.add_unsigned("date", date_number(qt.date_key(a.date.value)) if a.date else NO_DATE)
-        doc.add_bytes("article", _article_json(a))
-        return doc
+    def add_prepared(self, items: Iterable[Prepared]) -> None:
+        for p in items:
+            doc = tantivy.Document()
+            doc.add_text("id", p.id)
+            doc.add_text("source", p.source)
+            doc.add_text("title", p.title)
+            doc.add_text("body", p.body)
+            doc.add_text("exact", p.exact)
+            for code in p.countries:
+                doc.add_text("country", code)
+            doc.add_unsigned("date", p.date)
+            doc.add_bytes("article", p.article)
+            self._w.add_document(doc)
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         for doc_id in ids:
@@ -190,6 +211,10 @@ class TantivyEngine(Engine):
 
     def writer(self) -> TantivyWriter:
         return TantivyWriter(self)
+
+    @classmethod
+    def prepare(cls, article: Article) -> Prepared:
+        return prepare(article)
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
         searcher = self.index.searcher()
