@@ -27,6 +27,7 @@ from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .whoosh_segment import BulkSegmentWriter
 
 NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
 MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
@@ -57,7 +58,8 @@ class WhooshWriter(EngineWriter):
     def __init__(self, ix: index.Index):
         # Not compound: a compound segment is read through copies in memory (BytesIO), one
         # per thread's reader, 25 MB each for 3,000 articles; separate files are read in place.
-        self._w = ix.writer(limitmb=256, compound=False)
+        # Whoosh's writer, with new documents' postings grouped in memory (whoosh_segment).
+        self._w = BulkSegmentWriter(ix, limitmb=256, compound=False)
 
     def add(self, articles: Iterable[Article]) -> None:
         for a in articles:
@@ -164,7 +166,8 @@ DATA_ERRORS = (ValueError, KeyError)
 
 class WhooshEngine(Engine):
     name = "whoosh"
-    format_version = 2  # 2: the title's weight moved from the schema to the queries
+    # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings
+    format_version = 3
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 
