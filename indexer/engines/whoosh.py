@@ -9,19 +9,22 @@ Whoosh file readers keep a position, so one searcher must not serve two threads 
 
 from __future__ import annotations
 
+import heapq
 import pickle
 import queue
 import struct
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import collectors, columns, index, matching, query, scoring
+from whoosh import columns, index, matching, query, scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
+from whoosh.util.numeric import byte_to_length
 
 from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
@@ -120,11 +123,24 @@ class _SearcherState:
 
     def __init__(self, ix: index.Index):
         self.searcher = ix.searcher(weighting=WEIGHTING)
+        for leaf, _ in self.searcher.leaf_searchers():
+            leaf.doc_field_length = _length_table(leaf.reader())
         reader = self.searcher.reader()
         self.ids = reader.column_reader("id")
         self.dates = list(reader.column_reader("date"))
         self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
         self._allowed: dict[qt.Filters, set[int]] = {}
+        self._docnums: dict[str, int] | None = None
+
+    def stored(self, doc_id: str) -> dict | None:
+        """The stored fields of a live document by id (``searcher.document(id=...)``
+        runs a term query per id; the id column is already in memory)."""
+        if self._docnums is None:
+            reader = self.searcher.reader()
+            live = [(i, d) for d, i in enumerate(self.ids) if not reader.is_deleted(d)]
+            self._docnums = dict(reversed(live))  # the first of equal ids, as Whoosh
+        docnum = self._docnums.get(doc_id)
+        return None if docnum is None else self.searcher.stored_fields(docnum)
 
     def allowed(self, filters: qt.Filters) -> set[int] | None:
         """The documents that pass the filters, from the cached columns (None: all pass).
@@ -147,6 +163,28 @@ class _SearcherState:
                 if low <= key <= high and wanted.issubset(self.countries[d])
             }
         return self._allowed[filters]
+
+
+def _length_table(reader) -> Callable[..., int | None]:
+    """``doc_field_length`` of a segment from its length columns, read once into lists.
+
+    BM25F asks for a field's length at every match it scores; Whoosh reads the byte from
+    the column file each time (a seek and a read). Same values: the decoded byte, None
+    for a zero byte, ``default`` for a field without lengths.
+    """
+    perdoc = reader._perdoc
+    tables = {}
+    for name in reader.schema.scorable_names():
+        column = _lenfield(name)
+        if perdoc.has_column(column):
+            raw = perdoc.column_reader(column, LENGTHS_COLUMN)
+            tables[name] = [byte_to_length(b) if b else None for b in raw]
+
+    def doc_field_length(docnum: int, fieldname: str, default: int = 0) -> int | None:
+        table = tables.get(fieldname)
+        return default if table is None else table[docnum]
+
+    return doc_field_length
 
 
 # What Whoosh raises when a searcher reads damaged segment files, found by truncating,
@@ -243,25 +281,24 @@ class WhooshEngine(Engine):
 
     def _search(self, state: _SearcherState, q: qt.EngineQuery) -> qt.EngineResult:
         by_date = q.sort == "date"
-        collector = _AllMatchesCollector(1 if by_date else q.offset + q.limit)
         allowed = state.allowed(q.filters)
-        if allowed is not None and not allowed:  # Whoosh reads an empty allow set as "all"
+        if allowed is not None and not allowed:  # nothing passes the filters
             return qt.EngineResult(0, [], _facets((), state) if q.facets else {})
-        wrapped = collectors.FilterCollector(collector, allow=allowed) if allowed else collector
-        state.searcher.search_with_collector(to_whoosh(q.tree), wrapped)
-        docs = collector.docset
+        docs, best = _matches(
+            state.searcher, to_whoosh(q.tree), allowed, q.offset + q.limit, by_date
+        )
         if by_date:  # newest first, then by docnum: a stable order across pages
             page = sorted(docs, key=lambda d: (state.dates[d], -d), reverse=True)
             top = [(d, 0.0) for d in page[q.offset : q.offset + q.limit]]
         else:
-            ranked = sorted(collector.items, key=lambda item: (-item[0], -item[1]))
+            ranked = sorted(best, key=lambda item: (-item[0], -item[1]))
             top = [(-neg, score) for score, neg in ranked[q.offset : q.offset + q.limit]]
         hits = [(state.ids[docnum], score) for docnum, score in top]
         return qt.EngineResult(len(docs), hits, _facets(docs, state) if q.facets else {})
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
         with self._borrow() as state:
-            return [_article(state.searcher.document(id=doc_id)) for doc_id in ids]
+            return [_article(state.stored(doc_id)) for doc_id in ids]
 
     def doc_count(self) -> int:
         with self._borrow() as state:
@@ -363,21 +400,35 @@ class _DisjunctionMax(query.DisjunctionMax):
         )
 
 
-class _AllMatchesCollector(collectors.TopCollector):
-    """Keep the top ``limit`` by score *and* the set of every match, in one pass.
+def _matches(searcher, wq: query.Query, allowed: set[int] | None, limit: int, unscored: bool):
+    """Every match (in ``allowed`` if given), and the top ``limit`` (score, -docnum).
 
-    Whoosh's TopCollector may skip blocks, or replace its matcher by one that drops
-    documents that cannot reach the top N, then re-runs the query to count or list all
-    matches; facets need every match anyway, so scoring them all once (no skipping, no
-    replacing) is cheaper than running the query two or three times.
+    One pass over the matcher, as Whoosh's TopCollector with neither block skipping nor
+    matcher replacement (which would drop matches the facets need, then re-run the query
+    to count them), without its collector layers; ``unscored`` (sort by date) only
+    lists the matches. The top N is TopCollector's: a heap that a later document enters
+    only with a strictly higher score.
     """
-
-    def __init__(self, limit: int):
-        super().__init__(limit=max(1, limit), usequality=False, replace=0)
-
-    def _collect(self, global_docnum: int, score: float):
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
+    context, limit = searcher.context(), max(1, limit)
+    docs: set[int] = set()
+    best: list[tuple[float, int]] = []
+    for leaf, offset in searcher.leaf_searchers():
+        m = wq.matcher(leaf, context)
+        if unscored:
+            found = [d + offset for d in m.all_ids()]
+            docs.update(found if allowed is None else allowed.intersection(found))
+            continue
+        while m.is_active():
+            docnum = m.id() + offset
+            if allowed is None or docnum in allowed:
+                docs.add(docnum)
+                score = m.score()
+                if len(best) < limit:
+                    heapq.heappush(best, (score, -docnum))
+                elif score > best[0][0]:
+                    heapq.heapreplace(best, (score, -docnum))
+            m.next()
+    return docs, best
 
 
 def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, int]]:

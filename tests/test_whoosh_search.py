@@ -1,0 +1,100 @@
+"""The Whoosh engine's own search shortcuts answer as Whoosh's generic calls do.
+
+Length tables against ``doc_field_length``, the one-pass collection against Whoosh's
+``search`` (every match, every score, the top N order), stored fields by id against
+``searcher.document(id=...)``, deleted documents included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import query
+
+from indexer.analysis import analyze_words
+from indexer.build import build_index
+from indexer.engines import querytree as qt
+from indexer.engines.whoosh import WEIGHTING, WhooshEngine, _length_table, _matches, to_whoosh
+from indexer.store import current_generation
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("whoosh-search")
+    build_index(DATA_DIR, folder, engine="whoosh")
+    gen = current_generation(folder)
+    with WhooshEngine.open(gen).writer() as writer:  # a deletion, for the live-id lookups
+        writer.delete_ids([_all_ids(gen)[0]])
+    opened = WhooshEngine.open(gen)
+    yield opened
+    opened.close()
+
+
+def _all_ids(gen: Path) -> list[str]:
+    engine = WhooshEngine.open(gen)
+    with engine._borrow() as state:
+        ids = sorted(state.ids)
+    engine.close()
+    return ids
+
+
+def _frequent(searcher, field: str, n: int) -> list[str]:
+    return [t.decode() for _, t in searcher.reader().most_frequent_terms(field, n)]
+
+
+def _trees(searcher) -> list[qt.Node]:
+    stems, words = _frequent(searcher, "body", 6), _frequent(searcher, "exact", 4)
+    terms = [qt.Term(s, w) for s, w in zip(stems, words, strict=False)]
+    text = next(fields["text"] for fields in searcher.all_stored_fields())
+    (w1, s1, *_), (w2, s2, *_) = analyze_words(text)[3:5]  # two words in a row
+    return [
+        terms[0],
+        qt.And(tuple(terms[:2])),
+        qt.Or(tuple(terms[:4])),
+        qt.And((terms[0], qt.Not(terms[1]))),
+        qt.Phrase((s1, s2), (w1, w2)),
+        qt.Prefix(words[0][:2]),
+        qt.Alternatives((terms[1], terms[2])),
+    ]
+
+
+def test_length_tables_read_as_whoosh_does(engine):
+    with engine._borrow() as state, engine._ix.searcher() as plain:
+        for leaf, _ in plain.leaf_searchers():
+            table = _length_table(leaf.reader())
+            for docnum in range(leaf.doc_count_all()):
+                for field in ("title", "body", "exact", "id", "country"):
+                    expected = leaf.doc_field_length(docnum, field, 1)
+                    assert table(docnum, field, 1) == expected
+        assert state.searcher.doc_count_all() > 5
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_one_pass_collection_matches_whoosh_search(engine, filtered):
+    with engine._borrow() as state, engine._ix.searcher(weighting=WEIGHTING) as plain:
+        allowed = set(range(0, plain.doc_count_all(), 2)) if filtered else None
+        for tree in _trees(plain):
+            wq = to_whoosh(tree)
+            results = plain.search(wq, limit=None, filter=allowed)
+            expected = {hit.docnum: hit.score for hit in results}
+            docs, best = _matches(state.searcher, to_whoosh(tree), allowed, 3, unscored=False)
+            assert docs == set(expected), tree
+            assert expected or filtered, tree  # each query finds something
+            top = sorted(best, key=lambda item: (-item[0], -item[1]))
+            assert [(-neg, score) for score, neg in top] == [
+                (hit.docnum, hit.score) for hit in results[:3]
+            ]
+            unscored, _ = _matches(state.searcher, to_whoosh(tree), allowed, 3, unscored=True)
+            assert unscored == docs
+
+
+def test_stored_fields_by_id_as_searcher_document(engine):
+    with engine._borrow() as state, engine._ix.searcher() as plain:
+        ids = sorted(state.ids)
+        for doc_id in [*ids, "no-such-id"]:
+            assert state.stored(doc_id) == plain.document(id=doc_id)
+        assert plain.document(id=ids[0]) is None  # deleted: neither finds it
+        assert isinstance(plain.search(query.Every()).scored_length(), int)
