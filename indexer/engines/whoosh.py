@@ -18,6 +18,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 
 from whoosh import columns, index, matching, query, scoring
@@ -128,6 +129,8 @@ class _SearcherState:
         reader = self.searcher.reader()
         self.ids = reader.column_reader("id")
         self.dates = list(reader.column_reader("date"))
+        self.years = [None if key == NO_DATE else key[:4] for key in self.dates]
+        self.months = [None if key[5:7] == "00" else key[:7] for key in self.dates]
         self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
         self._allowed: dict[qt.Filters, set[int]] = {}
         self._docnums: dict[str, int] | None = None
@@ -432,16 +435,12 @@ def _matches(searcher, wq: query.Query, allowed: set[int] | None, limit: int, un
 
 
 def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, int]]:
-    country: Counter[str] = Counter()
-    year: Counter[str] = Counter()
-    month: Counter[str] = Counter()
-    for docnum in docs:
-        country.update(state.countries[docnum])
-        key = state.dates[docnum]
-        if key != NO_DATE:
-            year[key[:4]] += 1
-            if key[5:7] != "00":
-                month[key[:7]] += 1
+    docs = list(docs)  # counted by C loops over the columns held in memory
+    country = Counter(chain.from_iterable(map(state.countries.__getitem__, docs)))
+    year = Counter(map(state.years.__getitem__, docs))
+    month = Counter(map(state.months.__getitem__, docs))
+    year.pop(None, None)  # undated
+    month.pop(None, None)  # undated, or no month
     return {"country": dict(country), "year": dict(year), "month": dict(month)}
 
 
