@@ -51,7 +51,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -96,21 +97,17 @@ def date_number(key: str) -> int:
     return int(key.replace("-", "")) if key else NO_DATE
 
 
-def _run_terms(index: int) -> Callable[[str], str]:
-    """The kept terms of a run's words, space-separated: stems (2) or exact words (1)."""
-
-    def terms(run: str) -> str:
-        kept = filter(None, map(word_terms, WORD.findall(run)))
-        return " ".join(terms[index] for terms in kept)
-
-    return terms
+def _run_terms(run: str) -> tuple[str, str]:
+    """The kept terms of a run's words, space-separated: (stems, exact words)."""
+    kept = [terms for terms in map(word_terms, WORD.findall(run)) if terms]
+    return " ".join(terms[2] for terms in kept), " ".join(terms[1] for terms in kept)
 
 
 # run -> its terms, computed once per distinct run (indexer.runs): mapping a text's runs
 # through a dict runs in C, which makes our analysis cheaper than tantivy's own chain;
 # ``word_terms`` stays the one definition of the chain. Per process, bounded.
-_STEMS = RunTable(_run_terms(2))
-_EXACTS = RunTable(_run_terms(1))
+_TERMS = RunTable(_run_terms)
+_STEMS, _EXACTS = itemgetter(0), itemgetter(1)
 
 
 class Prepared(NamedTuple):
@@ -128,13 +125,14 @@ class Prepared(NamedTuple):
 
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
-    title, body = runs(a.title), runs(a.text)
+    title = list(map(_TERMS.__getitem__, runs(a.title)))
+    body = list(map(_TERMS.__getitem__, runs(a.text)))
     return Prepared(
         a.id,
         a.source,
-        " ".join(map(_STEMS.__getitem__, title)),
-        " ".join(map(_STEMS.__getitem__, body)),
-        " ".join(map(_EXACTS.__getitem__, title + body)),
+        " ".join(map(_STEMS, title)),
+        " ".join(map(_STEMS, body)),
+        " ".join(map(_EXACTS, title + body)),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),
