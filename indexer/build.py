@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import store
+from . import pipeline, store
 from .engines import engine_class
-from .sources import Skip, list_sources, read_source
+from .sources import Draft, Skip, list_sources, log_skips, read_drafts, unreadable
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,13 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     wait: float = 0.0,
+    processes: int | None = None,
 ) -> BuildReport:
     """Build ``index_dir`` from the files under ``corpus``, incrementally unless ``rebuild``.
 
     :param wait: seconds to wait for another build to finish (BuildLocked after that).
+    :param processes: worker processes for dates, countries and analysis (``pipeline``);
+        by default one per core for a big build, none for a small one; 0 or 1: none.
     """
     started = time.perf_counter()
     progress = progress or (lambda phase, done, total: None)
@@ -67,7 +70,8 @@ def build_index(
         if old is not None and old.engine != engine:
             old = None  # another engine: rebuild from scratch
         plan = _plan(corpus, old.sources if old else {})
-        report = _apply(corpus, index_dir, engine, live if old else None, old, plan, progress)
+        live = live if old else None
+        report = _apply(corpus, index_dir, engine, live, old, plan, progress, processes)
     return _with_time(report, time.perf_counter() - started)
 
 
@@ -119,7 +123,9 @@ def _signature(path: Path, old: dict | None) -> dict:
         return {**sig, "sha1": hashlib.file_digest(f, "sha1").hexdigest()}
 
 
-def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> BuildReport:
+def _apply(
+    corpus, index_dir, engine_name, live, old, plan: _Plan, progress, processes
+) -> BuildReport:
     if live is not None and not (plan.added or plan.changed or plan.removed):
         return BuildReport(unchanged=len(plan.unchanged), doc_count=old.doc_count)
     cls = engine_class(engine_name)
@@ -129,7 +135,9 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
         gen = store.new_generation(index_dir)
     try:
         engine = cls.open(gen) if live else cls.create(gen)
-        sources, skipped, count = _write(corpus, engine, old, plan, progress)
+        sources, skipped, count = _write(
+            corpus, engine, engine_name, old, plan, progress, processes
+        )
         doc_count = engine.doc_count()
         store.write_lexicon(gen, engine.lexicon())
         engine.close()
@@ -150,27 +158,77 @@ def _apply(corpus, index_dir, engine_name, live, old, plan: _Plan, progress) -> 
     )
 
 
-def _write(corpus, engine, old, plan: _Plan, progress) -> tuple[dict, list[Skip], int]:
+def _write(
+    corpus, engine, engine_name, old, plan: _Plan, progress, processes
+) -> tuple[dict, list[Skip], int]:
     sources = {rel: old.sources[rel] for rel in plan.unchanged} if old else {}
     todo = plan.added + plan.changed
-    total = sum(plan.signatures[rel]["size"] for rel in todo) or 1
+    sizes = {rel: plan.signatures[rel]["size"] for rel in todo}
+    total = sum(sizes.values()) or 1
+    workers = pipeline.worker_count(sum(sizes.values()), processes)
+    files = {rel: _File() for rel in todo}
     skipped: list[Skip] = []
-    count, done = 0, 0.0
-    with engine.writer() as writer:
+    count, finished = 0, 0  # articles, and bytes of the files done
+    with engine.writer() as writer, pipeline.Preparer(engine_name, workers) as preparer:
         for rel in plan.changed + plan.removed:
             writer.delete_source(rel)
-        for rel in todo:
-            articles, skips = read_source(corpus, rel)
-            share = plan.signatures[rel]["size"] / max(1, len(articles))
-            for article in articles:  # progress by bytes, so one big JSONL file moves too
-                writer.add([article])
-                done += share
-                progress("index", int(done), total)
-            skipped.extend(skips)
-            count += len(articles)
-            sources[rel] = {**plan.signatures[rel], "articles": len(articles)}
+        for segments, prepared, skips in preparer.run(_batches(corpus, todo, files)):
+            for skip in skips:
+                files[skip.file].skips.append(skip)
+            start = 0
+            for rel, size, offset, last in segments:
+                part = [p for p in prepared[start : start + size] if p is not None]
+                start += size
+                writer.add_prepared(part)
+                file = files[rel]
+                file.articles += len(part)
+                if last:  # as read_source would have: skips in line order, then logged
+                    file.skips.sort(key=lambda skip: skip.line)
+                    log_skips(file.skips)
+                    skipped.extend(file.skips)
+                    count += file.articles
+                    sources[rel] = {**plan.signatures[rel], "articles": file.articles}
+                    finished += sizes[rel]
+                # progress by bytes, so one big JSONL file moves too
+                progress("index", finished if last else finished + offset, total)
         progress("index", total, total)
     return sources, skipped, count
+
+
+@dataclass
+class _File:
+    """What the build has done with a source file so far."""
+
+    articles: int = 0
+    skips: list[Skip] = field(default_factory=list)
+
+
+# (file, drafts of it in the batch, bytes of it read, whether the batch ends it)
+_Segment = tuple[str, int, int, bool]
+
+
+def _batches(corpus: Path, todo: list[str], files: dict) -> Iterator[tuple[list[_Segment], list]]:
+    """The drafts of the files to index, in order, in batches of pipeline.BATCH; each with
+    its segments, which say how its drafts split into files. Read skips go to ``files``."""
+    segments: list[_Segment] = []
+    batch: list[Draft] = []
+    for rel in todo:
+        count, offset = 0, 0
+        try:
+            for draft in read_drafts(corpus, rel, files[rel].skips):
+                batch.append(draft)
+                count, offset = count + 1, draft.offset
+                if len(batch) == pipeline.BATCH:
+                    yield [*segments, (rel, count, offset, False)], batch
+                    segments, batch, count = [], [], 0
+        except OSError as e:
+            files[rel].skips.append(unreadable(rel, e))
+        segments.append((rel, count, offset, True))
+        if len(batch) >= pipeline.BATCH or len(segments) >= pipeline.BATCH:
+            yield segments, batch
+            segments, batch = [], []
+    if segments:
+        yield segments, batch
 
 
 def _now() -> str:

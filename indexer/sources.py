@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .articles import Article, ArticleDate
 from .countries import find_countries, is_country_code
@@ -76,23 +77,66 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+class Draft(NamedTuple):
+    """An input read and checked (bytes, JSON, id), not yet an Article: ``make`` does the
+    rest (dates, countries, title), which may run in another process (``pipeline``)."""
+
+    doc_id: str
+    text: str
+    file: str
+    line: int
+    header: str | None
+    record: dict | None
+    offset: int  # bytes of the source file read so far, this input included (progress)
+
+    def make(self, skips: list[Skip]) -> Article | None:
+        """The Article, or None with a Skip appended to ``skips``."""
+        return make_article(
+            self.doc_id,
+            self.text,
+            header=self.header,
+            file=self.file,
+            line=self.line,
+            skips=skips,
+            record=self.record,
+        )
+
+
 def read_source(root: Path, rel: str) -> tuple[list[Article], list[Skip]]:
     """Read one source file into articles, and the skips with their reasons."""
     skips: list[Skip] = []
     try:
-        if rel.endswith(".txt"):
-            articles = _read_txt(root / rel, rel, skips)
-        else:
-            articles = list(_read_jsonl(root / rel, rel, skips))
+        articles = [a for a in (d.make(skips) for d in read_drafts(root, rel, skips)) if a]
     except OSError as e:
         articles = []
-        skips.append(Skip(rel, 0, f"cannot read file: {e.strerror or e}"))
-    for skip in skips:
-        log.warning("%s", skip)
+        skips.append(unreadable(rel, e))
+    log_skips(skips)
     return articles, skips
 
 
-def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Article]:
+def unreadable(rel: str, error: OSError) -> Skip:
+    """The skip of a file that cannot be read at all."""
+    return Skip(rel, 0, f"cannot read file: {error.strerror or error}")
+
+
+def read_drafts(root: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
+    """The drafts of one source file, in order; rejected inputs go to ``skips``.
+
+    Raises OSError when the file cannot be read at all (``read_source`` says so).
+    """
+    if rel.endswith(".txt"):
+        yield from _read_txt(root / rel, rel, skips)
+    else:
+        yield from _read_jsonl(root / rel, rel, skips)
+
+
+def log_skips(skips: list[Skip]) -> None:
+    """Log each skip as ``file:line: reason``."""
+    for skip in skips:
+        log.warning("%s", skip)
+
+
+def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Draft]:
     raw = path.read_bytes()
     reason = _binary_reason(raw)
     if reason:
@@ -102,7 +146,11 @@ def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Article]:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         return _skip(skips, rel, line, f"not UTF-8 (byte {raw[e.start]:#04x})") or []
-    return _article_from_txt(text, rel, skips)
+    header = None
+    match = HEADER.match(text)
+    if match:
+        header, text = match.group(1), text[match.end() :]
+    return [Draft(rel, text, rel, 1, header, None, len(raw))]
 
 
 def _binary_reason(raw: bytes) -> str | None:
@@ -113,33 +161,26 @@ def _binary_reason(raw: bytes) -> str | None:
     return None
 
 
-def _article_from_txt(text: str, rel: str, skips: list[Skip]) -> list[Article]:
-    header = None
-    match = HEADER.match(text)
-    if match:
-        header, text = match.group(1), text[match.end() :]
-    article = make_article(rel, text, header=header, file=rel, line=1, skips=skips)
-    return [article] if article else []
-
-
-def _read_jsonl(path: Path, rel: str, skips: list[Skip]) -> Iterator[Article]:
+def _read_jsonl(path: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
     seen: set[str] = set()
-    opener = gzip.open if rel.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        lineno = 0
+    gz = rel.endswith(".gz")
+    with (gzip.open if gz else open)(path, "rb") as f:
+        lineno, offset = 0, 0
         try:
             for lineno, raw in enumerate(f, 1):  # noqa: B007 (lineno is read after the loop)
+                # Progress counts the bytes of the file: compressed ones for a .gz.
+                offset = f.fileobj.tell() if gz else offset + len(raw)
                 if raw.strip():
-                    article = _article_from_json(raw, rel, lineno, seen, skips)
-                    if article:
-                        yield article
+                    draft = _draft_from_json(raw, rel, lineno, seen, skips, offset)
+                    if draft:
+                        yield draft
         except (OSError, EOFError, zlib.error) as e:
             skips.append(Skip(rel, lineno + 1, f"corrupt or truncated file: {e}"))
 
 
-def _article_from_json(
-    raw: bytes, rel: str, lineno: int, seen: set[str], skips: list[Skip]
-) -> Article | None:
+def _draft_from_json(
+    raw: bytes, rel: str, lineno: int, seen: set[str], skips: list[Skip], offset: int
+) -> Draft | None:
     try:
         record = json.loads(raw.decode("utf-8").rstrip("\r\n"))  # columns of this line
     except UnicodeDecodeError:
@@ -161,7 +202,7 @@ def _article_from_json(
     if full_id in seen:
         return _skip(skips, rel, lineno, f"duplicate id {str(doc_id)!r}")
     seen.add(full_id)
-    return make_article(full_id, text, file=rel, line=lineno, skips=skips, record=record)
+    return Draft(full_id, text, rel, lineno, None, record, offset)
 
 
 def _strings(record: dict) -> Iterator[str]:

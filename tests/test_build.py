@@ -81,7 +81,7 @@ def test_a_failing_build_leaves_the_live_index_untouched(corpus, tmp_path, monke
     def explode(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module, "read_source", explode)
+    monkeypatch.setattr(build_module.pipeline, "make_batch", explode)
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus, index_dir)
     assert current_generation(index_dir) == live

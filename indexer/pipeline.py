@@ -1,0 +1,167 @@
+"""Drafts -> prepared articles for the engine's writer, in worker processes when it pays.
+
+A build reads its source files in its own process (bytes, JSON, ids: the cheap part, see
+``sources.read_drafts``) and hands the drafts here in batches. Each draft becomes an
+Article (dates, countries, title: ``Draft.make``), then what the engine's writer adds
+(the analysis: ``Engine.prepare``). That is most of a build's CPU, so on a machine with
+several cores a big build runs it in a pool of worker processes while the build's own
+process reads ahead and feeds the writer, and the engine indexes in its own threads.
+
+Deterministic: batches come back in the order they went, so the index holds the same
+articles in the same order as a build in one process, and skips, warnings and progress
+are the same. Workers are started with ``spawn`` (they import the indexer afresh, as they
+would on macOS or Windows: no copy of the build's threads, locks or open index); their
+warnings are sent back and logged by the build's process, under the same logger names.
+A small build, or a machine with one core, stays in one process: spawning the workers
+costs about a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from types import ModuleType
+from typing import TypeVar
+
+from .engines import engine_class
+from .sources import Draft, Skip
+
+BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
+MIN_PARALLEL_BYTES = 8_000_000  # below, spawning workers costs more than they save
+MAX_PROCESSES = 8
+_LOGGER = "indexer"
+
+T = TypeVar("T")
+
+
+def worker_count(source_bytes: int, processes: int | None = None) -> int:
+    """How many worker processes for a build of ``source_bytes`` (0: none, in-process).
+
+    ``processes`` overrides (0 or 1: in-process); by default one per usable core, for
+    builds of ``MIN_PARALLEL_BYTES`` or more.
+    """
+    if processes is None:
+        if source_bytes < MIN_PARALLEL_BYTES:
+            return 0
+        processes = min(_usable_cores(), MAX_PROCESSES)
+    return processes if processes > 1 else 0
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Preparer:
+    """Turns batches of drafts into prepared articles and skips, in order.
+
+    ``with Preparer("tantivy", workers) as preparer: preparer.run(tagged_batches)``. A
+    worker that dies (killed, out of memory) fails the build with BrokenProcessPool.
+    """
+
+    def __init__(self, engine: str, workers: int = 0):
+        self.engine = engine
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Preparer:
+        if self.workers:
+            level = logging.getLogger(_LOGGER).getEffectiveLevel()
+            self._pool = ProcessPoolExecutor(
+                self.workers, multiprocessing.get_context("spawn"), _start_worker, (level,)
+            )
+            with _main_hidden():  # each submit starts a worker while none is idle
+                for _ in range(self.workers):
+                    self._pool.submit(int)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is not None:
+            # A failed build drops the batches still queued.
+            self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+            self._pool = None
+
+    def run(
+        self, batches: Iterable[tuple[T, list[Draft]]]
+    ) -> Iterator[tuple[T, list[object | None], list[Skip]]]:
+        """(tag, ``make_batch``'s prepared articles and skips) for each (tag, drafts), in order.
+
+        Reads ``batches`` lazily, a few batches ahead of the results it yields.
+        """
+        if self._pool is None:
+            for tag, drafts in batches:
+                yield (tag, *make_batch(self.engine, drafts))
+            return
+        ahead = 2 * self.workers + 1  # keeps every worker busy, bounds memory
+        pending: deque = deque()
+        for tag, drafts in batches:
+            pending.append((tag, self._pool.submit(_make_in_worker, self.engine, drafts)))
+            if len(pending) >= ahead:
+                yield _collect(*pending.popleft())
+        while pending:
+            yield _collect(*pending.popleft())
+
+
+@contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start workers without the build's ``__main__``: spawn would run that script again in
+    each of them, and a script without ``if __name__ == "__main__"`` would build again."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[object | None], list[Skip]]:
+    """The prepared article of each draft (None for a draft that makes no article), and the
+    skips that say why."""
+    prepare = engine_class(engine).prepare
+    skips: list[Skip] = []
+    articles = [d.make(skips) for d in drafts]
+    return [None if a is None else prepare(a) for a in articles], skips
+
+
+def _collect(tag, future: Future) -> tuple:
+    prepared, skips, records = future.result()
+    for record in records:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+    return tag, prepared, skips
+
+
+# In a worker: the records logged under "indexer" while it makes a batch, sent back.
+_records: list[logging.LogRecord] = []
+
+
+class _Keep(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # picklable, formatted here
+        record.exc_info = record.exc_text = record.stack_info = None
+        _records.append(record)
+
+
+def _start_worker(level: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops us
+    logger = logging.getLogger(_LOGGER)
+    logger.setLevel(level)
+    logger.addHandler(_Keep())
+    logger.propagate = False  # the build's process logs them, not this one
+
+
+def _make_in_worker(engine: str, drafts: list[Draft]) -> tuple:
+    try:
+        return (*make_batch(engine, drafts), list(_records))
+    finally:
+        _records.clear()
