@@ -126,6 +126,5 @@ def test_unsupported_fields_are_refused(tmp_path):
     writer = BulkSegmentWriter(ix)
     with pytest.raises(ValueError, match="boosts"):
         writer.add_document(id="x", _boost=2.0)
-    assert not gc.isenabled()  # paused while the writer holds its postings
+    assert gc.isenabled()  # paused only during a call
     writer.cancel()
-    assert gc.isenabled()

@@ -21,6 +21,7 @@ import gc
 import pickle
 import struct
 from array import array
+from contextlib import contextmanager
 from heapq import merge
 from itertools import chain
 from operator import sub
@@ -69,30 +70,21 @@ class BulkSegmentWriter(SegmentWriter):
         self._postings: dict[str, dict] = {}  # field -> term (str or bytes) -> _Postings
         self._lengths: dict[str, bytearray] = {}  # field -> length byte per document
         self._positions: dict[int, bytes] = {}  # a single position -> its encoded value
-        # The batch's postings are hundreds of thousands of containers, none in a cycle:
-        # the cyclic collector would only rescan them (a fifth of a build's time). It is
-        # paused while this writer is open, and restored by commit or cancel.
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
 
     def commit(self, *args, **kwargs) -> None:
-        try:
+        with _gc_paused():
             super().commit(*args, **kwargs)
-        finally:
-            self._restore_gc()
+        self._postings.clear()
 
     def cancel(self) -> None:
-        try:
-            super().cancel()
-        finally:
-            self._restore_gc()
-
-    def _restore_gc(self) -> None:
+        super().cancel()
         self._postings.clear()
-        if self._gc_was_enabled:
-            gc.enable()
 
     def add_document(self, **fields) -> None:
+        with _gc_paused():
+            self._add_document(fields)
+
+    def _add_document(self, fields: dict) -> None:
         self._check_state()
         if any(name.startswith("_") for name in fields):
             raise ValueError("boosts and custom stored values are not supported")
@@ -251,6 +243,19 @@ def _add_terms(tindex, entries: list[tuple[bytes, bytes]]) -> None:
     dbfile.write(b"".join(parts))
     if entries:
         tindex.lastkey = entries[-1][0]
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic collector paused for one call: the batch's postings are hundreds of
+    thousands of containers, none in a cycle, which it would only rescan."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _to_bytes(term: str | bytes) -> bytes:
