@@ -127,4 +127,7 @@ def test_unsupported_fields_are_refused(tmp_path):
     with pytest.raises(ValueError, match="boosts"):
         writer.add_document(id="x", _boost=2.0)
     assert gc.isenabled()  # paused only during a call
+    writer.add_document(**_docs(1, seed=5)[0])
+    assert gc.get_freeze_count()  # its postings are out of the collector's way
     writer.cancel()
+    assert gc.get_freeze_count() == 0

@@ -72,17 +72,26 @@ class BulkSegmentWriter(SegmentWriter):
         self._positions: dict[int, bytes] = {}  # a single position -> its encoded value
 
     def commit(self, *args, **kwargs) -> None:
-        with _gc_paused():
-            super().commit(*args, **kwargs)
-        self._postings.clear()
+        try:
+            with _gc_paused():
+                super().commit(*args, **kwargs)
+        finally:
+            self._postings.clear()
+            gc.unfreeze()
 
     def cancel(self) -> None:
-        super().cancel()
-        self._postings.clear()
+        try:
+            super().cancel()
+        finally:
+            self._postings.clear()
+            gc.unfreeze()
 
     def add_document(self, **fields) -> None:
         with _gc_paused():
             self._add_document(fields)
+            # The postings held so far move out of the collector's generations (they
+            # are never in a cycle): later collections, between calls, skip them.
+            gc.freeze()
 
     def _add_document(self, fields: dict) -> None:
         self._check_state()
