@@ -5,14 +5,16 @@
     "les relations sino-azerbaïdjanaises"         -> ('AZ', 'CN')  compounds
     "à Bakou ; Maurice Papon ; une réunion"       -> ('AZ',)       capitals; no first names
 
-How: the text is folded once (apostrophes ’‘ʼ -> ', Unidecode on the non-ASCII characters,
-case kept) and split into words with one regex; a hyphen splits like a space, so a hyphenated
+How: the text is cut into runs (``indexer.runs``, the same cut as the analysis of an
+article's terms), and each distinct run is folded once (apostrophes ’‘ʼ -> ', Unidecode on
+the non-ASCII characters, case kept) and split into words, which are kept for the next
+text that has that run; a hyphen splits like a space, so a hyphenated
 word ('Royaume-Uni', 'Chine-Azerbaïdjan') is looked up whole, as the n-gram of its parts,
 before its parts are. At each word that can start an entry, the longest n-gram of 1 to 5
 words in one dict wins and its words are consumed. An entry is a code, or nothing for a
 blocker: a longer place that is not the country ('Nouveau-Mexique', 'Nouvelle-Guinée',
 'New Jersey', 'océan Indien'), which hides the name inside it. Prefixes ('sino-') are read
-apart, by a small regex that needs a hyphen after them and runs only if 'o-' is in the text.
+apart, by a small regex that needs a hyphen after them and runs only on runs with 'o-'.
 
 Names must be proper nouns: the first capitalised word of the reference form ('Corée' in
 'Corée du Sud', 'Réunion' in 'La Réunion') must start with a capital in the text, so
@@ -31,7 +33,9 @@ Where the entries come from:
 Speed, CPU time per article (time.thread_time, so that the other processes of a busy
 machine do not count) over the first 5,000 articles of news-fr.jsonl.gz, on a 2-core VM with
 Python 3.11, six runs while the machine's load average was 5 to 8: median 0.17-0.22 ms, p95
-0.46-0.61 ms (wall clock: median 0.19-0.24 ms, p95 inflated to 4-7 ms by preemption). Run:
+0.46-0.61 ms (wall clock: median 0.19-0.24 ms, p95 inflated to 4-7 ms by preemption). With
+runs (load 4 to 5): 0.20-0.26 ms while every run is new, 0.13-0.23 ms over the same texts
+again, when the runs are known; in a build the analysis then reuses the text's runs. Run:
 
 PYTHONPATH=. .venv/bin/python -c 'import gzip, itertools, json, statistics, time
 from indexer.countries import find_countries
@@ -46,12 +50,17 @@ times.sort(); print(statistics.median(times) * 1e3, times[int(0.95 * len(times))
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, count
+from operator import itemgetter
+from typing import NamedTuple
 
 from babel import Locale
 from unidecode import unidecode
 
-__all__ = ["country_label", "find_countries", "is_country_code"]
+from .runs import RunTable, runs
+
+__all__ = ["country_label", "countries_in_runs", "find_countries", "is_country_code"]
 
 _FRENCH = Locale("fr").territories
 _ENGLISH = Locale("en").territories
@@ -296,7 +305,17 @@ def _sizes_by_first_word(keys: Iterable[str]) -> dict[str, tuple[int, ...]]:
     return {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}
 
 
+def _second_words(keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The second words of the n-grams that start with each word, for the words that start
+    no 1-word entry: 'la' -> {'dominique', 'grenade', 'reunion', 'saint', ...}."""
+    seconds: dict[str, set[str]] = {}
+    for key in keys:
+        seconds.setdefault(key.split(" ")[0], set()).update(key.split(" ")[1:2])
+    return {first: frozenset(found) for first, found in seconds.items() if first not in keys}
+
+
 _ENTRIES, _SIZES = _build_entries()
+_SECONDS = _second_words(_ENTRIES)
 _PREFIX_CODES = {_fold(prefix): code for code, prefix in _parse_table(_PREFIXES)}
 
 
@@ -315,27 +334,90 @@ def _match(words: list[str], start: int, found: set[str]) -> int:
     return 1
 
 
-def _add_prefixed(folded: str, found: set[str]) -> None:
-    """Add the codes of prefixes before a hyphen: 'sino-azerbaïdjanaises' -> CN."""
-    if "o-" not in folded and "O-" not in folded:
-        return  # the regex would cost a third of the search; 7 texts in 8 skip it
-    for prefix in _PREFIXED.findall(folded):
-        code = _PREFIX_CODES.get(prefix.lower())
-        if code:
-            found.add(code)
+class _Run(NamedTuple):
+    """What one run (``indexer.runs``) holds for the search, computed once per distinct run."""
+
+    words: tuple[str, ...]  # folded, case kept: "l’Azerbaïdjan" -> ('l', 'Azerbaidjan')
+    first: str | None  # the first word, lowercase
+    # (index, None) of each word that can start an entry; (index, its _SECONDS) for the
+    # last word if it can start only longer entries ('la', 'le', 'du' ...): the next run
+    # then tells. Such a word followed in the run by a word that fits no entry is left out.
+    starts: tuple[tuple[int, frozenset[str] | None], ...]
+    prefixed: tuple[str, ...]  # codes of prefixes before a hyphen: 'sino-russe' -> CN, RU
+    read: bool  # whether the search has anything to do here (starts or prefixed)
+
+
+def _run(run: str) -> _Run:
+    folded = _fold(run)
+    words = tuple(_WORD.findall(folded))
+    starts = []
+    for index, word in enumerate(words):
+        if word in _SIZES:
+            seconds = _SECONDS.get(word.lower())
+            if seconds is None or index + 1 == len(words):
+                starts.append((index, seconds))
+            elif words[index + 1].lower() in seconds:
+                starts.append((index, None))
+    prefixed: tuple[str, ...] = ()
+    if "o-" in folded or "O-" in folded:  # the regex costs more than the rest: skip it
+        codes = (_PREFIX_CODES.get(prefix.lower()) for prefix in _PREFIXED.findall(folded))
+        prefixed = tuple(code for code in codes if code)
+    first = words[0].lower() if words else None
+    return _Run(words, first, tuple(starts), prefixed, bool(starts or prefixed))
+
+
+_RUNS = RunTable(_run)
+_READ = itemgetter(4)
 
 
 def find_countries(text: str) -> tuple[str, ...]:
     """ISO 3166-1 alpha-2 codes of every country the text names, sorted, unique."""
-    folded = _fold(text)
-    words = _WORD.findall(folded)
+    return countries_in_runs(runs(text))
+
+
+def countries_in_runs(text_runs: Sequence[bytes]) -> tuple[str, ...]:
+    """``find_countries`` of the text these runs were cut from (``indexer.runs``).
+
+    A word is at (run, index in the run); words are looked at only in the runs that have
+    a possible start, which most runs have not, and the n-gram at a start is gathered
+    from the runs that follow.
+    """
+    cut = list(map(_RUNS.__getitem__, text_runs))
     found: set[str] = set()
-    next_free = 0
-    for index, word in enumerate(words):
-        if word in _SIZES and index >= next_free:
-            next_free = index + _match(words, index, found)
-    _add_prefixed(folded, found)
+    free_r, free_w = 0, 0  # the first word not covered by an entry found
+    last = len(cut) - 1
+    for r in compress(count(), map(_READ, cut)):
+        run = cut[r]
+        if run.prefixed:
+            found.update(run.prefixed)
+        for w, seconds in run.starts:
+            if r < free_r or (r == free_r and w < free_w):
+                continue
+            if seconds is not None and r < last:
+                first = cut[r + 1].first
+                if first is not None and first not in seconds:
+                    continue  # 'la', 'le', 'du': the next word starts no name with them
+            free_r, free_w = _match_at(cut, r, w, seconds, found)
     return tuple(sorted(found))
+
+
+def _match_at(
+    cut: list[_Run], r: int, w: int, seconds: frozenset[str] | None, found: set[str]
+) -> tuple[int, int]:
+    """``_match`` at word ``w`` of run ``r``; the position after the words it covers."""
+    words: list[str] = []
+    ends: list[tuple[int, int]] = []  # the position after each word of ``words``
+    for run in range(r, len(cut)):
+        for index in range(w if run == r else 0, len(cut[run].words)):
+            words.append(cut[run].words[index])
+            ends.append((run, index + 1))
+            if len(words) == 2 and seconds is not None and words[1].lower() not in seconds:
+                return ends[0]  # 'la', 'le', 'du': the next word starts no name with them
+            if len(words) == _MAX_WORDS:
+                return ends[_match(words, 0, found) - 1]
+    if seconds is not None and len(words) == 1:
+        return ends[0]
+    return ends[_match(words, 0, found) - 1]
 
 
 def country_label(code: str) -> str:

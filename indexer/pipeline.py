@@ -128,8 +128,11 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[object | None], l
     skips that say why."""
     prepare = engine_class(engine).prepare
     skips: list[Skip] = []
-    articles = [d.make(skips) for d in drafts]
-    return [None if a is None else prepare(a) for a in articles], skips
+    prepared = []
+    for draft in drafts:  # each prepared right after it is made: runs() still has its text
+        article = draft.make(skips)
+        prepared.append(None if article is None else prepare(article))
+    return prepared, skips
 
 
 def _collect(tag, future: Future) -> tuple:

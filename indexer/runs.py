@@ -15,6 +15,7 @@ distinct run once (``RunTable``) and map a text's runs through the table in C.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 _KEPT = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'-")
@@ -27,9 +28,14 @@ _SPACES = bytes.maketrans(
 V = TypeVar("V")
 
 
-def runs(text: str) -> list[bytes]:
-    """The runs of a text, in order, as UTF-8 (lone surrogates pass through)."""
-    return text.encode("utf-8", "surrogatepass").translate(_SPACES).split()
+@lru_cache(maxsize=4)
+def runs(text: str) -> tuple[bytes, ...]:
+    """The runs of a text, in order, as UTF-8 (lone surrogates pass through).
+
+    The last few texts' runs are kept: an article's text is cut once for its countries
+    and once more for its terms, one right after the other.
+    """
+    return tuple(text.encode("utf-8", "surrogatepass").translate(_SPACES).split())
 
 
 def run_text(run: bytes) -> str:

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .articles import Article, ArticleDate
-from .countries import find_countries, is_country_code
+from .countries import countries_in_runs, is_country_code
 from .dates import DateError, extract_date, parse_date, strip_dateline
+from .runs import runs
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,8 @@ def _article_countries(
         if len(valid) != len(set(given)):
             log.warning("%s:%d: unknown country codes ignored", file, line)
         return tuple(valid)
-    return find_countries(f"{title}\n{text}" if isinstance(title, str) else text)
+    # The runs of "title\ntext" are those of the title, then the text's.
+    return countries_in_runs(runs(title) + runs(text) if isinstance(title, str) else runs(text))
 
 
 def derive_title(text: str) -> str:

@@ -1,7 +1,7 @@
-"""Runs (indexer.runs): cutting a text into runs first changes no word and no term.
+"""Runs (indexer.runs): cutting a text into runs first changes no word, term or country.
 
-The words and index terms of a text are computed per run and concatenated; these
-properties check them against the whole-text analysis, on any Unicode (dashes,
+The words, index terms and countries of a text are computed per run and put together;
+these properties check them against the whole-text computation, on any Unicode (dashes,
 apostrophes of every kind, NBSP, surrogates, digits of any script).
 """
 
@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer import countries as c
 from indexer.analysis import WORD, analyze
 from indexer.articles import Article
 from indexer.engines.tantivy import prepare
@@ -64,6 +65,43 @@ def test_tantivy_terms_from_runs_are_the_analyzer_terms(title, text):
     assert p.title.split() == analyze(title)
     assert p.body.split() == analyze(text)
     assert p.exact.split() == analyze(title, stemmed=False) + analyze(text, stemmed=False)
+
+
+def _whole_text_countries(text: str) -> tuple[str, ...]:
+    """The country search on the whole folded text, word by word, as it was before runs."""
+    folded = c._fold(text)
+    words = c._WORD.findall(folded)
+    found: set[str] = set()
+    next_free = 0
+    for index, word in enumerate(words):
+        if word in c._SIZES and index >= next_free:
+            next_free = index + c._match(words, index, found)
+    if "o-" in folded or "O-" in folded:
+        codes = (c._PREFIX_CODES.get(prefix.lower()) for prefix in c._PREFIXED.findall(folded))
+        found.update(code for code in codes if code)
+    return tuple(sorted(found))
+
+
+@FUZZ
+@given(texts)
+def test_countries_from_runs_are_those_of_the_whole_text(text):
+    assert c.find_countries(text) == _whole_text_countries(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "les relations sino-azerbaïdjanaises",
+        "un accord franco\u2013allemand et germano-russe",
+        "la Réunion, la Dominique et la Grenade ; le Salvador, au Salvador",
+        "la « Réunion », la réunion du Sud, LA GRENADE, la",
+        "Corée du Sud, Nouveau-Mexique, Pays-Bas, New Jersey, la Saint-Barthélemy",
+        "Guinée équatoriale, Papouasie-Nouvelle-Guinée, la Côte d’Ivoire, l’État de Géorgie",
+    ],
+)
+def test_countries_from_runs_on_names_that_span_runs(text):
+    assert c.find_countries(text) == _whole_text_countries(text)
+    assert c.find_countries(text)  # each names at least one country
 
 
 def test_run_table_computes_each_run_once_and_stays_bounded():
