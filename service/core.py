@@ -18,6 +18,7 @@ from indexer.countries import country_label
 from indexer.engines import querytree as qt
 from indexer.store import IndexCorrupt, IndexHandle, IndexMissing, IndexOutdated, current_generation
 
+from . import proximity
 from .errors import DocumentNotFound, IndexUnavailable, SearchError
 from .explain import explain
 from .lexicon import lexicon_of
@@ -128,7 +129,15 @@ def search(
     lexicon = lexicon_of(index)
     tree = parse_query(request.q, settings.synonyms)
     expanded = expand(tree, lexicon)
-    found, all_terms = search_in_tiers(
+    leaves = list(qt.positive_leaves(expanded))
+    offset = (request.page - 1) * request.per_page
+    # The proximity re-ranking reorders the first DEPTH hits: ask for them all.
+    head = (
+        proximity.DEPTH
+        if request.sort == "relevance" and leaves and offset < proximity.DEPTH
+        else 0
+    )
+    ranking = search_in_tiers(
         engine,
         qt.EngineQuery(
             tree=tree,
@@ -138,27 +147,38 @@ def search(
                 date_to=qt.date_key(request.date_to, upper=True),
             ),
             sort=request.sort,
-            offset=(request.page - 1) * request.per_page,
+            offset=offset,
             limit=request.per_page,
         ),
         expanded,
+        depth=head,
     )
-    leaves = list(qt.positive_leaves(expanded))
-    articles = engine.fetch([doc_id for doc_id, _ in found.hits])
+    ranked, fetched, spans = ranking.hits, {}, {}
+    if head:
+        first = ranked[:head]
+        articles = engine.fetch([doc_id for doc_id, _ in first])
+        texts = [match_spans(a.text, leaves) if a is not None else [] for a in articles]
+        order = proximity.rerank(first, ranking.tiers[:head], articles, leaves, lexicon, texts)
+        ranked = [first[i] for i in order] + ranked[head:]
+        fetched = {a.id: a for a in articles if a is not None}
+        spans = {a.id: t for a, t in zip(articles, texts, strict=True) if a is not None}
+    page = ranked[offset : offset + request.per_page]
+    missing = [doc_id for doc_id, _ in page if doc_id not in fetched]
+    fetched.update((a.id, a) for a in engine.fetch(missing) if a is not None)
     hits = [
-        _hit(article, score, leaves, settings, request.explain)
-        for (_, score), article in zip(found.hits, articles, strict=True)
-        if article is not None
+        _hit(fetched[doc_id], score, leaves, settings, request.explain, spans.get(doc_id))
+        for doc_id, score in page
+        if doc_id in fetched
     ]
     took = (time.perf_counter() - started) * 1000
     return SearchResult(
         request,
-        found.total,
+        ranking.total,
         hits,
-        _facets(found.facets),
+        _facets(ranking.facets),
         took_ms=took,
-        all_terms_total=all_terms,
-        suggestion=suggest(request.q, found.total, lexicon),
+        all_terms_total=ranking.all_terms,
+        suggestion=suggest(request.q, ranking.total, lexicon),
     )
 
 
@@ -180,8 +200,15 @@ def highlight(article: Article, q: str, settings: Settings = Settings()) -> list
     return [Passage(article.text, tuple((start, end) for start, end, _ in spans))]
 
 
-def _hit(article: Article, score: float, leaves: list, settings: Settings, why: bool) -> Hit:
-    passages = best_passages(article.text, leaves, settings.passages, settings.passage_chars)
+def _hit(
+    article: Article,
+    score: float,
+    leaves: list,
+    settings: Settings,
+    why: bool,
+    spans: list[tuple] | None = None,
+) -> Hit:
+    passages = best_passages(article.text, leaves, settings.passages, settings.passage_chars, spans)
     return Hit(
         id=article.id,
         title=article.title,

@@ -16,7 +16,7 @@ words up, and the extra tiers overrode it.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from indexer.engines import querytree as qt
 from indexer.engines.base import Engine
@@ -42,33 +42,57 @@ def relaxed(tree: qt.Node) -> qt.Node | None:
 
 
 def search_in_tiers(
-    engine: Engine, query: qt.EngineQuery, expanded: qt.Node
-) -> tuple[qt.EngineResult, int]:
-    """Run the query tier by tier; the merged page, and how many match every term.
+    engine: Engine, query: qt.EngineQuery, expanded: qt.Node, depth: int = 0
+) -> Ranking:
+    """Run the query tier by tier: the merged hits from the first to the end of its page
+    (``offset + limit``, or ``depth`` if more), the tier of each, and how many articles
+    match every term. Partial matches come in when full ones do not fill the page.
 
     Only the tiers whose facets can be the answer's count them: the expanded AND (the
     answer unless partial matches are needed) and the OR.
     """
     window = query.offset + query.limit
+    fetched = max(window, depth)
 
     def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
-        return engine.search(replace(query, tree=tree, offset=0, limit=window, facets=facets))
+        return engine.search(replace(query, tree=tree, offset=0, limit=fetched, facets=facets))
 
-    results = [] if expanded == query.tree else [run(query.tree, facets=False)]
-    results.append(run(expanded, facets=True))
-    all_terms = results[-1].total
+    results = [] if expanded == query.tree else [(TYPED, run(query.tree, facets=False))]
+    results.append((ALL_TERMS, run(expanded, facets=True)))
+    all_terms = results[-1][1].total
     loose = relaxed(expanded) if query.sort == "relevance" else None
     if loose is not None and all_terms < window:
-        results.append(run(loose, facets=True))
-    widest = results[-1]
-    page = _merge(results)[query.offset : query.offset + query.limit]
-    return qt.EngineResult(widest.total, page, widest.facets), all_terms
+        results.append((SOME_TERMS, run(loose, facets=True)))
+    widest = results[-1][1]
+    hits, tiers = _merge(results)
+    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms)
 
 
-def _merge(results: list[qt.EngineResult]) -> list[tuple[str, float]]:
+@dataclass(frozen=True)
+class Ranking:
+    """The first hits of a query, best first, with the tier each came from (higher is
+    better: ``TYPED`` as typed with every term, ``ALL_TERMS`` with other spellings,
+    ``SOME_TERMS`` partial), the number of matches, their facets, and how many match
+    every term."""
+
+    hits: list[tuple[str, float]]
+    tiers: list[int]
+    total: int
+    facets: dict[str, dict[str, int]]
+    all_terms: int
+
+
+SOME_TERMS, ALL_TERMS, TYPED = 0, 1, 2
+
+
+def _merge(results: list[tuple[int, qt.EngineResult]]) -> tuple[list, list[int]]:
+    """Each tier's new hits after those of the tiers before it, and the tier of each."""
     hits: list[tuple[str, float]] = []
+    tiers: list[int] = []
     seen: set[str] = set()
-    for result in results:
-        hits += [hit for hit in result.hits if hit[0] not in seen]
-        seen.update(doc_id for doc_id, _ in result.hits)
-    return hits
+    for level, result in results:
+        new = [hit for hit in result.hits if hit[0] not in seen]
+        hits += new
+        tiers += [level] * len(new)
+        seen.update(doc_id for doc_id, _ in new)
+    return hits, tiers

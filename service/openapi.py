@@ -157,7 +157,12 @@ SCHEMAS = {
             "title": {"type": "string"},
             "date": {"type": ["string", "null"], "pattern": DATE_PATTERN},
             "countries": {"type": "array", "items": _ref("Country")},
-            "score": {"type": "number"},
+            "score": {
+                "type": "number",
+                "description": "Score BM25 du moteur. Par pertinence, les dix premiers "
+                "résultats sont reclassés par proximité des mots : leur ordre peut "
+                "s'écarter de leurs scores.",
+            },
             "url": NULLABLE_STRING,
             "passages": {
                 "type": "array",

@@ -168,10 +168,16 @@ def _words_from(text: str, first: tuple, count: int) -> list[tuple]:
 
 
 def best_passages(
-    text: str, leaves: list[qt.Term | qt.Phrase | qt.Prefix], count: int = 3, size: int = 200
+    text: str,
+    leaves: list[qt.Term | qt.Phrase | qt.Prefix],
+    count: int = 3,
+    size: int = 200,
+    spans: list[tuple] | None = None,
 ) -> list[Passage]:
-    """Up to ``count`` passages of about ``size`` characters showing the matches."""
-    spans = match_spans(text, leaves) if leaves else []
+    """Up to ``count`` passages of about ``size`` characters showing the matches
+    (``spans``: the text's ``match_spans`` for these leaves, when already known)."""
+    if spans is None:
+        spans = match_spans(text, leaves) if leaves else []
     if not spans:
         return [_window(text, 0, size, [])] if text else []
     chosen: list[tuple[int, int]] = []
