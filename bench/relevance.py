@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.relevance [--setting eval|distractors|both] [--peers]
         [--engine whoosh|tantivy]... [--limit N] [--json] [--rebuild] [--config PATH]
-        [--data DIR] [--cache DIR]
+        [--data DIR] [--cache DIR] [--ceiling]
 
 Run it from the repository root. Settings (see EVALUATION.md):
 
@@ -15,6 +15,8 @@ runs until ``--rebuild``. Every query of ``queries-dev.tsv`` goes through ``core
 the path the page and the API use, with the config's Settings and 100 hits a page. The
 hits' ids (``corpus.jsonl.gz#piaf-…``) map back to docids, scored against
 ``qrels-dev.tsv``: MRR@10, Recall@10, Recall@100, queries with no hit, median latency.
+``--ceiling`` only counts the judged queries that share at least one stem with one
+of their relevant paragraphs: no system that needs a common word can find the others.
 ``--peers`` runs SQLite FTS5, Tantivy and stock Whoosh (``bench.relevance_peers``) on the
 same corpora and queries, in the same run.
 
@@ -24,6 +26,7 @@ Experiments import it: ``evaluate(index_handle, queries, qrels, settings) -> Met
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -36,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import indexer
+from indexer.analysis import analyze_words
 from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES
 from indexer.store import IndexHandle
@@ -192,6 +196,28 @@ def evaluate(
     return evaluate_ranker(product_ranker(index, settings), queries, qrels)
 
 
+def lexical_ceiling(corpus: Path, queries: Mapping[str, str], qrels: Mapping[str, set[str]]):
+    """(judged queries, those sharing at least one stem with one of their relevant
+    documents): the most any system that needs a common word can find, at any depth.
+
+    Title and text count, analysed as the index analyses them; reads the JSONL corpus.
+    """
+    wanted = {docid for qid in queries for docid in qrels.get(qid, ())}
+    stems: dict[str, set[str]] = {}
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            doc = json.loads(line)
+            if doc["id"] in wanted:
+                text = f"{doc.get('title') or ''} {doc.get('text') or ''}"
+                stems[doc["id"]] = {stem for _, stem, _, _ in analyze_words(text)}
+    judged = [qid for qid in queries if qrels.get(qid)]
+    reachable = 0
+    for qid in judged:
+        asked = {stem for _, stem, _, _ in analyze_words(queries[qid])}
+        reachable += any(asked & stems.get(docid, set()) for docid in qrels[qid])
+    return len(judged), reachable
+
+
 # --- corpora and indexes ---------------------------------------------------------------
 
 
@@ -329,6 +355,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, metavar="N", help="only the first N dev queries")
     p.add_argument("--peers", action="store_true", help="also run FTS5, Tantivy and Whoosh")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="only count the queries that share a word with a relevant paragraph",
+    )
     p.add_argument("--rebuild", action="store_true", help="rebuild every index")
     p.add_argument("--config", type=Path, help="config.toml whose Settings the core uses")
     p.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
@@ -345,6 +376,13 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     qrels = read_qrels(args.data / QRELS)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
+    if args.ceiling:
+        judged, reachable = lexical_ceiling(args.data / SETTINGS["eval"][0], queries, qrels)
+        print(
+            f"{reachable} of {judged} judged queries share a stem with a relevant paragraph: "
+            f"Recall@k <= {reachable / judged:.4f} for lexical matching, at any depth k"
+        )
+        return []
     settings = config.core_settings()
     names = list(SETTINGS) if args.setting == "both" else [args.setting]
     rev, load_before = revision(), os.getloadavg()  # the code measured is the code imported

@@ -146,3 +146,14 @@ def test_dev_qrels_judge_documents_of_the_eval_corpus():
         ids = {json.loads(line)["id"] for line in f}
     assert len(queries) == len(qrels) == 3784
     assert set().union(*qrels.values()) <= ids
+
+
+def test_the_lexical_ceiling_counts_queries_sharing_a_stem_with_their_paragraph(tiny_data):
+    corpus = tiny_data / relevance.SETTINGS["eval"][0]
+    queries = {qid: text for qid, (text, _) in QUERIES.items()}
+    qrels = {qid: {docid} for qid, (_, docid) in QUERIES.items()}
+    assert relevance.lexical_ceiling(corpus, queries, qrels) == (4, 3)  # not "kwxjzv"
+    queries["q1"] = "Capitales"  # a stem of the paragraph ("capitale"), not its words
+    assert relevance.lexical_ceiling(corpus, queries, qrels) == (4, 3)
+    queries["q1"] = "Quel est le nom ?"  # stop words and a word of no judged paragraph
+    assert relevance.lexical_ceiling(corpus, queries, qrels) == (4, 2)
