@@ -204,6 +204,14 @@ def to_json(result: SearchResult) -> str:
     return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
+def _partial_note(full: int) -> str:
+    """Says where the articles with every word end, in correct French for 0, 1 or more."""
+    if full == 0:
+        return "Aucun ne contient tous les mots ; chacun n'en contient qu'une partie."
+    verb = "contient" if full == 1 else "contiennent"
+    return f"{full} {verb} tous les mots ; les suivants n'en contiennent qu'une partie."
+
+
 def render_text(result: SearchResult, color: bool = False) -> str:
     """A result for reading in a terminal: hits, passages, then facets."""
     req = result.request
@@ -215,10 +223,7 @@ def render_text(result: SearchResult, color: bool = False) -> str:
     head = f"{result.total} {noun}" + (f" pour « {req.q} »" if req.q else "")
     lines = [f"{head} (page {req.page}/{result.pages}, {result.took_ms:.0f} ms)"]
     if result.all_terms_total is not None and result.all_terms_total < result.total:
-        lines.append(
-            f"{result.all_terms_total} contiennent tous les mots ; "
-            "les suivants n'en contiennent qu'une partie."
-        )
+        lines.append(_partial_note(result.all_terms_total))
     if result.suggestion:
         lines.append(f"Vouliez-vous dire : « {result.suggestion} » ?")
     lines.append("")

@@ -157,3 +157,15 @@ def test_similar_of_an_unknown_article_is_a_clear_error(seeds_config_path):
     result = invoke(search_cmd, "--similar", "inconnu.txt", "--config", str(seeds_config_path))
     assert result.exit_code == 1
     assert "Erreur : aucun article n'a l'identifiant « inconnu.txt »" in result.output
+
+
+@pytest.mark.parametrize(
+    "query, note",
+    [
+        ("Kirghizistan coopération", "1 contient tous les mots ; les suivants"),
+        ("Quand l'Azerbaïdjan a-t-il présidé la CICA ?", "Aucun ne contient tous les mots ;"),
+    ],
+)
+def test_search_says_where_partial_matches_begin(seeds_config_path, query, note):
+    result = invoke(search_cmd, query, "--config", str(seeds_config_path))
+    assert result.output.splitlines()[1].startswith(note)
