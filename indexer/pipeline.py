@@ -12,8 +12,8 @@ articles in the same order as a build in one process, and skips, warnings and pr
 are the same. Workers are started with ``spawn`` (they import the indexer afresh, as they
 would on macOS or Windows: no copy of the build's threads, locks or open index); their
 warnings are sent back and logged by the build's process, under the same logger names.
-A small build, or a machine with one core, stays in one process: spawning the workers
-costs about a second.
+A small build, or a machine with fewer than three cores, stays in one process (see
+``MIN_CORES``); ``build_index(processes=N)`` chooses.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ from .sources import Draft, Skip
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
 MIN_PARALLEL_BYTES = 8_000_000  # below, spawning workers costs more than they save
 MAX_PROCESSES = 8
+# Workers cost CPU (each process learns the words afresh, batches are pickled): on 2 cores
+# shared with other jobs (load 4-5), a build of 10,000 articles took 8.2-8.4 s of CPU in
+# one process, 9.6 s with one worker, 11.5-12.1 s with two, and was not faster. One
+# process already runs its Python beside the engine's writer thread.
+MIN_CORES = 3
 _LOGGER = "indexer"
 
 T = TypeVar("T")
@@ -44,14 +49,16 @@ T = TypeVar("T")
 def worker_count(source_bytes: int, processes: int | None = None) -> int:
     """How many worker processes for a build of ``source_bytes`` (0: none, in-process).
 
-    ``processes`` overrides (0 or 1: in-process); by default one per usable core, for
-    builds of ``MIN_PARALLEL_BYTES`` or more.
+    ``processes`` overrides; by default, for builds of ``MIN_PARALLEL_BYTES`` or more on
+    ``MIN_CORES`` cores or more, one per usable core but one, which the build's process and
+    the engine's writer thread share.
     """
     if processes is None:
-        if source_bytes < MIN_PARALLEL_BYTES:
+        cores = _usable_cores()
+        if source_bytes < MIN_PARALLEL_BYTES or cores < MIN_CORES:
             return 0
-        processes = min(_usable_cores(), MAX_PROCESSES)
-    return processes if processes > 1 else 0
+        processes = min(cores - 1, MAX_PROCESSES)
+    return max(processes, 0)
 
 
 def _usable_cores() -> int:

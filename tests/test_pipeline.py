@@ -93,11 +93,13 @@ def test_workers_build_what_one_process_builds(corpus, tmp_path, caplog, engine)
         assert len(calls) > 3
 
 
-def test_small_builds_and_single_cores_stay_in_one_process(monkeypatch):
+def test_small_builds_and_few_cores_stay_in_one_process(monkeypatch):
+    monkeypatch.setattr(pipeline, "_usable_cores", lambda: 4)
+    assert pipeline.worker_count(pipeline.MIN_PARALLEL_BYTES) == 3  # a core for the writer
     assert pipeline.worker_count(pipeline.MIN_PARALLEL_BYTES - 1) == 0
-    assert pipeline.worker_count(10**9, processes=1) == 0
-    assert pipeline.worker_count(10, processes=3) == 3
-    monkeypatch.setattr(pipeline, "_usable_cores", lambda: 1)
+    assert pipeline.worker_count(10, processes=2) == 2
+    assert pipeline.worker_count(10**9, processes=0) == 0
+    monkeypatch.setattr(pipeline, "_usable_cores", lambda: pipeline.MIN_CORES - 1)
     assert pipeline.worker_count(10**9) == 0
     monkeypatch.setattr(pipeline, "_usable_cores", lambda: 64)
     assert pipeline.worker_count(10**9) == pipeline.MAX_PROCESSES
