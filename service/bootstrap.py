@@ -10,10 +10,18 @@ import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from indexer.build import BuildReport, Progress, build_index
 from indexer.engines import ENGINE_NAMES
-from indexer.store import IndexHandle, has_index
+from indexer.store import (
+    IndexCorrupt,
+    IndexHandle,
+    IndexOutdated,
+    Manifest,
+    current_generation,
+    has_index,
+)
 
 from .config import Config
 from .core import Settings
@@ -36,14 +44,33 @@ def open_or_build(
     announce: Callable[[str], None] = log.info,
     build_with: Callable[[Config], object] | None = None,
 ) -> IndexHandle:
-    """The configured index, built from the corpus first if none was ever published.
+    """The configured index, built from the corpus first if none was ever published, or
+    rebuilt if it was written in an older format (an index is derived data: the corpus
+    is there to rebuild it, so an upgrade never leaves a service answering 503).
 
     :param build_with: how to build (the command line shows a progress bar); ``build``.
     """
     if not has_index(config.index_path):
         announce(f"Construction de l'index depuis {config.corpus_path}…")
         (build_with or build)(config)
+    elif _outdated(config.index_path):
+        announce(f"Index d'un format ancien : reconstruction depuis {config.corpus_path}…")
+        (build_with or build)(config)  # the build starts afresh over an outdated index
     return IndexHandle(config.index_path)
+
+
+def _outdated(index_dir: Path) -> bool:
+    """Whether the live generation was written in an older format than this code reads
+    (a newer one is left alone: rebuilding it would undo the newer version's work)."""
+    try:
+        gen = current_generation(index_dir)
+        if gen is not None:
+            Manifest.read(gen)
+    except IndexOutdated as e:
+        return e.found < e.expected
+    except IndexCorrupt:
+        return False  # damaged, not old: the service says how to rebuild it
+    return False
 
 
 def build(

@@ -239,15 +239,32 @@ def test_an_index_folder_removed_while_serving_is_a_503_that_says_how_to_build(s
     assert_503_that_says_how_to_rebuild(client)
 
 
-@pytest.mark.parametrize("found", [0, 99])
-def test_an_index_of_another_format_asks_for_a_rebuild(site, found):
+def test_an_index_of_a_newer_format_asks_for_a_rebuild(site):
     index_dir = site.parent / "index"
-    _rewrite(_gen(index_dir) / "manifest.json", _manifest_with(format=found))
+    _rewrite(_gen(index_dir) / "manifest.json", _manifest_with(format=99))
     client = create_app(load_config(site, environ={})).test_client()
     assert_503_that_says_how_to_rebuild(client, rebuild="reconstruisez l'index")
     report = build_index(site.parent / "corpus", index_dir)  # even without --rebuild
     assert report.published and len(report.added) == 11
     assert client.get("/api/search?q=chine").status_code == 200
+
+
+def test_an_index_of_an_older_format_is_rebuilt_when_the_service_starts(site, caplog):
+    index_dir = site.parent / "index"
+    _rewrite(_gen(index_dir) / "manifest.json", _manifest_with(format=0))
+    with caplog.at_level("INFO"):
+        client = create_app(load_config(site, environ={})).test_client()
+    assert "Index d'un format ancien : reconstruction" in caplog.text
+    assert client.get("/api/search?q=chine").status_code == 200
+    assert store.Manifest.read(_gen(index_dir)).format == WhooshEngine.format_version
+
+
+def test_the_command_line_rebuilds_an_index_of_an_older_format(site):
+    index_dir = site.parent / "index"
+    _rewrite(_gen(index_dir) / "manifest.json", _manifest_with(format=0))
+    result = CliRunner().invoke(search_cmd, ["chine", "--config", str(site)])
+    assert result.exit_code == 0, result.output
+    assert store.Manifest.read(_gen(index_dir)).format == WhooshEngine.format_version
 
 
 def test_the_manifest_records_the_engine_format(site):
