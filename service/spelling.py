@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.analysis import fold, stem
+from indexer.analysis import fold, stem, word_terms
 from indexer.engines import querytree as qt
 
 from .lexicon import Lexicon
@@ -56,6 +56,8 @@ def suggest(q: str, total: int, lexicon: Lexicon) -> str | None:
 
     def replace(match: re.Match) -> str:
         nonlocal changed
+        if word_terms(match.group()) is None:
+            return match.group()  # a stop word: the index never holds it, nothing to fix
         word = fold(match.group())
         if word in lexicon.df and not few:
             return match.group()

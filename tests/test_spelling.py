@@ -50,3 +50,15 @@ def test_typo_corrections_keep_only_the_nearest_frequent_spellings():
 def test_suggest_never_offers_another_form_of_the_same_word():
     lexicon = Lexicon([("relations", 900), ("relation", 30), ("bilaterale", 3)], doc_count=1000)
     assert suggest("relation bilaterale", 1, lexicon) is None  # relations: same stem
+
+
+def test_suggest_leaves_stop_words_alone_though_the_index_never_holds_them():
+    lexicon = Lexicon([("combine", 40), ("morts", 600), ("france", 900)], doc_count=1000)
+    assert suggest("Combien de morts en France ?", 600, lexicon) is None  # not "combine"
+    assert suggest("Combien de mrots en France ?", 0, lexicon) == "Combien de morts en France ?"
+
+
+def test_name_keys_keep_the_ee_of_french_participles_apart():
+    lexicon = Lexicon([("basee", 3), ("basse", 3), ("hassanov", 2), ("hasanov", 2)], 1000)
+    assert lexicon.name_variants("basee") == []  # not "basse"
+    assert lexicon.name_variants("hassanov") == ["hasanov"]
