@@ -96,9 +96,9 @@ def _word_of(leaf: Leaf) -> object:
 
 def _df(leaf: Leaf, lexicon: Lexicon) -> int:
     if isinstance(leaf, qt.Term):
-        return lexicon.stem_df.get(leaf.stem, 0)
+        return lexicon.stem_df(leaf.stem)
     if isinstance(leaf, qt.Phrase):
-        return min((lexicon.stem_df.get(word, 0) for word in leaf.stems), default=0)
+        return min((lexicon.stem_df(word) for word in leaf.stems), default=0)
     return lexicon.doc_count // 10  # a prefix: many words, none rare
 
 
