@@ -10,12 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from whoosh import query
+from whoosh import index, query
 
 from indexer.analysis import analyze_words
 from indexer.build import build_index
 from indexer.engines import querytree as qt
-from indexer.engines.whoosh import WEIGHTING, WhooshEngine, _length_table, _matches, to_whoosh
+from indexer.engines.whoosh import (
+    WEIGHTING,
+    WhooshEngine,
+    _length_table,
+    _matches,
+    make_schema,
+    to_whoosh,
+)
+from indexer.engines.whoosh_segment import BulkSegmentWriter
 from indexer.store import current_generation
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -29,6 +37,26 @@ def engine(tmp_path_factory):
     with WhooshEngine.open(gen).writer() as writer:  # a deletion, for the live-id lookups
         writer.delete_ids([_all_ids(gen)[0]])
     opened = WhooshEngine.open(gen)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """6,000 synthetic documents in two segments, some deleted: long posting lists (many
+    blocks), Whoosh's union trees (above 5,000 documents) and array parts (2,048)."""
+    from test_whoosh_segment import _docs
+
+    folder = tmp_path_factory.mktemp("whoosh-large")
+    ix = index.create_in(str(folder), make_schema())
+    for batch in (_docs(6000, seed=7), _docs(40, seed=8, start=6000)):
+        writer = BulkSegmentWriter(ix, compound=False)
+        for doc_id in ("doc-5", "doc-4000"):
+            writer.delete_by_term("id", doc_id)
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit()
+    opened = WhooshEngine.open(folder)
     yield opened
     opened.close()
 
@@ -72,22 +100,38 @@ def test_length_tables_read_as_whoosh_does(engine):
         assert state.searcher.doc_count_all() > 5
 
 
+def _whoosh_query(tree: qt.Node, or_matcher: str | None) -> query.Query:
+    """The engine's query, its ORs forced to one kind of matcher: Whoosh picks arrays
+    for small indexes (these) and binary trees of unions above 5,000 documents."""
+    wq = to_whoosh(tree)
+    if or_matcher is not None:
+        for q in [wq, *wq.children(), *(g for c in wq.children() for g in c.children())]:
+            if isinstance(q, query.Or):
+                q.matcher_type = or_matcher
+    return wq
+
+
+@pytest.mark.parametrize("or_matcher", [None, query.Or.DEFAULT_MATCHER, query.Or.ARRAY_MATCHER])
 @pytest.mark.parametrize("filtered", [False, True])
-def test_one_pass_collection_matches_whoosh_search(engine, filtered):
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_one_pass_collection_matches_whoosh_search(request, size, filtered, or_matcher):
+    engine = request.getfixturevalue("engine" if size == "small" else "large")
     with engine._borrow() as state, engine._ix.searcher(weighting=WEIGHTING) as plain:
+        assert len(plain.leaf_searchers()) == (1 if size == "small" else 2)
         allowed = set(range(0, plain.doc_count_all(), 2)) if filtered else None
         for tree in _trees(plain):
-            wq = to_whoosh(tree)
+            wq = _whoosh_query(tree, or_matcher)
             results = plain.search(wq, limit=None, filter=allowed)
             expected = {hit.docnum: hit.score for hit in results}
-            docs, best = _matches(state.searcher, to_whoosh(tree), allowed, 3, unscored=False)
+            mine = _whoosh_query(tree, or_matcher)
+            docs, best = _matches(state.searcher, mine, allowed, 3, unscored=False)
             assert docs == set(expected), tree
             assert expected or filtered, tree  # each query finds something
             top = sorted(best, key=lambda item: (-item[0], -item[1]))
             assert [(-neg, score) for score, neg in top] == [
                 (hit.docnum, hit.score) for hit in results[:3]
             ]
-            unscored, _ = _matches(state.searcher, to_whoosh(tree), allowed, 3, unscored=True)
+            unscored, _ = _matches(state.searcher, mine, allowed, 3, unscored=True)
             assert unscored == docs
 
 

@@ -10,6 +10,7 @@ Whoosh file readers keep a position, so one searcher must not serve two threads 
 from __future__ import annotations
 
 import heapq
+import operator
 import pickle
 import queue
 import struct
@@ -31,6 +32,7 @@ from ..analysis import PreAnalyzedTokenizer, analyze_words
 from ..articles import Article, ArticleDate
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .whoosh_matches import scores as matcher_scores
 from .whoosh_segment import BulkSegmentWriter
 
 NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
@@ -406,32 +408,30 @@ class _DisjunctionMax(query.DisjunctionMax):
 def _matches(searcher, wq: query.Query, allowed: set[int] | None, limit: int, unscored: bool):
     """Every match (in ``allowed`` if given), and the top ``limit`` (score, -docnum).
 
-    One pass over the matcher, as Whoosh's TopCollector with neither block skipping nor
-    matcher replacement (which would drop matches the facets need, then re-run the query
-    to count them), without its collector layers; ``unscored`` (sort by date) only
-    lists the matches. The top N is TopCollector's: a heap that a later document enters
-    only with a strictly higher score.
+    As Whoosh's TopCollector with neither block skipping nor matcher replacement (which
+    would drop matches the facets need, then re-run the query to count them): the
+    matcher tree's scores come from ``whoosh_matches`` (Whoosh's own, computed subtree
+    by subtree); ``unscored`` (sort by date) only lists the matches. The top N is
+    TopCollector's: the largest (score, -docnum), a later document entering only with a
+    strictly higher score.
     """
-    context, limit = searcher.context(), max(1, limit)
+    context = searcher.context()
     docs: set[int] = set()
-    best: list[tuple[float, int]] = []
+    candidates: list[tuple[float, int]] = []
     for leaf, offset in searcher.leaf_searchers():
         m = wq.matcher(leaf, context)
         if unscored:
             found = [d + offset for d in m.all_ids()]
             docs.update(found if allowed is None else allowed.intersection(found))
             continue
-        while m.is_active():
-            docnum = m.id() + offset
-            if allowed is None or docnum in allowed:
-                docs.add(docnum)
-                score = m.score()
-                if len(best) < limit:
-                    heapq.heappush(best, (score, -docnum))
-                elif score > best[0][0]:
-                    heapq.heapreplace(best, (score, -docnum))
-            m.next()
-    return docs, best
+        scored = matcher_scores(m, _DisMaxMatcher)
+        if offset:
+            scored = {d + offset: score for d, score in scored.items()}
+        if allowed is not None:
+            scored = {d: score for d, score in scored.items() if d in allowed}
+        docs.update(scored)
+        candidates.extend(zip(scored.values(), map(operator.neg, scored), strict=True))
+    return docs, heapq.nlargest(max(1, limit), candidates)
 
 
 def _facets(docs: Iterable[int], state: _SearcherState) -> dict[str, dict[str, int]]:

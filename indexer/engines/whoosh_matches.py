@@ -1,0 +1,108 @@
+"""Every match of a Whoosh matcher tree and its score, computed subtree by subtree.
+
+Whoosh answers a query by walking its matcher tree one document at a time: each step
+is a cascade of Python calls (``is_active``, ``id``, ``next``, ``score``) through every
+union and intersection node down to the posting lists. The engine needs every match
+anyway (facets, totals), so ``scores`` evaluates the tree Whoosh built bottom-up
+instead: each posting list is read block by block and scored by its own scorer, and
+each node combines its children's ``{docnum: score}`` with the float operations, in the
+order, of the node's ``score()`` (``a + b`` for unions and intersections, ``a`` for
+AND NOT, the max for the disjunction, ``* boost`` for wrappers). The scores are
+Whoosh's, bit for bit; a node of another kind is walked as Whoosh walks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    AndNotMatcher,
+    ArrayUnionMatcher,
+    ConstantScoreWrapperMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    Matcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.scoring import BM25FScorer
+
+
+def scores(m: Matcher, dismax: type[Matcher] | None = None) -> dict[int, float]:
+    """{docnum: score} of every document ``m`` matches (from its current position).
+
+    :param dismax: a UnionMatcher subclass whose score is the max of its sides'.
+    """
+    kind = type(m)
+    if kind is UnionMatcher or (dismax is not None and kind is dismax):
+        a, b = scores(m.a, dismax), scores(m.b, dismax)
+        add = max if kind is dismax else _add
+        for docnum, score in b.items():
+            a[docnum] = add(a[docnum], score) if docnum in a else score
+        return a
+    if kind is ArrayUnionMatcher and m._scored:  # Whoosh's OR of 3+ on small indexes
+        # Its first part of documents is already summed in its array (in order of the
+        # submatchers, from 0.0); the submatchers stand past that part.
+        base, part = m._offset, m._a[: m._limit - m._offset]
+        total = {base + i: s for i, s in enumerate(part) if s > 0}
+        boost = m._boost
+        for sub in m._submatchers:
+            for docnum, score in scores(sub, dismax).items():
+                total[docnum] = total.get(docnum, 0.0) + score * boost
+        return {d: s for d, s in total.items() if s > 0}  # its array skips a 0 total
+    if kind is IntersectionMatcher:
+        a, b = scores(m.a, dismax), scores(m.b, dismax)
+        return {d: s + b[d] for d, s in a.items() if d in b}
+    if kind is AndNotMatcher:
+        a, b = scores(m.a, dismax), _ids(m.b)
+        return {d: s for d, s in a.items() if d not in b}
+    if kind is WrappingMatcher or kind is FilterMatcher:
+        child, boost = scores(m.child, dismax), m.boost
+        if kind is FilterMatcher:
+            keep, exclude = m._ids, m._exclude
+            child = {d: s for d, s in child.items() if (d in keep) is not exclude}
+        return {d: s * boost for d, s in child.items()}
+    if kind is ConstantScoreWrapperMatcher:
+        return dict.fromkeys(sorted(_ids(m.child)), m._score)
+    if isinstance(m, NullMatcherClass):
+        return {}
+    if kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
+        return _leaf_scores(m)
+    return _walk(m)
+
+
+def _add(a: float, b: float) -> float:
+    return a + b
+
+
+def _ids(m: Matcher) -> set[int]:
+    return set(m.all_ids()) if m.is_active() else set()
+
+
+def _walk(m: Matcher) -> dict[int, float]:
+    """Whoosh's own walk, for the nodes not handled above (phrases, ...)."""
+    out = {}
+    while m.is_active():
+        out[m.id()] = m.score()
+        m.next()
+    return out
+
+
+def _leaf_scores(m: W3LeafMatcher) -> dict[int, float]:
+    """A posting list scored block by block: ``scorer.score(m)`` is
+    ``scorer._score(m.weight(), scorer.dfl(m.id()))``."""
+    score: Callable[[float, int], float] = m.scorer._score
+    length = m.scorer.dfl
+    out: dict[int, float] = {}
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        start = m._i
+        ids, weights = m._ids[start:], m._weights[start:]
+        out.update(zip(ids, map(score, weights, map(length, ids)), strict=True))
+        m._next_block()
+    return out
