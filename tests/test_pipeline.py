@@ -25,7 +25,7 @@ from service.models import SearchRequest
 from tests.conftest import DATA_DIR, ROOT
 
 BAD_DIR = DATA_DIR.parent / "data_bad"
-QUERIES = ["chine", "japon OR inde", '"routes de la soie"', "article", "", "pérou -chili"]
+QUERIES = ["chine", "japon OR inde", '"routes de la soie"', "article", "", "pérou -chili", "maroc"]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,25 @@ def test_workers_build_what_one_process_builds(corpus, tmp_path, caplog, engine)
         assert [done for done, _ in calls] == sorted(done for done, _ in calls)
         assert calls[-1][0] == calls[-1][1]
         assert len(calls) > 3
+
+
+def test_incremental_builds_in_workers_replace_what_changed(corpus, tmp_path, caplog):
+    """Changed and removed files, then added ones: the same index with or without workers."""
+    for processes, name in ((0, "one"), (2, "two")):
+        folder = tmp_path / f"corpus-{name}"
+        shutil.copytree(corpus, folder)
+        build_index(folder, tmp_path / name, engine="tantivy", processes=processes)
+        lines = (folder / "many.jsonl").read_text(encoding="utf-8").splitlines()
+        (folder / "many.jsonl").write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+        (folder / "data" / "a_ceinture.txt").unlink()
+        (folder / "new.txt").write_text("Un texte nouveau sur le Maroc.", encoding="utf-8")
+        report = build_index(folder, tmp_path / name, engine="tantivy", processes=processes)
+        assert report.added == ["new.txt"] and report.changed == ["many.jsonl"]
+        assert report.removed == ["data/a_ceinture.txt"]
+    assert _answers(tmp_path / "two") == _answers(tmp_path / "one")
+    gen1, gen2 = current_generation(tmp_path / "one"), current_generation(tmp_path / "two")
+    assert Manifest.read(gen2).doc_count == Manifest.read(gen1).doc_count
+    assert read_lexicon(gen2) == read_lexicon(gen1)
 
 
 def test_small_builds_and_few_cores_stay_in_one_process(monkeypatch):
