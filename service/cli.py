@@ -123,6 +123,11 @@ def run_build(config: Config, rebuild: bool) -> BuildReport:
     metavar="ID",
     help="Les articles proches de l'article ID, au lieu d'une recherche (--limit : 1 à 20).",
 )
+@click.option(
+    "--complete",
+    is_flag=True,
+    help="Compléter le dernier mot de QUERY, comme la page pendant la frappe (mots, titres).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Afficher exactement le JSON de l'API.")
 @config_option
 @click.pass_context
@@ -138,15 +143,19 @@ def search_cmd(
     page,
     explain,
     similar_to,
+    complete,
     as_json,
     config_path,
 ):
     """Chercher QUERY dans les articles (ex. : search "Ceinture et la Route")."""
     config = _load(config_path)
+    given = {"--country": countries, "--from": date_from, "--to": date_to}
+    given |= {"--sort": sort, "--page": page, "--explain": explain}
     if similar_to is not None:
-        given = {"QUERY": query, "--country": countries, "--from": date_from, "--to": date_to}
-        given |= {"--sort": sort, "--page": page, "--explain": explain}
+        given |= {"QUERY": query, "--complete": complete}
         return print_similar(ctx, config, similar_to, per_page, as_json, given)
+    if complete:
+        return print_completions(ctx, config, query, per_page, as_json, given)
     params = {
         "q": query,
         "country": list(countries),
@@ -187,6 +196,31 @@ def print_similar(ctx, config: Config, doc_id: str, limit: int | None, as_json: 
         title = core.get_document(index, doc_id).title
         click.echo(render_similar(title, result, color=sys.stdout.isatty()))
     ctx.exit(0 if result.hits else 1)
+
+
+def print_completions(ctx, config: Config, text: str, limit: int | None, as_json: bool, given):
+    """``search --complete TEXT``: what /api/suggest?q=TEXT answers, words then titles."""
+    extra = [name for name, value in given.items() if value]
+    if extra:
+        raise click.UsageError(f"--complete ne se combine pas avec {', '.join(extra)}", ctx)
+    default, most = core.SUGGEST_LIMIT
+    if limit is not None and not 1 <= limit <= most:
+        message = f"--limit hors limites ({limit}) avec --complete : entre 1 et {most}"
+        raise click.UsageError(message, ctx)
+    index = open_or_build(config)
+    words = core.complete(index, text, limit or default)
+    titles = core.complete_titles(index, text, min(limit or default, core.TITLES_LIMIT))
+    if as_json:
+        body = {"q": text, "suggestions": words}
+        body["titles"] = [{"id": doc_id, "title": title} for doc_id, title in titles]
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        lines = list(words)
+        if titles:
+            lines += ["", "Articles :"] if words else ["Articles :"]
+            lines += [f"  {title}  ({doc_id})" for doc_id, title in titles]
+        click.echo("\n".join(lines) if lines else f"Rien à proposer pour « {text} ».")
+    ctx.exit(0 if words or titles else 1)
 
 
 def render_similar(title: str, result: SearchResult, color: bool = False) -> str:

@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from indexer.analysis import fold, stem
+from indexer.analysis import analyze_words, fold, stem
 from indexer.articles import Article
 from indexer.countries import country_label
 from indexer.engines import querytree as qt
@@ -29,6 +29,8 @@ from .query import Synonyms, parse_query
 from .spelling import expand, suggest
 
 MIN_COMPLETION = 2  # letters typed before completions are offered
+SUGGEST_LIMIT = (8, 20)  # default and largest number of completions (/api/suggest, CLI)
+TITLES_LIMIT = 5  # titles beside the completions, at most
 REBUILD_HINT = "lancez « search-index --rebuild » pour le reconstruire"
 
 log = logging.getLogger(__name__)
@@ -246,6 +248,34 @@ def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
         return []
     words = lexicon_of(index).complete(prefix, limit)
     return [f"{head} {w}".strip() for w in words]
+
+
+TITLE_CANDIDATES = 4  # hits read per title wanted: most name the prefix in the title
+
+
+@reads_index
+def complete_titles(index: IndexHandle, q: str, limit: int = 5) -> list[tuple[str, str]]:
+    """(id, title) of the best articles whose title has a word starting like the last word
+    of ``q``, and that hold its other words: 'ceinture et la ro' -> the articles titled
+    "… la Route …". Nothing under MIN_COMPLETION letters or for a query that cannot parse.
+    """
+    last = q.rpartition(" ")[2]
+    prefix = fold(last)
+    if len(prefix) < MIN_COMPLETION or last != q.rstrip().rpartition(" ")[2]:
+        return []
+    try:
+        tree = parse_query(f"{q}*")
+    except SearchError:
+        return []
+    engine = engine_of(index)
+    found = engine.search(qt.EngineQuery(tree=tree, limit=limit * TITLE_CANDIDATES))
+    titles = []
+    for article in engine.fetch([doc_id for doc_id, _ in found.hits]):
+        if article is not None and any(
+            exact.startswith(prefix) for exact, *_ in analyze_words(article.title)
+        ):
+            titles.append((article.id, article.title))
+    return titles[:limit]
 
 
 @reads_index

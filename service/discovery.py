@@ -1,7 +1,8 @@
 """Blueprint "discovery": what helps a reader find the next query or the next article.
 
-    GET /api/suggest?q=&limit=                 {"q", "suggestions": [...]}: the last word
-                                               of q completed from the index's vocabulary
+    GET /api/suggest?q=&limit=                 {"q", "suggestions": [...], "titles": [...]}:
+                                               the last word of q completed from the index's
+                                               vocabulary, and the titles that start it
     GET /api/documents/<id>/similar?limit=     {"id", "hits": [...]}: "more like this"
 
 Both are JSON paths, so errors take the app's one shape, ``{"error": {"code", "message"}}``.
@@ -23,7 +24,6 @@ from .models import SearchResult
 bp = Blueprint("discovery", __name__)
 
 MAX_PREFIX = 100  # characters of q that /api/suggest accepts: a query being typed
-SUGGEST_LIMIT = (8, 20)  # default and largest number of completions
 SIMILAR_LIMIT = (5, 20)  # default and largest number of similar articles
 
 
@@ -31,10 +31,15 @@ SIMILAR_LIMIT = (5, 20)  # default and largest number of similar articles
 def suggest():
     """Completions of the word being typed, most frequent first."""
     q = _required_text("q", MAX_PREFIX)
-    limit = _limit(*SUGGEST_LIMIT)
+    limit = _limit(*core.SUGGEST_LIMIT)
     index = service().index
     core.engine_of(index)  # IndexUnavailable (503) rather than a 500 without an index
-    return {"q": q, "suggestions": core.complete(index, q, limit)}
+    titles = core.complete_titles(index, q, min(limit, core.TITLES_LIMIT))
+    return {
+        "q": q,
+        "suggestions": core.complete(index, q, limit),
+        "titles": [{"id": doc_id, "title": title} for doc_id, title in titles],
+    }
 
 
 @bp.get("/api/documents/<path:doc_id>/similar")

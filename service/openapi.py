@@ -249,6 +249,13 @@ SCHEMAS = {
                 "(sans accents), le plus fréquent d'abord ; vide sous deux lettres.",
                 "examples": [["relations bilaterales", "relations bilateral"]],
             },
+            "titles": {
+                "type": "array",
+                "items": _object({"id": {"type": "string"}, "title": {"type": "string"}}),
+                "maxItems": 5,
+                "description": "Les meilleurs articles dont le titre a un mot qui commence "
+                "comme le dernier mot de `q` et qui contiennent les autres mots.",
+            },
         }
     ),
     "Similar": _object(
@@ -322,7 +329,8 @@ PATHS = {
             "operationId": "suggest",
             "summary": "Compléter le mot en cours de frappe",
             "description": "Complète le dernier mot de `q` à partir du vocabulaire de "
-            "l'index ; la page de recherche s'en sert pendant la frappe.",
+            "l'index, et propose les titres d'articles qu'il commence ; la page de "
+            "recherche s'en sert pendant la frappe.",
             "parameters": [
                 _query(
                     "q",

@@ -262,6 +262,23 @@ def test_a_click_chooses_a_completion_too(page, server):
     assert summary(page).endswith("pour « bakou »")
 
 
+def test_a_title_among_the_suggestions_opens_its_article(page, server):
+    page.goto(server)
+    box = page.locator("#q")
+    box.press_sequentially("Kirghizistan mini", delay=30)
+    title = page.locator("#q-suggestions .suggestion-title")
+    title.first.wait_for(state="visible")
+    assert title.count() == 1
+    assert title.first.get_attribute("data-href").endswith("/documents/004_39aa6ed02c1f3f44.txt")
+    index = page.locator("#q-suggestions [role=option]").count() - 1
+    box.press("ArrowUp")  # the last option: the title, after the completions
+    assert box.get_attribute("aria-activedescendant") == f"q-suggestions-{index}"
+    screenshot(page, "suggest-title.png")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/documents/004_39aa6ed02c1f3f44\.txt$"))
+    assert page.inner_text("#doc-title").startswith("Le ministre azerbaïdjanais")
+
+
 def test_without_javascript_the_box_is_a_plain_search_field(browser, server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -169,3 +169,34 @@ def test_similar_of_an_unknown_article_is_a_clear_error(seeds_config_path):
 def test_search_says_where_partial_matches_begin(seeds_config_path, query, note):
     result = invoke(search_cmd, query, "--config", str(seeds_config_path))
     assert result.output.splitlines()[1].startswith(note)
+
+
+def test_complete_prints_the_words_then_the_titles(seeds_config_path):
+    args = ["Kirghizistan mini", "--complete", "--config", str(seeds_config_path)]
+    result = invoke(search_cmd, *args)
+    assert result.exit_code == 0
+    words, titles = result.output.split("\n\nArticles :\n")
+    assert words.splitlines() == [
+        "Kirghizistan ministere",
+        "Kirghizistan ministre",
+        "Kirghizistan ministres",
+    ]
+    assert titles.strip().endswith("(004_39aa6ed02c1f3f44.txt)")
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["zzyzx", "--complete"], 1, "Rien à proposer pour « zzyzx »."),
+        (
+            ["Bak", "--complete", "--country", "AZ"],
+            2,
+            "--complete ne se combine pas avec --country",
+        ),
+        (["Bak", "--complete", "--limit", "21"], 2, "--limit hors limites (21) avec --complete"),
+    ],
+)
+def test_complete_exit_codes(seeds_config_path, args, code, message):
+    result = invoke(search_cmd, *args, "--config", str(seeds_config_path))
+    assert result.exit_code == code
+    assert message in result.output

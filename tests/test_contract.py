@@ -43,6 +43,13 @@ SAME_SIMILAR = [
     (["news.jsonl#n1", "--limit", "20"], "news.jsonl%23n1/similar?limit=20"),
 ]
 
+# (search --complete arguments, the same request to /api/suggest)
+SAME_SUGGEST = [
+    (["nouvelles rou"], "q=nouvelles+rou"),
+    (["chin", "--limit", "2"], "q=chin&limit=2"),
+    (["zzyzx"], "q=zzyzx"),
+]
+
 # (method, url, status, code): every way a client can get an error
 ERRORS = [
     ("GET", "/api/search?from=2023-13", 400, "bad_query"),
@@ -125,6 +132,12 @@ def test_search_json_prints_exactly_the_api_body(client, data_config_path, args,
 def test_search_similar_json_prints_exactly_the_api_body(client, data_config_path, args, path):
     printed = json.loads(invoke_search(data_config_path, "--similar", *args, "--json").stdout)
     assert printed == client.get(f"/api/documents/{path}").get_json()
+
+
+@pytest.mark.parametrize("args, query", SAME_SUGGEST)
+def test_search_complete_json_prints_exactly_the_api_body(client, data_config_path, args, query):
+    printed = json.loads(invoke_search(data_config_path, "--complete", *args, "--json").stdout)
+    assert printed == client.get(f"/api/suggest?{query}").get_json()
 
 
 @pytest.mark.parametrize("method, url, status, code", ERRORS)

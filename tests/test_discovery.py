@@ -11,7 +11,17 @@ from tests.test_api import get_json, ids
 
 def test_suggest_completes_the_last_word_from_the_index(client):
     body = get_json(client, "/api/suggest?q=relations+bilat")
-    assert body == {"q": "relations bilat", "suggestions": ["relations bilaterales"]}
+    assert body == {"q": "relations bilat", "suggestions": ["relations bilaterales"], "titles": []}
+
+
+def test_suggest_offers_the_titles_the_word_being_typed_starts(client):
+    body = get_json(client, "/api/suggest?q=nouvelles+rou")
+    assert body["titles"] == [
+        {"id": "news.jsonl#n1", "title": "Les nouvelles routes de la soie vues d'Europe"}
+    ]
+    assert "nouvelles routes" in body["suggestions"]
+    assert get_json(client, "/api/suggest?q=japon+rou")["titles"] == []  # not with Japon
+    assert get_json(client, "/api/suggest?q=nouvelles+rou+")["titles"] == []  # word ended
 
 
 def test_suggest_puts_frequent_words_first_and_keeps_to_the_limit(client):

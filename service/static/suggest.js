@@ -3,8 +3,9 @@
  * Without this script the box is a plain search field and the page works the same. With
  * it, every input[data-suggest] becomes an ARIA 1.2 combobox (role, aria-expanded,
  * aria-controls, aria-activedescendant) whose listbox is filled from /api/suggest:
- * debounced, stale requests aborted; arrow keys move, Enter chooses and searches,
- * Escape closes. Data only ever enters the page through textContent, never as markup.
+ * debounced, stale requests aborted; arrow keys move, Enter chooses, Escape closes.
+ * A completed query is searched; an article title (after the completions) is opened.
+ * Data only ever enters the page through textContent, never as markup.
  */
 (function () {
   "use strict";
@@ -20,6 +21,7 @@
 
   function setUp(input) {
     var url = input.getAttribute("data-suggest");
+    var documents = input.getAttribute("data-documents");
     var form = input.form;
     var combo = document.createElement("div");
     var list = document.createElement("ul");
@@ -73,6 +75,12 @@
     }
 
     function choose(index) {
+      var target = options[index].getAttribute("data-href");
+      if (target) {
+        close();
+        window.location.assign(target);
+        return;
+      }
       input.value = options[index].textContent;
       close();
       if (form.requestSubmit) {
@@ -82,10 +90,20 @@
       }
     }
 
-    function option(text, index) {
+    function articleUrl(id) {
+      // ids are corpus paths ("dossier/a.txt", "news.jsonl#n1"): keep the slashes
+      return documents + id.split("/").map(encodeURIComponent).join("/");
+    }
+
+    function option(entry, index) {
       var item = document.createElement("li");
+      var text = typeof entry === "string" ? entry : entry.title;
       item.id = list.id + "-" + index;
       item.className = "suggestion-option";
+      if (typeof entry !== "string") {
+        item.className += " suggestion-title";
+        item.setAttribute("data-href", articleUrl(entry.id));
+      }
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", "false");
       item.textContent = text;
@@ -99,10 +117,17 @@
       return item;
     }
 
-    function show(suggestions, typed) {
+    function show(suggestions, titles, typed) {
       var shown = suggestions.filter(function (text) {
         return text !== typed;
       });
+      if (documents) {
+        shown = shown.concat(
+          titles.filter(function (entry) {
+            return entry && typeof entry.id === "string" && typeof entry.title === "string";
+          })
+        );
+      }
       highlight(-1);
       options = shown.map(option);
       list.replaceChildren.apply(list, options);
@@ -115,7 +140,7 @@
       status.textContent =
         options.length +
         (options.length > 1 ? " suggestions" : " suggestion") +
-        " : flèches haut et bas pour choisir, Entrée pour chercher.";
+        " : flèches haut et bas pour choisir, Entrée pour chercher ou ouvrir l'article.";
     }
 
     function ask(typed) {
@@ -135,7 +160,9 @@
           if (input.value !== typed) {
             return; // typed on since: a newer request is on its way
           }
-          show(body && Array.isArray(body.suggestions) ? body.suggestions : [], typed);
+          var words = body && Array.isArray(body.suggestions) ? body.suggestions : [];
+          var titles = body && Array.isArray(body.titles) ? body.titles : [];
+          show(words, titles, typed);
         })
         .catch(function (error) {
           if (error.name !== "AbortError") {
