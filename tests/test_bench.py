@@ -11,6 +11,7 @@ import importlib
 import io
 import json
 import shutil
+import subprocess
 import sys
 import threading
 from argparse import Namespace
@@ -409,3 +410,12 @@ def test_load_generators_count_requests_and_errors(client, ok_server):
     out = http_load.CLIENTS[client](ok_server, ["/ok", "/missing"], 2, 0.2)  # wrk: 1 s at least
     assert out["requests"] > 2 and out["errors"] == pytest.approx(out["requests"] / 2, abs=2)
     assert 0 < out["p50_ms"] <= out["p99_ms"] <= out["max_ms"]
+
+
+def test_build_cpu_time_counts_ended_worker_processes():
+    from bench.worker import cpu_time
+
+    before = cpu_time()
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    assert cpu_time() - before >= 0.3  # this process itself only waited
