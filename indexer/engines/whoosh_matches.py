@@ -29,15 +29,20 @@ from whoosh.matching import (
 )
 from whoosh.scoring import BM25FScorer
 
+FEW = 16  # wanted documents looked up by skipping blocks rather than reading them all
 
-def scores(m: Matcher, dismax: type[Matcher] | None = None) -> dict[int, float]:
+
+def scores(m: Matcher, dismax: type[Matcher] | None = None, only=None) -> dict[int, float]:
     """{docnum: score} of every document ``m`` matches (from its current position).
 
     :param dismax: a UnionMatcher subclass whose score is the max of its sides'.
+    :param only: if given, the documents wanted (a set or dict keys): others may be
+        left out. An intersection scores its smaller side (Whoosh puts it second) first,
+        then only those documents on the other side.
     """
     kind = type(m)
     if kind is UnionMatcher or (dismax is not None and kind is dismax):
-        a, b = scores(m.a, dismax), scores(m.b, dismax)
+        a, b = scores(m.a, dismax, only), scores(m.b, dismax, only)
         add = max if kind is dismax else _add
         for docnum, score in b.items():
             a[docnum] = add(a[docnum], score) if docnum in a else score
@@ -49,17 +54,18 @@ def scores(m: Matcher, dismax: type[Matcher] | None = None) -> dict[int, float]:
         total = {base + i: s for i, s in enumerate(part) if s > 0}
         boost = m._boost
         for sub in m._submatchers:
-            for docnum, score in scores(sub, dismax).items():
+            for docnum, score in scores(sub, dismax, only).items():
                 total[docnum] = total.get(docnum, 0.0) + score * boost
         return {d: s for d, s in total.items() if s > 0}  # its array skips a 0 total
     if kind is IntersectionMatcher:
-        a, b = scores(m.a, dismax), scores(m.b, dismax)
+        b = scores(m.b, dismax, only)
+        a = scores(m.a, dismax, b.keys()) if b else {}
         return {d: s + b[d] for d, s in a.items() if d in b}
     if kind is AndNotMatcher:
-        a, b = scores(m.a, dismax), _ids(m.b)
+        a, b = scores(m.a, dismax, only), _ids(m.b)
         return {d: s for d, s in a.items() if d not in b}
     if kind is WrappingMatcher or kind is FilterMatcher:
-        child, boost = scores(m.child, dismax), m.boost
+        child, boost = scores(m.child, dismax, only), m.boost
         if kind is FilterMatcher:
             keep, exclude = m._ids, m._exclude
             child = {d: s for d, s in child.items() if (d in keep) is not exclude}
@@ -69,7 +75,7 @@ def scores(m: Matcher, dismax: type[Matcher] | None = None) -> dict[int, float]:
     if isinstance(m, NullMatcherClass):
         return {}
     if kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
-        return _leaf_scores(m)
+        return _leaf_scores(m, only)
     return _walk(m)
 
 
@@ -90,12 +96,20 @@ def _walk(m: Matcher) -> dict[int, float]:
     return out
 
 
-def _leaf_scores(m: W3LeafMatcher) -> dict[int, float]:
-    """A posting list scored block by block: ``scorer.score(m)`` is
-    ``scorer._score(m.weight(), scorer.dfl(m.id()))``."""
+def _leaf_scores(m: W3LeafMatcher, only=None) -> dict[int, float]:
+    """A posting list scored block by block (only the documents in ``only`` if given):
+    ``scorer.score(m)`` is ``scorer._score(m.weight(), scorer.dfl(m.id()))``."""
     score: Callable[[float, int], float] = m.scorer._score
     length = m.scorer.dfl
     out: dict[int, float] = {}
+    if only is not None and len(only) <= FEW:  # Whoosh's skip_to: block headers only
+        for docnum in sorted(only):
+            if not m.is_active():
+                break
+            m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                out[docnum] = m.score()
+        return out
     while m.is_active():
         if m._ids is None:
             m._read_ids()
@@ -103,6 +117,9 @@ def _leaf_scores(m: W3LeafMatcher) -> dict[int, float]:
             m._read_weights()
         start = m._i
         ids, weights = m._ids[start:], m._weights[start:]
+        if only is not None:
+            kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i in only]
+            ids, weights = [i for i, _ in kept], [w for _, w in kept]
         out.update(zip(ids, map(score, weights, map(length, ids)), strict=True))
         m._next_block()
     return out
