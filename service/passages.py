@@ -22,7 +22,7 @@ from indexer.analysis import WORD, fold, word_terms
 from indexer.engines import querytree as qt
 
 ELLIPSIS = "…"
-SPACES = re.compile(r"\s+")
+FOLDABLE = re.compile(r"\s{2,}|[^\S ]")  # white space that folding into " " changes
 
 
 @dataclass(frozen=True)
@@ -229,18 +229,27 @@ def _window(text: str, start: int, size: int, spans: list[tuple]) -> Passage:
 
 
 def _collapse_spaces(piece: str, marks: list[tuple[int, int]]) -> tuple[str, list]:
-    """Trim the piece and fold runs of white space (paragraph breaks) into one space."""
+    """Trim the piece and fold runs of white space (paragraph breaks) into one space.
+
+    Only what folding changes is visited (runs of two or more, a lone newline or tab),
+    not every space between two words: this ran for every passage of every hit.
+    """
+    lead = len(piece) - len(piece.lstrip())
+    piece = piece.strip()
+    marks = [(s - lead, e - lead) for s, e in marks]
     starts, removed, total = [], [], 0
-    for run in SPACES.finditer(piece):
-        total += run.end() - run.start() - (0 if run.start() == 0 else 1)  # leading: all
+    for run in FOLDABLE.finditer(piece):
+        total += run.end() - run.start() - 1
         starts.append(run.start())
         removed.append(total)
+    if not starts:
+        return piece, marks
 
     def shifted(pos: int) -> int:  # marks never start or end inside white space
         before = bisect.bisect_left(starts, pos)
         return pos - (removed[before - 1] if before else 0)
 
-    return SPACES.sub(" ", piece).strip(), [(shifted(s), shifted(e)) for s, e in marks]
+    return FOLDABLE.sub(" ", piece), [(shifted(s), shifted(e)) for s, e in marks]
 
 
 def _next_word(text: str, pos: int) -> int:

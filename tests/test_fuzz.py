@@ -26,7 +26,7 @@ from indexer.engines import querytree as qt
 from service.config import DEFAULT_CONFIG, load_config
 from service.errors import QueryError
 from service.models import MAX_PAGE, PARAMS, SORTS, SearchRequest
-from service.passages import ELLIPSIS, best_passages
+from service.passages import ELLIPSIS, _collapse_spaces, best_passages
 from service.query import Synonyms, parse_query
 
 # Unidecode warns, then drops, a lone surrogate: the corpus reader replaces them before
@@ -208,6 +208,19 @@ def test_passages_are_well_formed_escaped_html_of_the_source(text, q, count, siz
         body = body.removesuffix(ELLIPSIS if passage.trailing else "")
         assert body == passage.text and body in source
         assert all(0 <= a < b <= len(body) for a, b in passage.marks)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.text(" \n\t\r\u00a0", max_size=4), st.text("abcé’", min_size=1))))
+def test_folding_white_space_keeps_marks_on_their_words(parts):
+    text, marks = "", []
+    for space, word in parts:
+        text += space
+        marks.append((len(text), len(text) + len(word)))
+        text += word
+    piece, moved = _collapse_spaces(text, marks)
+    assert piece == folded_spaces(text)
+    assert [piece[a:b] for a, b in moved] == [text[a:b] for a, b in marks]
 
 
 param_values = st.one_of(
