@@ -8,15 +8,17 @@ apostrophes of every kind, NBSP, surrogates, digits of any script).
 from __future__ import annotations
 
 import os
+from itertools import chain
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import countries as c
-from indexer.analysis import WORD, analyze
+from indexer.analysis import WORD, analyze, analyze_words
 from indexer.articles import Article
 from indexer.engines.tantivy import prepare
+from indexer.engines.whoosh import _EXACTS, _STEMS, _TERMS
 from indexer.runs import RunTable, run_text, runs
 from indexer.sources import SURROGATE
 
@@ -111,3 +113,12 @@ def test_run_table_computes_each_run_once_and_stays_bounded():
     assert calls == ["a", "b"]
     table[b"c"]  # a third run: the table starts over
     assert len(table) == 1 and calls == ["a", "b", "c"]
+
+
+@FUZZ
+@given(readable)
+def test_whoosh_writer_words_of_the_runs_are_those_of_the_text(text):
+    found = list(map(_TERMS.__getitem__, runs(text)))
+    words = analyze_words(text)
+    assert list(chain.from_iterable(map(_STEMS, found))) == [w[1] for w in words]
+    assert list(chain.from_iterable(map(_EXACTS, found))) == [w[0] for w in words]

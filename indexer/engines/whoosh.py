@@ -28,8 +28,9 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.util.numeric import byte_to_length
 
-from ..analysis import PreAnalyzedTokenizer, analyze_words
+from ..analysis import WORD, PreAnalyzedTokenizer, word_terms
 from ..articles import Article, ArticleDate
+from ..runs import RunTable, runs
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .whoosh_matches import scores as matcher_scores
@@ -60,6 +61,16 @@ def make_schema() -> Schema:
     )
 
 
+def _run_terms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The kept words of a run: (their stems, their folded forms), as analyze_words has them."""
+    kept = [terms for terms in map(word_terms, WORD.findall(run)) if terms]
+    return tuple(terms[2] for terms in kept), tuple(terms[1] for terms in kept)
+
+
+_TERMS = RunTable(_run_terms)
+_STEMS, _EXACTS = operator.itemgetter(0), operator.itemgetter(1)
+
+
 class WhooshWriter(EngineWriter):
     def __init__(self, ix: index.Index):
         # Not compound: a compound segment is read through copies in memory (BytesIO), one
@@ -70,13 +81,15 @@ class WhooshWriter(EngineWriter):
     def add(self, articles: Iterable[Article]) -> None:
         for a in articles:
             d = a.date
-            title, body = analyze_words(a.title), analyze_words(a.text)
+            # The kept words of each run, looked up in C: each distinct run analysed once.
+            title = list(map(_TERMS.__getitem__, runs(a.title)))
+            body = list(map(_TERMS.__getitem__, runs(a.text)))
             self._w.add_document(
                 id=a.id,
                 source=a.source,
-                title=[w[1] for w in title],
-                body=[w[1] for w in body],
-                exact=[w[0] for w in title + body],
+                title=list(chain.from_iterable(map(_STEMS, title))),
+                body=list(chain.from_iterable(map(_STEMS, body))),
+                exact=list(chain.from_iterable(map(_EXACTS, title + body))),
                 text=a.text,
                 meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
                 date=qt.date_key(d.value) if d else NO_DATE,
