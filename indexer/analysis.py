@@ -42,10 +42,12 @@ def fold(text: str) -> str:
     return _NON_ALNUM.sub("", unidecode(text.lower()).lower())
 
 
-# Snowball's French list, folded; it lacks a few of the most frequent function words, and
-# the interrogatives that open typed questions ("Quand ... ?") and say nothing of the topic.
+# Snowball's French list, folded; it lacks a few of the most frequent function words (it
+# has "il" and "elle" but not their plurals, which end typed questions: "manifestent-ils
+# ?"), and the interrogatives that open questions ("Quand ... ?") and say nothing of the
+# topic.
 EXTRA_STOPWORDS = (
-    "les cette cet dont quand comment pourquoi combien quel quelle quels quelles "
+    "les cette cet dont ils elles quand comment pourquoi combien quel quelle quels quelles "
     "lequel laquelle lesquels lesquelles"
 ).split()
 FOLDED_STOPWORDS = frozenset(fold(w) for w in [*stoplists["fr"], *EXTRA_STOPWORDS])

@@ -62,3 +62,11 @@ def test_name_keys_keep_the_ee_of_french_participles_apart():
     lexicon = Lexicon([("basee", 3), ("basse", 3), ("hassanov", 2), ("hasanov", 2)], 1000)
     assert lexicon.name_variants("basee") == []  # not "basse"
     assert lexicon.name_variants("hassanov") == ["hasanov"]
+
+
+def test_less_used_corrections_weigh_less_than_the_most_used_one():
+    lexicon = Lexicon([("merkel", 210), ("markle", 74), ("france", 900)], doc_count=1000)
+    tree = expand(parse_query("Merkle"), lexicon)
+    weights = {t.exact: t.weight for t in tree.children if t.via == "typo"}
+    assert weights["merkel"] == TYPO_WEIGHT
+    assert weights["markle"] == round(TYPO_WEIGHT * (74 / 210) ** 0.5, 3)
