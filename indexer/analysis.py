@@ -189,6 +189,14 @@ def analyze_words(text: str) -> list[tuple[str, str, int, int]]:
     return out
 
 
+def kept_terms(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems, folded words) of the kept words of a text, in order: what the writers index
+    for a run of text (``indexer.runs``). "l’Azerbaïdjan et" -> (("azerbaidjan",),
+    ("azerbaidjan",))."""
+    kept = [terms for terms in map(word_terms, WORD.findall(text)) if terms]
+    return tuple(terms[2] for terms in kept), tuple(terms[1] for terms in kept)
+
+
 class PreAnalyzedTokenizer(Tokenizer):
     """Index terms already analysed once per article: ["chinois", "relat"] -> two tokens.
 

@@ -59,7 +59,7 @@ from typing import NamedTuple
 import tantivy
 from tantivy import Occur, Query
 
-from ..analysis import WORD, word_terms
+from ..analysis import kept_terms
 from ..articles import Article, ArticleDate
 from ..runs import RunTable, runs
 from . import querytree as qt
@@ -99,13 +99,13 @@ def date_number(key: str) -> int:
 
 def _run_terms(run: str) -> tuple[str, str]:
     """The kept terms of a run's words, space-separated: (stems, exact words)."""
-    kept = [terms for terms in map(word_terms, WORD.findall(run)) if terms]
-    return " ".join(terms[2] for terms in kept), " ".join(terms[1] for terms in kept)
+    stems, exacts = kept_terms(run)
+    return " ".join(stems), " ".join(exacts)
 
 
 # run -> its terms, computed once per distinct run (indexer.runs): mapping a text's runs
 # through a dict runs in C, which makes our analysis cheaper than tantivy's own chain;
-# ``word_terms`` stays the one definition of the chain. Per process, bounded.
+# ``kept_terms`` (``word_terms``) stays the one definition of the chain. Per process, bounded.
 _TERMS = RunTable(_run_terms)
 _STEMS, _EXACTS = itemgetter(0), itemgetter(1)
 

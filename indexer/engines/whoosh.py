@@ -28,7 +28,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.util.numeric import byte_to_length
 
-from ..analysis import WORD, PreAnalyzedTokenizer, word_terms
+from ..analysis import PreAnalyzedTokenizer, kept_terms
 from ..articles import Article, ArticleDate
 from ..runs import RunTable, runs
 from . import querytree as qt
@@ -61,13 +61,8 @@ def make_schema() -> Schema:
     )
 
 
-def _run_terms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The kept words of a run: (their stems, their folded forms), as analyze_words has them."""
-    kept = [terms for terms in map(word_terms, WORD.findall(run)) if terms]
-    return tuple(terms[2] for terms in kept), tuple(terms[1] for terms in kept)
-
-
-_TERMS = RunTable(_run_terms)
+# run -> (its stems, its folded words), computed once per distinct run (indexer.runs).
+_TERMS = RunTable(kept_terms)
 _STEMS, _EXACTS = operator.itemgetter(0), operator.itemgetter(1)
 
 
