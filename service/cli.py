@@ -207,20 +207,16 @@ def print_completions(ctx, config: Config, text: str, limit: int | None, as_json
     if limit is not None and not 1 <= limit <= most:
         message = f"--limit hors limites ({limit}) avec --complete : entre 1 et {most}"
         raise click.UsageError(message, ctx)
-    index = open_or_build(config)
-    words = core.complete(index, text, limit or default)
-    titles = core.complete_titles(index, text, min(limit or default, core.TITLES_LIMIT))
+    found = core.completions(open_or_build(config), text, limit or default)
     if as_json:
-        body = {"q": text, "suggestions": words}
-        body["titles"] = [{"id": doc_id, "title": title} for doc_id, title in titles]
-        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
     else:
-        lines = list(words)
-        if titles:
-            lines += ["", "Articles :"] if words else ["Articles :"]
-            lines += [f"  {title}  ({doc_id})" for doc_id, title in titles]
+        lines = list(found.words)
+        if found.titles:
+            lines += ["", "Articles :"] if found.words else ["Articles :"]
+            lines += [f"  {title}  ({doc_id})" for doc_id, title in found.titles]
         click.echo("\n".join(lines) if lines else f"Rien à proposer pour « {text} ».")
-    ctx.exit(0 if words or titles else 1)
+    ctx.exit(0 if found.words or found.titles else 1)
 
 
 def render_similar(title: str, result: SearchResult, color: bool = False) -> str:

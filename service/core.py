@@ -23,7 +23,7 @@ from .errors import DocumentNotFound, IndexUnavailable, SearchError
 from .explain import explain
 from .lexicon import lexicon_of
 from .matching import search_in_tiers
-from .models import FacetValue, Hit, SearchRequest, SearchResult
+from .models import FacetValue, Hit, SearchRequest, SearchResult, Suggestions
 from .passages import Passage, best_passages, match_spans
 from .query import Synonyms, parse_query
 from .spelling import expand, suggest
@@ -248,6 +248,14 @@ def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
         return []
     words = lexicon_of(index).complete(prefix, limit)
     return [f"{head} {w}".strip() for w in words]
+
+
+def completions(index: IndexHandle, q: str, limit: int = SUGGEST_LIMIT[0]) -> Suggestions:
+    """The words that complete the last one of ``q`` (``limit``), and the titles it starts
+    (at most TITLES_LIMIT): /api/suggest and ``search --complete``."""
+    return Suggestions(
+        q, complete(index, q, limit), complete_titles(index, q, min(limit, TITLES_LIMIT))
+    )
 
 
 TITLE_CANDIDATES = 4  # hits read per title wanted: most name the word in their title

@@ -34,12 +34,7 @@ def suggest():
     limit = _limit(*core.SUGGEST_LIMIT)
     index = service().index
     core.engine_of(index)  # IndexUnavailable (503) rather than a 500 without an index
-    titles = core.complete_titles(index, q, min(limit, core.TITLES_LIMIT))
-    return {
-        "q": q,
-        "suggestions": core.complete(index, q, limit),
-        "titles": [{"id": doc_id, "title": title} for doc_id, title in titles],
-    }
+    return core.completions(index, q, limit).to_dict()
 
 
 @bp.get("/api/documents/<path:doc_id>/similar")

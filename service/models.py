@@ -127,6 +127,20 @@ def _int(params: Mapping, name: str, default: int, low: int, high: int) -> int:
 
 
 @dataclass(frozen=True)
+class Suggestions:
+    """What /api/suggest answers and ``search --complete`` prints: the text being typed
+    with its last word completed, then (id, title) of articles whose title it starts."""
+
+    q: str
+    words: list[str]
+    titles: list[tuple[str, str]]
+
+    def to_dict(self) -> dict:
+        titles = [{"id": doc_id, "title": title} for doc_id, title in self.titles]
+        return {"q": self.q, "suggestions": self.words, "titles": titles}
+
+
+@dataclass(frozen=True)
 class FacetValue:
     """One value of a facet, with a French label where there is one."""
 
