@@ -28,6 +28,7 @@ from typing import NamedTuple
 from .articles import Article, ArticleDate
 from .countries import countries_in_runs, is_country_code
 from .dates import DateError, extract_date, parse_date, strip_dateline
+from .markup import plain
 from .runs import runs
 
 log = logging.getLogger(__name__)
@@ -241,17 +242,18 @@ def make_article(
     """Build an Article from a body and its metadata; None (with a Skip) if it is unusable."""
     skips = skips if skips is not None else []
     record = record or {}
-    text = text.replace("\r\n", "\n").strip()
+    text = plain(text.replace("\r\n", "\n")).strip()
     reason = _text_reason(text, header)
     if reason:
         return _skip(skips, file or doc_id, line, reason)
     date = _article_date(text, header, record.get("date"), file or doc_id, line, skips)
     title = record.get("title")
+    title = " ".join(plain(title).split()) if isinstance(title, str) else None
     countries = _article_countries(text, title, record.get("countries"), file, line, skips)
     return Article(
         id=doc_id,
         text=text,
-        title=title.strip() if isinstance(title, str) and title.strip() else derive_title(text),
+        title=title or derive_title(text),
         date=date,
         url=record.get("url") if isinstance(record.get("url"), str) else None,
         countries=countries,
