@@ -133,10 +133,10 @@ def search(
     expanded = expand(tree, lexicon)
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
-    # The proximity re-ranking reorders the first DEPTH hits: ask for them all.
+    # The proximity re-ranking reorders the first DEPTH or PARTIAL_DEPTH hits: ask for them.
     head = (
-        proximity.DEPTH
-        if request.sort == "relevance" and leaves and offset < proximity.DEPTH
+        proximity.PARTIAL_DEPTH
+        if request.sort == "relevance" and leaves and offset < proximity.PARTIAL_DEPTH
         else 0
     )
     ranking = search_in_tiers(
@@ -156,6 +156,7 @@ def search(
         depth=head,
     )
     ranked, fetched, spans = ranking.hits, {}, {}
+    head = head and proximity.depth(ranking.tiers)
     if head:
         first = ranked[:head]
         articles = engine.fetch([doc_id for doc_id, _ in first])
