@@ -4,7 +4,9 @@ Kinds, from the closest to the loosest: ``exact`` (same letters, case aside),
 ``accent_folded`` (same letters once accents and ligatures are folded), ``stem`` (same
 French stem: relation / relations), ``synonym`` (another expression of a synonym group),
 ``name_variant`` (another transliteration: Baïramov / Bayramov), ``typo`` (a spelling
-correction of a word the index does not hold), ``prefix`` (word*).
+correction of a word the index does not hold), ``prefix`` (word*). A partial match also
+says, for a query word it lacks, the article's word nearest in meaning, when there is one
+(``meaning``: "mort" -> "décès", ``semantics.nearest``): what ranked it up.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from indexer.analysis import fold
 from indexer.articles import Article
 from indexer.engines import querytree as qt
 
+from . import semantics
 from .passages import match_spans
+from .wordvectors import word_vectors
 
 VIA_KINDS = {"synonym": "synonym", "name": "name_variant", "typo": "typo"}
 LABELS = {
@@ -24,6 +28,7 @@ LABELS = {
     "name_variant": "variante du nom",
     "typo": "faute corrigée",
     "prefix": "préfixe",
+    "meaning": "sens proche",
 }
 
 
@@ -35,6 +40,16 @@ def explain(article: Article, leaves: list) -> list[dict]:
         leaf = leaves[i]
         key = (_typed(leaf), _kind(leaf, text[start:end]))
         found.setdefault(key, set()).add(text[start:end])
+    matched = {term for term, _ in found}
+    lacking = [leaf for leaf in leaves if isinstance(leaf, qt.Term) and _typed(leaf) not in matched]
+    vectors = word_vectors() if lacking else None
+    for leaf in lacking if vectors else ():
+        if (_typed(leaf), "meaning") not in found:
+            for word in (leaf.typed, leaf.exact):
+                near = semantics.nearest(vectors, word, text) if word else None
+                if near:
+                    found[_typed(leaf), "meaning"] = {near}
+                    break
     return [
         {"term": term, "match": kind, "label": LABELS[kind], "words": sorted(words)}
         for (term, kind), words in found.items()

@@ -106,7 +106,16 @@ SEARCH_PARAMETERS = [
     ),
 ]
 
-MATCH_KINDS = ["exact", "accent_folded", "stem", "synonym", "name_variant", "typo", "prefix"]
+MATCH_KINDS = [
+    "exact",
+    "accent_folded",
+    "stem",
+    "synonym",
+    "name_variant",
+    "typo",
+    "prefix",
+    "meaning",
+]
 
 COUNTRY = _object(
     {

@@ -27,6 +27,7 @@ from .wordvectors import WordVectors
 
 TOKEN_CACHE = 500_000  # distinct tokens whose rows are kept (about 60 MB at most)
 FLOOR = 0.3  # cosine under which two words are unrelated: "président" ~ "fondée" 0.35
+NEAR = 0.5  # cosine from which explain names the word: "mort" ~ "décès" 0.62, not "arrivée" 0.31
 
 
 def signals(
@@ -60,6 +61,24 @@ def signals(
     mean = unit[rows].mean(axis=0)
     norms = float(np.linalg.norm(query) * np.linalg.norm(mean))
     return soft, float(query @ mean) / norms if norms else 0.0
+
+
+def nearest(vectors: WordVectors, word: str, text: str) -> str | None:
+    """The word of ``text`` nearest in meaning to ``word``, as written, if its cosine is
+    ``NEAR`` or more: ("mort", "Le décès du pape") -> "décès"; None for none. Between
+    ``FLOOR`` and ``NEAR`` a word earns a little credit, too little to be the reason."""
+    row = vectors.row(word)
+    if row < 0:
+        return None
+    best, best_cosine = None, NEAR
+    for token in dict.fromkeys(WORD.findall(text)):
+        terms = word_terms(token)
+        other = vectors.row(token[terms[0] :]) if terms else -1
+        if other >= 0:
+            cosine = float(vectors.unit[other] @ vectors.unit[row])
+            if cosine >= best_cosine:
+                best, best_cosine = token[terms[0] :], cosine
+    return best
 
 
 def article_rows(vectors: WordVectors, title: str, text: str) -> np.ndarray:

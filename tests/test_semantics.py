@@ -5,12 +5,17 @@ import logging
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+from conftest import write_config
 from test_proximity import term
 
 from indexer.articles import Article
 from indexer.build import build_index
 from indexer.store import IndexHandle
 from service import proximity, semantics, wordvectors
+from service.app import create_app
+from service.cli import search_cmd
+from service.config import load_config
 from service.core import search
 from service.lexicon import Lexicon
 from service.matching import SOME_TERMS
@@ -85,15 +90,47 @@ def test_the_reranking_puts_the_synonym_above_an_unrelated_word():
     assert [hits[i][0] for i in order] == ["death", "cars"]
 
 
-def test_search_ranks_by_meaning_among_partial_matches(tmp_path):
-    corpus = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def pope_config(tmp_path_factory):
+    """Two articles that lack "mort": one says "décès", the other speaks of a car."""
+    folder = tmp_path_factory.mktemp("pope")
+    corpus = folder / "corpus"
     corpus.mkdir()
     (corpus / "a-cars.txt").write_text("La voiture du pape est arrivée à Rome hier.")
     (corpus / "b-death.txt").write_text("Le décès du pape est annoncé à Rome hier.")
-    build_index(corpus, tmp_path / "index")
-    request = SearchRequest.from_params({"q": "mort du pape à Rome"})
-    hits = search(IndexHandle(tmp_path / "index"), request).hits
+    path = write_config(folder, corpus)
+    build_index(corpus, folder / "index")
+    return path
+
+
+def test_search_ranks_by_meaning_among_partial_matches(pope_config):
+    request = SearchRequest.from_params({"q": "mort du pape à Rome", "explain": "true"})
+    hits = search(IndexHandle(pope_config.parent / "index"), request).hits
     assert [hit.id for hit in hits] == ["b-death.txt", "a-cars.txt"]
+    meaning = {"term": "mort", "match": "meaning", "label": "sens proche", "words": ["décès"]}
+    assert meaning in hits[0].explain
+    assert all(e["match"] != "meaning" for e in hits[1].explain)  # a car is no death
+
+
+def test_explain_names_the_word_of_near_meaning_in_the_api_the_page_and_the_cli(pope_config):
+    client = create_app(load_config(pope_config, environ={})).test_client()
+    page = client.get("/?q=mort+du+pape").get_data(as_text=True)
+    assert "«&nbsp;mort&nbsp;»</span>&nbsp;: décès" in page and "(sens proche)" in page
+    body = client.get("/api/search?q=mort+du+pape&explain=true").get_json()
+    assert {"term": "mort", "match": "meaning", "label": "sens proche", "words": ["décès"]} in (
+        body["hits"][0]["explain"]
+    )
+    result = CliRunner().invoke(
+        search_cmd, ["mort du pape", "--explain", "--config", str(pope_config)]
+    )
+    assert result.exit_code == 0
+    assert "mort → décès (sens proche)" in result.output
+
+
+def test_nearest_is_the_closest_word_above_the_floor():
+    assert semantics.nearest(VECTORS, "mort", "La voiture, le décès, la fin.") == "décès"
+    assert semantics.nearest(VECTORS, "mort", "La voiture du pape est arrivée.") is None
+    assert semantics.nearest(VECTORS, "zzqxjw", "Le décès.") is None
 
 
 def test_without_the_model_ranking_goes_on_without_meanings(monkeypatch, caplog):
