@@ -15,9 +15,8 @@ from indexer.analysis import fold
 from indexer.articles import Article
 from indexer.engines import querytree as qt
 
-from . import semantics
 from .passages import match_spans
-from .wordvectors import word_vectors
+from .proximity import meaning
 
 VIA_KINDS = {"synonym": "synonym", "name": "name_variant", "typo": "typo"}
 LABELS = {
@@ -42,8 +41,8 @@ def explain(article: Article, leaves: list) -> list[dict]:
         found.setdefault(key, set()).add(text[start:end])
     matched = {term for term, _ in found}
     lacking = [leaf for leaf in leaves if isinstance(leaf, qt.Term) and _typed(leaf) not in matched]
-    vectors = word_vectors() if lacking else None
-    for leaf in lacking if vectors else ():
+    semantics, vectors = meaning() if lacking else (None, None)
+    for leaf in lacking if semantics and vectors else ():
         if (_typed(leaf), "meaning") not in found:
             for word in (leaf.typed, leaf.exact):
                 near = semantics.nearest(vectors, word, text) if word else None
