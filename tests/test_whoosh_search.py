@@ -7,10 +7,11 @@ Length tables against ``doc_field_length``, the one-pass collection against Whoo
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
-from whoosh import index, query
+from whoosh import index, query, scoring
 
 from indexer.analysis import analyze_words
 from indexer.build import build_index
@@ -142,3 +143,20 @@ def test_stored_fields_by_id_as_searcher_document(engine):
             assert state.stored(doc_id) == plain.document(id=doc_id)
         assert plain.document(id=ids[0]) is None  # deleted: neither finds it
         assert isinstance(plain.search(query.Every()).scored_length(), int)
+
+
+def test_idf_is_lucenes_and_tantivys(engine):
+    """ln(1 + (N - df + 0.5) / (df + 0.5)): a common word weighs less against a rare one
+    than with Whoosh's log(N / (df + 1)) + 1 (LuceneBM25F's docstring)."""
+    with engine._ix.searcher(weighting=WEIGHTING) as searcher:
+        count = searcher.doc_count_all()
+        terms = sorted(searcher.lexicon("body"), key=lambda t: searcher.doc_frequency("body", t))
+        rare, common = terms[0], terms[-1]
+        for term in (rare, common):
+            df = searcher.doc_frequency("body", term)
+            want = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            assert searcher.idf("body", term) == pytest.approx(want)
+        whoosh = scoring.BM25F()
+        ours = searcher.idf("body", common) / searcher.idf("body", rare)
+        theirs = whoosh.idf(searcher, "body", common) / whoosh.idf(searcher, "body", rare)
+        assert ours < theirs
