@@ -26,7 +26,7 @@ from indexer.analysis import WORD, word_terms
 from .wordvectors import WordVectors
 
 TOKEN_CACHE = 500_000  # distinct tokens whose rows are kept (about 60 MB at most)
-FLOOR = 0.3  # cosine under which two words are unrelated: "président" ~ "fondée" 0.35
+FLOOR = 0.3  # cosine under which two words are unrelated: "voiture" ~ "décès" 0.05
 NEAR = 0.5  # cosine from which explain names the word: "mort" ~ "décès" 0.62, not "arrivée" 0.31
 
 
