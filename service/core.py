@@ -18,7 +18,7 @@ from indexer.countries import country_label
 from indexer.engines import querytree as qt
 from indexer.store import IndexCorrupt, IndexHandle, IndexMissing, IndexOutdated, current_generation
 
-from . import proximity
+from . import rerank
 from .errors import DocumentNotFound, IndexUnavailable, SearchError
 from .explain import explain
 from .lexicon import lexicon_of
@@ -133,10 +133,10 @@ def search(
     expanded = expand(tree, lexicon)
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
-    # The proximity re-ranking reorders the first DEPTH or PARTIAL_DEPTH hits: ask for them.
+    # The re-ranking reorders the first DEPTH or PARTIAL_DEPTH hits: ask for them.
     head = (
-        proximity.PARTIAL_DEPTH
-        if request.sort == "relevance" and leaves and offset < proximity.PARTIAL_DEPTH
+        rerank.PARTIAL_DEPTH
+        if request.sort == "relevance" and leaves and offset < rerank.PARTIAL_DEPTH
         else 0
     )
     ranking = search_in_tiers(
@@ -156,12 +156,12 @@ def search(
         depth=head,
     )
     ranked, fetched, spans = ranking.hits, {}, {}
-    head = head and proximity.depth(ranking.tiers)
+    head = head and rerank.depth(ranking.tiers)
     if head:
         first = ranked[:head]
         articles = engine.fetch([doc_id for doc_id, _ in first])
         texts = [match_spans(a.text, leaves) if a is not None else [] for a in articles]
-        order = proximity.rerank(first, ranking.tiers[:head], articles, leaves, lexicon, texts)
+        order = rerank.rerank(first, ranking.tiers[:head], articles, leaves, lexicon, texts)
         ranked = [first[i] for i in order] + ranked[head:]
         fetched = {a.id: a for a in articles if a is not None}
         spans = {a.id: t for a, t in zip(articles, texts, strict=True) if a is not None}

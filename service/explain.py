@@ -16,7 +16,7 @@ from indexer.articles import Article
 from indexer.engines import querytree as qt
 
 from .passages import match_spans
-from .proximity import meaning
+from .rerank import meaning
 
 VIA_KINDS = {"synonym": "synonym", "name": "name_variant", "typo": "typo"}
 LABELS = {

@@ -1,7 +1,7 @@
 """Meaning signals: how near an article comes to a query, beyond the words they share.
 
 Stems meet "invention" and "inventée", never "mort" and "décès". Questions are typed in
-the asker's words, not the article's, so the re-ranking (``proximity.rerank``) reads two
+the asker's words, not the article's, so the re-ranking (``rerank.rerank``) reads two
 signals from the French word vectors (``wordvectors``), with the words' IDF:
 
 - **soft coverage**: each query word the article lacks (none of its spellings in the title
@@ -11,7 +11,7 @@ signals from the French word vectors (``wordvectors``), with the words' IDF:
   article (the mean vector of its words): what the whole article is about.
 
 Measured on the PIAF questions (EVALUATION.md) before choosing: FLOOR 0.3 to 0.5 and the
-weights in ``proximity`` within 0.003 MRR@10 of each other.
+weights in ``rerank`` within 0.003 MRR@10 of each other.
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import write_config
-from test_proximity import term
+from test_rerank import term
 
 from indexer.articles import Article
 from indexer.build import build_index
 from indexer.store import IndexHandle
-from service import proximity, semantics, wordvectors
+from service import rerank, semantics, wordvectors
 from service.app import create_app
 from service.cli import search_cmd
 from service.config import load_config
@@ -86,7 +86,7 @@ def test_the_reranking_puts_the_synonym_above_an_unrelated_word():
     cars = Article("cars", "La voiture du pape, à Rome.", "Rome")
     death = Article("death", "Le décès du pape, à Rome.", "Rome")
     hits = [("cars", 5.0), ("death", 5.0)]
-    order = proximity.rerank(hits, [SOME_TERMS] * 2, [cars, death], leaves, lexicon)
+    order = rerank.rerank(hits, [SOME_TERMS] * 2, [cars, death], leaves, lexicon)
     assert [hits[i][0] for i in order] == ["death", "cars"]
 
 
@@ -142,7 +142,7 @@ def test_without_the_model_ranking_goes_on_without_meanings(monkeypatch, caplog)
     leaves = [term("mort", typed="mort"), term("pape", typed="pape")]
     lexicon = Lexicon([("mort", 5), ("pape", 5)], doc_count=100)
     article = Article("a", "Le décès du pape.", "Rome")
-    assert proximity.rerank([("a", 1.0)], [SOME_TERMS], [article], leaves, lexicon) == [0]
+    assert rerank.rerank([("a", 1.0)], [SOME_TERMS], [article], leaves, lexicon) == [0]
 
 
 def test_unit_vectors_have_norm_one_or_zero():

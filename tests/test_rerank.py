@@ -1,9 +1,10 @@
-"""The proximity re-ranking of the first hits (service.proximity), and its place in search."""
+"""The re-ranking of the first hits (service.rerank): proximity signals, and its place in
+search; the meaning signals are pinned in test_semantics.py."""
 
 from indexer.analysis import analyze_words
 from indexer.articles import Article
 from indexer.engines import querytree as qt
-from service import proximity
+from service import rerank
 from service.core import search
 from service.lexicon import Lexicon
 from service.matching import ALL_TERMS, SOME_TERMS, TYPED
@@ -29,7 +30,7 @@ ONE_WORD = Article("one-word", "Le conseil municipal a voté la loi.", "Conseil"
 
 
 def order(hits, tiers, articles, leaves=LEAVES):
-    ranked = proximity.rerank(hits, tiers, articles, leaves, LEXICON)
+    ranked = rerank.rerank(hits, tiers, articles, leaves, LEXICON)
     return [hits[i][0] for i in ranked]
 
 
@@ -61,23 +62,23 @@ def test_a_missing_article_sinks_within_its_tier():
 def test_spellings_of_a_typed_word_are_one_query_word():
     typo = term("conseils", weight=0.6, via="typo", typed="conseol")
     typed = term("conseol", typed="conseol")
-    groups, idf = proximity.query_words([typed, typo, CONSTITUTIONNEL], LEXICON)
+    groups, idf = rerank.query_words([typed, typo, CONSTITUTIONNEL], LEXICON)
     assert groups == [0, 0, 1]
     assert idf[1] > idf[0] > 0  # "constitutionnel" is the rarer word
 
 
 def test_adjacency_follows_the_query_order_across_stop_words():
     spans = [(0, 7, 0), (14, 29, 1)]  # "conseil de la constitutionnel"-like: 7 chars apart
-    assert proximity._adjacent(spans, [0, 1], [1.0, 2.0]) == 1.0
-    assert proximity._adjacent(spans, [1, 0], [1.0, 2.0]) == 0.0  # reversed order
+    assert rerank._adjacent(spans, [0, 1], [1.0, 2.0]) == 1.0
+    assert rerank._adjacent(spans, [1, 0], [1.0, 2.0]) == 0.0  # reversed order
     far = [(0, 7, 0), (100, 115, 1)]
-    assert proximity._adjacent(far, [0, 1], [1.0, 2.0]) == 0.0
+    assert rerank._adjacent(far, [0, 1], [1.0, 2.0]) == 0.0
 
 
 def test_best_window_counts_each_word_once():
     spans = [(0, 5, 0), (10, 15, 0), (20, 25, 1), (500, 505, 1)]
-    assert proximity._best_window(spans, [0, 1], [1.0, 2.0]) == 3.0
-    assert proximity._best_window(spans[:2], [0, 1], [1.0, 2.0]) == 1.0
+    assert rerank._best_window(spans, [0, 1], [1.0, 2.0]) == 3.0
+    assert rerank._best_window(spans[:2], [0, 1], [1.0, 2.0]) == 1.0
 
 
 def test_paging_after_the_reranking_shows_each_hit_once(seeds_index):
