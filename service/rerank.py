@@ -96,6 +96,7 @@ def rerank(
     best = max((score for _, score in hits), default=0.0) or 1.0
     semantics, vectors = meaning() if SOME_TERMS in tiers else (None, None)
     words = typed_words(leaves, groups, len(idf), vectors)
+    query = semantics.query_vectors(vectors, words, idf) if semantics and vectors else None
 
     def key(i: int) -> tuple[int, float]:
         article = articles[i]
@@ -107,9 +108,9 @@ def rerank(
         adjacency = _adjacent(spans[i], groups, idf) / total
         score = hits[i][1] / best + COVERAGE * coverage + PROXIMITY * window
         score += ADJACENCY * adjacency
-        if semantics and vectors and tiers[i] == SOME_TERMS:  # full matches lack no word
+        if query and tiers[i] == SOME_TERMS:  # full matches lack no word
             rows = semantics.article_rows(vectors, article.title or "", article.text)
-            soft, subject = semantics.signals(vectors, words, idf, found, rows)
+            soft, subject = semantics.signals(vectors, query, idf, found, rows)
             score += MEANING * soft / total + SUBJECT * subject
         return -tiers[i], -score
 

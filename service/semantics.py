@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,37 +31,50 @@ FLOOR = 0.3  # cosine under which two words are unrelated: "voiture" ~ "décès"
 NEAR = 0.5  # cosine from which explain names the word: "mort" ~ "décès" 0.62, not "arrivée" 0.31
 
 
+@dataclass(frozen=True)
+class QueryVectors:
+    """A query's side of the signals, computed once per query, not once per article:
+    the vector row of each query word that has one, and the query's IDF-weighted vector."""
+
+    rows: list[tuple[int, int]]  # (query word, vector row)
+    vector: np.ndarray | None  # None when no query word has a vector
+
+
+def query_vectors(vectors: WordVectors, words: list[str | None], idf: list[float]) -> QueryVectors:
+    """``words`` are the query words (None where a query word is a phrase or a prefix),
+    ``idf`` their weights."""
+    rows = [(g, vectors.row(w)) for g, w in enumerate(words) if w]
+    rows = [(g, r) for g, r in rows if r >= 0]
+    vector = sum(vectors.unit[r] * idf[g] for g, r in rows) if rows else None
+    return QueryVectors(rows, vector)
+
+
 def signals(
     vectors: WordVectors,
-    words: list[str | None],
+    query: QueryVectors,
     idf: list[float],
     found: set[int],
     rows: np.ndarray,
 ) -> tuple[float, float]:
     """(soft coverage, subject) of one article.
 
-    ``words`` are the query words (None where a query word is a phrase or a prefix),
-    ``idf`` their weights, ``found`` those the article holds, ``rows`` the article's
-    word vectors (``article_rows``). Soft coverage is an IDF sum, like coverage.
+    ``query`` is the query's side (``query_vectors``), ``idf`` the query words' weights,
+    ``found`` those the article holds, ``rows`` the article's word vectors
+    (``article_rows``). Soft coverage is an IDF sum, like coverage.
     """
-    if not len(rows):
+    if not len(rows) or query.vector is None:
         return 0.0, 0.0
     unit = vectors.unit
-    query_rows = [(g, vectors.row(w)) for g, w in enumerate(words) if w]
-    query_rows = [(g, r) for g, r in query_rows if r >= 0]
-    if not query_rows:
-        return 0.0, 0.0
     distinct = unit[np.unique(rows)]
     soft = 0.0
-    for g, r in query_rows:
+    for g, r in query.rows:
         if g not in found:
             best = float((distinct @ unit[r]).max())
             if best > FLOOR:
                 soft += idf[g] * (best - FLOOR) / (1 - FLOOR)
-    query = sum(unit[r] * idf[g] for g, r in query_rows)
     mean = unit[rows].mean(axis=0)
-    norms = float(np.linalg.norm(query) * np.linalg.norm(mean))
-    return soft, float(query @ mean) / norms if norms else 0.0
+    norms = float(np.linalg.norm(query.vector) * np.linalg.norm(mean))
+    return soft, float(query.vector @ mean) / norms if norms else 0.0
 
 
 def nearest(vectors: WordVectors, word: str, text: str) -> str | None:
@@ -70,14 +84,14 @@ def nearest(vectors: WordVectors, word: str, text: str) -> str | None:
     row = vectors.row(word)
     if row < 0:
         return None
+    token_row = _token_rows(vectors)
     best, best_cosine = None, NEAR
     for token in dict.fromkeys(WORD.findall(text)):
-        terms = word_terms(token)
-        other = vectors.row(token[terms[0] :]) if terms else -1
+        other = token_row(token)
         if other >= 0:
             cosine = float(vectors.unit[other] @ vectors.unit[row])
             if cosine >= best_cosine:
-                best, best_cosine = token[terms[0] :], cosine
+                best, best_cosine = _kept_word(token), cosine
     return best
 
 
@@ -101,8 +115,15 @@ def _token_rows(vectors: WordVectors) -> Callable[[str], int]:
         if row is None:
             if len(cache) >= TOKEN_CACHE:
                 cache.clear()
-            terms = word_terms(token)
-            row = cache[token] = -1 if terms is None else vectors.row(token[terms[0] :])
+            word = _kept_word(token)
+            row = cache[token] = -1 if word is None else vectors.row(word)
         return row
 
     return token_row
+
+
+def _kept_word(token: str) -> str | None:
+    """A token as written, without its elision ("l'empire" -> "empire"); None for a stop
+    word."""
+    terms = word_terms(token)
+    return None if terms is None else token[terms[0] :]

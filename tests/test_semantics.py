@@ -63,21 +63,27 @@ def test_article_rows_skip_stop_words_and_elisions():
     assert semantics.article_rows(VECTORS, "", "et la le").shape == (0,)
 
 
+def signals(words, idf, found, rows):
+    """One article's signals, the query's side prepared as the re-ranking does."""
+    query = semantics.query_vectors(VECTORS, words, idf)
+    return semantics.signals(VECTORS, query, idf, found, rows)
+
+
 def test_a_lacking_word_gets_credit_from_a_word_of_the_same_meaning():
     words, idf = ["mort", "pape"], [2.0, 1.0]
     about_death = semantics.article_rows(VECTORS, "", "Le décès du pape à Rome")
     about_cars = semantics.article_rows(VECTORS, "", "La voiture du pape à Rome")
-    soft_death, subject_death = semantics.signals(VECTORS, words, idf, {1}, about_death)
-    soft_cars, subject_cars = semantics.signals(VECTORS, words, idf, {1}, about_cars)
+    soft_death, subject_death = signals(words, idf, {1}, about_death)
+    soft_cars, subject_cars = signals(words, idf, {1}, about_cars)
     assert soft_death > 0.5 and soft_cars == 0.0
     assert subject_death > subject_cars
 
 
 def test_a_word_the_article_holds_gets_no_second_credit():
     rows = semantics.article_rows(VECTORS, "", "La mort du pape")
-    assert semantics.signals(VECTORS, ["mort"], [2.0], {0}, rows)[0] == 0.0
-    assert semantics.signals(VECTORS, [None], [2.0], set(), rows) == (0.0, 0.0)  # a phrase
-    assert semantics.signals(VECTORS, ["mort"], [2.0], set(), rows[:0]) == (0.0, 0.0)
+    assert signals(["mort"], [2.0], {0}, rows)[0] == 0.0
+    assert signals([None], [2.0], set(), rows) == (0.0, 0.0)  # a phrase
+    assert signals(["mort"], [2.0], set(), rows[:0]) == (0.0, 0.0)
 
 
 def test_the_reranking_puts_the_synonym_above_an_unrelated_word():
