@@ -2,10 +2,11 @@
 
 Whoosh's ``SegmentWriter.add_document`` turns every posting into a tuple in a sorting
 pool (spilled to temporary files), and its commit sorts them and encodes them one call
-per posting: two thirds of a product build. ``BulkSegmentWriter`` keeps each field's
-postings grouped by term as documents arrive (document numbers only grow, so every list
-is already in order), then writes each term's blocks directly in Whoosh's W3 format:
-the term index, the posting blocks, the per-document lengths, stored fields and columns
+per posting: two thirds of a product build. ``BulkSegmentWriter`` keeps the analysed
+fields' tokens as term numbers in arrays as documents arrive (``_Tokens``), groups them
+into postings once with a stable sort at the commit (document numbers only grow, so each
+term's postings come out in order), then writes each term's blocks directly in Whoosh's
+W3 format: the term index, the posting blocks, the per-document lengths, stored fields and columns
 of a normal segment, which Whoosh's own readers open. Deletions, locking, merging of
 small segments and the table of contents stay Whoosh's (it is a ``SegmentWriter``).
 
@@ -51,6 +52,106 @@ class _Postings:
         self.weights = array("f")  # as Whoosh's block buffer: single precision
         self.values: list[bytes] | None = [] if values else None
 
+    @classmethod
+    def of(cls, docs, weights, values) -> _Postings:
+        postings = cls.__new__(cls)
+        postings.docs, postings.weights, postings.values = docs, weights, values
+        return postings
+
+
+class _Vocabulary(dict):
+    """Term -> its number, numbered as first seen: ``vocabulary[term]`` in C for known terms."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
+class _EncodedPositions(dict):
+    """A single position -> its encoded value, shared by every posting with that one position."""
+
+    def __missing__(self, pos: int) -> bytes:
+        value = self[pos] = _encode_positions([pos])
+        return value
+
+
+class _Tokens:
+    """One text field's analysed terms for the whole batch, as term numbers in order.
+
+    Adding a document is two C loops (numbering its terms, extending an array), not a few
+    Python operations per distinct term; the postings are grouped once, at the commit, by
+    sorting every token by term with NumPy. That was a third of a build.
+    """
+
+    __slots__ = ("vocabulary", "ids", "docs", "lengths", "positions")
+
+    def __init__(self, positions: bool):
+        self.vocabulary = _Vocabulary()
+        self.ids = array("I")  # every token's term number, document after document
+        self.docs = array("I")  # the documents added, in order
+        self.lengths = array("I")  # their token counts
+        self.positions = positions  # Positions format, else Frequency
+
+    def add(self, docnum: int, words) -> None:
+        self.ids.extend(map(self.vocabulary.__getitem__, words))
+        self.docs.append(docnum)
+        self.lengths.append(len(words))
+
+    def postings(self):
+        """(term bytes, _Postings) in byte order, posting for posting what grouping each
+        document's terms as it arrived made: same documents, weights and encoded values."""
+        import numpy as np  # lazily: a service that never builds does not pay its import
+
+        keys = [term.encode("utf-8") for term in self.vocabulary]
+        by_bytes = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), dtype=np.uint32)  # term number -> its place in byte order
+        rank[by_bytes] = np.arange(len(keys), dtype=np.uint32)
+        terms = rank[np.frombuffer(self.ids, dtype=np.uint32)]
+        lengths = np.frombuffer(self.lengths, dtype=np.uint32).astype(np.int64)
+        docs = np.repeat(np.frombuffer(self.docs, dtype=np.uint32), lengths)
+        positions = np.arange(len(terms), dtype=np.int64) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
+        order = np.argsort(terms, kind="stable")  # by term, then document, then position
+        terms, docs, positions = terms[order], docs[order], positions[order]
+        del order
+        # A posting is a run of one term in one document; a term's postings, a run of them.
+        starts = np.ones(len(terms), dtype=bool)
+        starts[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+        begins = np.flatnonzero(starts)
+        counts = np.diff(np.append(begins, len(terms)))
+        posting_terms = terms[begins]
+        term_begins = np.flatnonzero(np.append(True, posting_terms[1:] != posting_terms[:-1]))
+        term_ends = np.append(term_begins[1:], len(begins))
+        weights = counts.astype(np.float32).tolist()  # as Whoosh's block buffer: float32
+        docs = docs[begins].tolist()
+        values = _encoded_positions(np, positions, begins, counts) if self.positions else None
+        for term, first, last in zip(
+            posting_terms[term_begins].tolist(),
+            term_begins.tolist(),
+            term_ends.tolist(),
+            strict=True,
+        ):
+            run = values[first:last] if values is not None else None
+            yield keys[by_bytes[term]], _Postings.of(docs[first:last], weights[first:last], run)
+
+
+def _encoded_positions(np, positions, begins, counts) -> list[bytes]:
+    """Each posting's value (``_encode_positions``), from the positions sorted by posting,
+    where each posting begins, and how many positions it has."""
+    values = np.empty(len(begins), dtype=object)
+    single = counts == 1  # most postings: one encoded value per position, shared
+    values[single] = list(map(_EncodedPositions().__getitem__, positions[begins[single]].tolist()))
+    many = np.flatnonzero(~single)
+    deltas = np.diff(positions, prepend=0)
+    deltas[begins] = positions[begins]
+    deltas = deltas.tolist()
+    values[many] = [
+        pack_uint(count) + pickle.dumps(deltas[first : first + count], 2)
+        for first, count in zip(begins[many].tolist(), counts[many].tolist(), strict=True)
+    ]
+    return values.tolist()
+
 
 class BulkSegmentWriter(SegmentWriter):
     """A Whoosh ``SegmentWriter`` whose new documents skip the posting pool.
@@ -69,7 +170,7 @@ class BulkSegmentWriter(SegmentWriter):
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
         self._postings: dict[str, dict] = {}  # field -> term (str or bytes) -> _Postings
         self._lengths: dict[str, bytearray] = {}  # field -> length byte per document
-        self._positions: dict[int, bytes] = {}  # a single position -> its encoded value
+        self._tokens: dict[str, _Tokens] = {}  # text field given as terms -> its tokens
 
     def commit(self, *args, **kwargs) -> None:
         try:
@@ -77,6 +178,7 @@ class BulkSegmentWriter(SegmentWriter):
                 super().commit(*args, **kwargs)
         finally:
             self._postings.clear()
+            self._tokens.clear()
             gc.unfreeze()
 
     def cancel(self) -> None:
@@ -84,6 +186,7 @@ class BulkSegmentWriter(SegmentWriter):
             super().cancel()
         finally:
             self._postings.clear()
+            self._tokens.clear()
             gc.unfreeze()
 
     def add_document(self, **fields) -> None:
@@ -115,15 +218,16 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _index(self, name: str, field, docnum: int, value) -> int:
         """Add one field's postings for a document; its length (0 if not scorable)."""
-        terms = self._postings.setdefault(name, {})
         text = type(field.format) in (formats.Positions, formats.Frequency)
         if text and isinstance(value, list | tuple) and field.format.field_boost == 1.0:
-            if type(field.format) is formats.Positions:
-                self._add_positions(terms, docnum, value)
-            else:
-                self._add_frequencies(terms, docnum, value)
+            tokens = self._tokens.get(name)
+            if tokens is None:
+                positions = type(field.format) is formats.Positions
+                tokens = self._tokens[name] = _Tokens(positions)
+            tokens.add(docnum, value)
             length = len(value)
         else:
+            terms = self._postings.setdefault(name, {})
             length = self._add_indexed(terms, docnum, field.index(value), text, field.format)
         if not field.scorable:
             return 0
@@ -149,43 +253,6 @@ class BulkSegmentWriter(SegmentWriter):
             length += freq
         return length
 
-    def _add_positions(self, terms: dict, docnum: int, words) -> None:
-        where: dict[str, list[int]] = {}
-        for pos, word in enumerate(words):
-            seen = where.get(word)
-            if seen is None:
-                where[word] = [pos]
-            else:
-                seen.append(pos)
-        single, encode = self._positions, _encode_positions
-        for word, poses in where.items():
-            postings = terms.get(word)
-            if postings is None:
-                postings = terms[word] = _Postings(True)
-            postings.docs.append(docnum)
-            if len(poses) == 1:
-                pos = poses[0]
-                value = single.get(pos)
-                if value is None:
-                    value = single[pos] = encode(poses)
-                postings.weights.append(1.0)
-            else:
-                value = encode(poses)
-                postings.weights.append(len(poses))
-            postings.values.append(value)
-
-    @staticmethod
-    def _add_frequencies(terms: dict, docnum: int, words) -> None:
-        counts: dict[str, int] = {}
-        for word in words:
-            counts[word] = counts.get(word, 0) + 1
-        for word, count in counts.items():
-            postings = terms.get(word)
-            if postings is None:
-                postings = terms[word] = _Postings(False)  # values: the frequencies
-            postings.docs.append(docnum)
-            postings.weights.append(count)
-
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         if self.pool.fieldnames:  # older segments merged into this one: Whoosh's path
@@ -198,10 +265,13 @@ class BulkSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
     def _sorted_fields(self):
-        """(field name, field, [(term bytes, postings)] in byte order), by field name."""
-        for name in sorted(self._postings):
-            terms = self._postings[name]
-            if terms:
+        """(field name, field, (term bytes, postings) in byte order), by field name."""
+        for name in sorted(self._postings.keys() | self._tokens.keys()):
+            if name in self._tokens:
+                tokens = self._tokens[name]
+                if tokens.ids:
+                    yield name, self.schema[name], tokens.postings()
+            elif terms := self._postings[name]:
                 encoded = ((_to_bytes(t), p) for t, p in terms.items())
                 yield name, self.schema[name], sorted(encoded, key=lambda tp: tp[0])
 
