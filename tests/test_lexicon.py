@@ -1,6 +1,6 @@
 import pytest
 
-from service.lexicon import Lexicon, max_edits, name_key
+from service.lexicon import Lexicon, max_edits, name_key, name_keys
 
 WORDS = [
     ("macron", 700),
@@ -37,6 +37,15 @@ def lexicon():
 )
 def test_transliterations_share_a_name_key(a, b):
     assert name_key(a) == name_key(b)
+
+
+def test_name_keys_of_many_words_are_each_word_s_key():
+    """One pass of each rule over all the words, joined by line breaks, gives what each
+    word alone gives: no rule reaches across from one word to the next."""
+    words = ["djeyhoun", "jeyhun", "ou", "uo", "aa", "a", "basee", "ss", "sdj", "zh", "hassanov"]
+    words += [a + b for a in ("kh", "o", "y", "e", "d", "z", "p") for b in ("h", "u", "j", "e")]
+    assert name_keys(words) == [name_key(w) for w in words]
+    assert name_keys([]) == []
 
 
 @pytest.mark.parametrize("word, edits", [("chin", 0), ("chine", 1), ("chinoises", 2)])
