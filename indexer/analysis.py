@@ -178,6 +178,13 @@ def word_terms(word: str) -> tuple[int, str, str] | None:
     return skip, exact, _stemmer.stemWord(exact)
 
 
+def kept_word(token: str) -> str | None:
+    """A tokenizer word as written, without its elision ("l'empire" -> "empire"); None for
+    a stop word. Word vectors are looked up by this form (``dense``, service.semantics)."""
+    terms = word_terms(token)
+    return None if terms is None else token[terms[0] :]
+
+
 def analyze_words(text: str) -> list[tuple[str, str, int, int]]:
     """(exact, stem, start, end) for every kept word of a text, offsets into ``text``."""
     out = []

@@ -41,7 +41,7 @@ from .matching import SOME_TERMS
 from .passages import match_spans
 
 if TYPE_CHECKING:
-    from .wordvectors import WordVectors
+    from indexer.wordvectors import WordVectors
 
 DEPTH = 10  # hits reordered: the first page, whose articles are fetched anyway
 PARTIAL_DEPTH = 20  # ... or the first two pages when partial matches are among them
@@ -60,8 +60,9 @@ def meaning() -> tuple[ModuleType | None, WordVectors | None]:
     """The meaning signals (``semantics``) and the word vectors, imported and loaded on
     first need: numpy alone adds 0.14 s to the start of every command, and a search for
     words that all match never needs it. (None, None) without the vectors."""
+    from indexer.wordvectors import word_vectors
+
     from . import semantics
-    from .wordvectors import word_vectors
 
     vectors = word_vectors()
     return (semantics, vectors) if vectors is not None else (None, None)

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.analysis import WORD, word_terms
-
-from .wordvectors import WordVectors
+from indexer.analysis import WORD, kept_word
+from indexer.wordvectors import WordVectors
 
 TOKEN_CACHE = 500_000  # distinct tokens whose rows are kept (about 60 MB at most)
 FLOOR = 0.3  # cosine under which two words are unrelated: "voiture" ~ "décès" 0.05
@@ -91,7 +90,7 @@ def nearest(vectors: WordVectors, word: str, text: str) -> str | None:
         if other >= 0:
             cosine = float(vectors.unit[other] @ vectors.unit[row])
             if cosine >= best_cosine:
-                best, best_cosine = _kept_word(token), cosine
+                best, best_cosine = kept_word(token), cosine
     return best
 
 
@@ -115,15 +114,8 @@ def _token_rows(vectors: WordVectors) -> Callable[[str], int]:
         if row is None:
             if len(cache) >= TOKEN_CACHE:
                 cache.clear()
-            word = _kept_word(token)
+            word = kept_word(token)
             row = cache[token] = -1 if word is None else vectors.row(word)
         return row
 
     return token_row
-
-
-def _kept_word(token: str) -> str | None:
-    """A token as written, without its elision ("l'empire" -> "empire"); None for a stop
-    word."""
-    terms = word_terms(token)
-    return None if terms is None else token[terms[0] :]

