@@ -135,11 +135,14 @@ def _apply(
         gen = store.new_generation(index_dir)
     try:
         engine = cls.open(gen) if live else cls.create(gen)
-        sources, skipped, count = _write(
+        sources, skipped, count, bags = _write(
             corpus, engine, engine_name, old, plan, progress, processes
         )
         doc_count = engine.doc_count()
         store.write_lexicon(gen, engine.lexicon())
+        from . import dense  # NumPy and the word vectors: only for a build
+
+        dense.write(gen, live, set(plan.changed + plan.removed), bags)
         engine.close()
         manifest = store.Manifest(engine_name, _now(), doc_count, sources, cls.format_version)
         store.publish(index_dir, gen, manifest)
@@ -160,7 +163,7 @@ def _apply(
 
 def _write(
     corpus, engine, engine_name, old, plan: _Plan, progress, processes
-) -> tuple[dict, list[Skip], int]:
+) -> tuple[dict, list[Skip], int, list]:
     sources = {rel: old.sources[rel] for rel in plan.unchanged} if old else {}
     todo = plan.added + plan.changed
     sizes = {rel: plan.signatures[rel]["size"] for rel in todo}
@@ -168,6 +171,7 @@ def _write(
     workers = pipeline.worker_count(sum(sizes.values()), processes)
     files = {rel: _File() for rel in todo}
     skipped: list[Skip] = []
+    bags: list = []  # dense.Bag of each article added
     count, finished = 0, 0  # articles, and bytes of the files done
     with engine.writer() as writer, pipeline.Preparer(engine_name, workers) as preparer:
         for rel in plan.changed + plan.removed:
@@ -179,7 +183,8 @@ def _write(
             for rel, size, offset, last in segments:
                 part = [p for p in prepared[start : start + size] if p is not None]
                 start += size
-                writer.add_prepared(part)
+                writer.add_prepared([article for article, _ in part])
+                bags.extend(bag for _, bag in part if bag is not None)
                 file = files[rel]
                 file.articles += len(part)
                 if last:  # as read_source would have: skips in line order, then logged
@@ -192,7 +197,7 @@ def _write(
                 # progress by bytes, so one big JSONL file moves too
                 progress("index", finished if last else finished + offset, total)
         progress("index", total, total)
-    return sources, skipped, count
+    return sources, skipped, count, bags
 
 
 @dataclass

@@ -130,16 +130,22 @@ def _main_hidden() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[object | None], list[Skip]]:
-    """The prepared article of each draft (None for a draft that makes no article), and the
-    skips that say why."""
+def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], list[Skip]]:
+    """(prepared article, its ``dense.bag``) for each draft (None for a draft that makes no
+    article), and the skips that say why."""
+    from . import dense  # NumPy and the word vectors: only for a build
+
     prepare = engine_class(engine).prepare
     skips: list[Skip] = []
-    prepared = []
+    prepared, made, counters = [], [], []
     for draft in drafts:  # each prepared right after it is made: runs() still has its text
         article = draft.make(skips)
         prepared.append(None if article is None else prepare(article))
-    return prepared, skips
+        if article is not None:
+            made.append(article)
+            counters.append(dense.run_counts(article.title, article.text))
+    found = iter(dense.bags(made, counters))  # one look-up of the batch's new runs
+    return [None if p is None else (p, next(found)) for p in prepared], skips
 
 
 def _collect(tag, future: Future) -> tuple:

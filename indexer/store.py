@@ -124,6 +124,7 @@ def copy_generation(source: Path, index_dir: Path, link: bool = False) -> Path:
                 item.is_file()
                 and not item.name.endswith(".lock")
                 and item.name not in (MANIFEST, LEXICON)
+                and not item.name.startswith("dense-")  # rewritten by each build (dense)
             ):
                 _copy_or_link(item, gen / item.name, link)
     except BaseException:

@@ -270,11 +270,14 @@ def _render_hit(n: int, hit, color: bool) -> list[str]:
         x for x in (hit.date, ", ".join(c["name"] for c in hit.to_dict()["countries"])) if x
     )
     lines = [f"{n}. {title}", f"   {hit.id}" + (f" · {meta}" if meta else "")]
+    if hit.by_meaning:
+        lines.append("   (aucun des mots cherchés : proche par le sens)")
     for p in hit.passages:
         lines.append("   " + (p.to_ansi() if color else str(p)))
     if hit.explain is not None:
         reasons = [f"{e['term']} → {', '.join(e['words'])} ({e['label']})" for e in hit.explain]
-        lines.append("   pourquoi : " + ("; ".join(reasons) or "filtres seuls"))
+        alone = "sujet proche" if hit.by_meaning else "filtres seuls"
+        lines.append("   pourquoi : " + ("; ".join(reasons) or alone))
     return [*lines, ""]
 
 

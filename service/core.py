@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexer.analysis import analyze_words, fold, stem
 from indexer.articles import Article
@@ -18,7 +18,7 @@ from indexer.countries import country_label
 from indexer.engines import querytree as qt
 from indexer.store import IndexCorrupt, IndexHandle, IndexMissing, IndexOutdated, current_generation
 
-from . import rerank
+from . import hybrid, rerank
 from .errors import DocumentNotFound, IndexUnavailable, SearchError
 from .explain import explain
 from .lexicon import lexicon_of
@@ -139,6 +139,7 @@ def search(
         if request.sort == "relevance" and leaves and offset < rerank.PARTIAL_DEPTH
         else 0
     )
+    fused_depth = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
     ranking = search_in_tiers(
         engine,
         qt.EngineQuery(
@@ -153,7 +154,7 @@ def search(
             limit=request.per_page,
         ),
         expanded,
-        depth=head,
+        depth=max(head, fused_depth),
     )
     ranked, fetched, spans = ranking.hits, {}, {}
     head = head and rerank.depth(ranking.tiers)
@@ -165,6 +166,14 @@ def search(
         ranked = [first[i] for i in order] + ranked[head:]
         fetched = {a.id: a for a in articles if a is not None}
         spans = {a.id: t for a, t in zip(articles, texts, strict=True) if a is not None}
+    total, by_meaning = ranking.total, frozenset()
+    # Partial matches on the first page: articles found by meaning join them.
+    dense = hybrid.dense_of(index) if fused_depth and ranking.all_terms < request.per_page else None
+    vector = dense.query_vector(request.q) if dense is not None else None
+    if vector is not None:
+        nearest = hybrid.nearest(dense, vector)
+        fused = hybrid.fuse(ranked, ranking.all_terms, nearest)
+        ranked, by_meaning, total = fused.hits, fused.by_meaning, total + fused.added
     page = ranked[offset : offset + request.per_page]
     missing = [doc_id for doc_id, _ in page if doc_id not in fetched]
     fetched.update((a.id, a) for a in engine.fetch(missing) if a is not None)
@@ -173,10 +182,12 @@ def search(
         for doc_id, score in page
         if doc_id in fetched
     ]
+    if by_meaning:
+        hits = [replace(h, by_meaning=True) if h.id in by_meaning else h for h in hits]
     took = (time.perf_counter() - started) * 1000
     return SearchResult(
         request,
-        ranking.total,
+        total,
         hits,
         _facets(ranking.facets),
         took_ms=took,

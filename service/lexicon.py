@@ -27,6 +27,8 @@ from rapidfuzz.distance import OSA
 from indexer.analysis import analyze_words, stem
 from indexer.store import IndexHandle, read_lexicon
 
+from .generations import PerGeneration
+
 log = logging.getLogger(__name__)
 
 MIN_TYPO_LENGTH = 5
@@ -190,22 +192,10 @@ class Lexicon:
         return self.df.get(word, 0) > max(NAME_MAX_COUNT, NAME_MAX_SHARE * self.doc_count)
 
 
-_cache: dict[str, Lexicon] = {}
-_lock = threading.Lock()
-CACHED_GENERATIONS = 4  # a few indexes (tests, benchmarks) may be open side by side
-
-
-def lexicon_of(index: IndexHandle) -> Lexicon:
-    """The lexicon of the index's live generation, loaded once per generation."""
-    index.engine()  # opens the live generation
-    gen = index.generation
-    key = str(gen)
-    with _lock:
-        if key not in _cache:
-            while len(_cache) >= CACHED_GENERATIONS:
-                _cache.pop(next(iter(_cache)))  # the oldest generation goes first
-            _cache[key] = Lexicon(read_lexicon(gen), index.manifest().doc_count)
-        return _cache[key]
+lexicon_of = PerGeneration(
+    lambda index: Lexicon(read_lexicon(index.generation), index.manifest().doc_count), keep=4
+)
+lexicon_of.__doc__ = "The lexicon of the index's live generation, loaded once per generation."
 
 
 def warm_up(index: IndexHandle) -> threading.Thread:

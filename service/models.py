@@ -167,6 +167,7 @@ class Hit:
     passages: list  # of service.passages.Passage
     url: str | None = None
     explain: list[dict] | None = None  # only when the request asks for it
+    by_meaning: bool = False  # found by meaning only: it holds none of the query's words
 
     def to_dict(self) -> dict:
         d = {
@@ -177,6 +178,7 @@ class Hit:
             "score": round(self.score, 4),
             "url": self.url,
             "passages": [p.to_html() for p in self.passages],
+            "by_meaning": self.by_meaning,
         }
         if self.explain is not None:
             d["explain"] = self.explain

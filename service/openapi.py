@@ -168,9 +168,15 @@ SCHEMAS = {
             "countries": {"type": "array", "items": _ref("Country")},
             "score": {
                 "type": "number",
-                "description": "Score BM25 du moteur. Par pertinence, les dix premiers "
-                "résultats sont reclassés par proximité des mots : leur ordre peut "
-                "s'écarter de leurs scores.",
+                "description": "Score BM25 du moteur (cosinus pour un article trouvé par "
+                "le sens). Par pertinence, les premiers résultats sont reclassés par "
+                "proximité des mots et par le sens : leur ordre peut s'écarter de leurs scores.",
+            },
+            "by_meaning": {
+                "type": "boolean",
+                "description": "Trouvé par le sens seulement : l'article ne contient aucun "
+                "des mots cherchés, mais son sujet est proche de la recherche (questions et "
+                "recherches de plusieurs mots, sans filtre ni exclusion, par pertinence).",
             },
             "url": NULLABLE_STRING,
             "passages": {
@@ -184,7 +190,7 @@ SCHEMAS = {
                 "description": "Seulement avec `explain=true`.",
             },
         },
-        required=["id", "title", "date", "countries", "score", "url", "passages"],
+        required=["id", "title", "date", "countries", "score", "url", "passages", "by_meaning"],
     ),
     "Explanation": _object(
         {

@@ -26,6 +26,10 @@ def _no_search_env(monkeypatch):
         monkeypatch.delenv(key)
 
 
+# The fields of a hit in the API's JSON (models.Hit.to_dict), without explain.
+HIT_FIELDS = {"id", "title", "date", "countries", "score", "url", "passages", "by_meaning"}
+
+
 def write_config(folder: Path, corpus: Path, **sections: dict) -> Path:
     """A config.toml in ``folder`` whose corpus is ``corpus`` and index is folder/index."""
     lines = ["[corpus]", f'path = "{corpus}"', "[index]", 'path = "index"']

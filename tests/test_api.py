@@ -6,7 +6,7 @@ import pytest
 
 from service.app import SECURITY_HEADERS, create_app
 from service.config import load_config
-from tests.conftest import write_config
+from tests.conftest import HIT_FIELDS, write_config
 
 
 def get_json(client, url: str, status: int = 200) -> dict:
@@ -25,7 +25,8 @@ def test_search_returns_hits_with_highlighted_passages(client):
     assert body["total"] == 2
     assert set(ids(body)) == {"a_ceinture.txt", "c_belt.txt"}
     hit = body["hits"][0]
-    assert set(hit) == {"id", "title", "date", "countries", "score", "url", "passages"}
+    assert set(hit) == HIT_FIELDS
+    assert hit["by_meaning"] is False
     assert any("<mark>" in p for p in hit["passages"])
     assert {"code": "AZ", "name": "Azerbaïdjan"} in hit["countries"]
 

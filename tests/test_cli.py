@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import index_cmd, search_cmd
-from tests.conftest import DATA_DIR, SEEDS_DIR, write_config
+from tests.conftest import DATA_DIR, HIT_FIELDS, SEEDS_DIR, write_config
 
 
 def invoke(command, *args):
@@ -43,7 +43,7 @@ def test_search_json_is_the_result_model(seeds_config_path):
         "sort": "relevance",
     }
     hit = body["hits"][0]
-    assert set(hit) == {"id", "title", "date", "countries", "score", "url", "passages"}
+    assert set(hit) == HIT_FIELDS
     assert {"code": "AZ", "name": "Azerbaïdjan"} in hit["countries"]
     assert any("<mark>Bakou</mark>" in p for p in hit["passages"])
     assert set(body["facets"]) == {"country", "year", "month"}

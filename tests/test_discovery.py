@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.conftest import HIT_FIELDS
 from tests.test_api import get_json, ids
 
 
@@ -64,7 +65,7 @@ def test_similar_lists_other_articles_most_alike_first(client):
     assert 1 <= len(body["hits"]) <= 5
     scores = [hit["score"] for hit in body["hits"]]
     assert scores == sorted(scores, reverse=True)
-    assert set(body["hits"][0]) == {"id", "title", "date", "countries", "score", "url", "passages"}
+    assert set(body["hits"][0]) == HIT_FIELDS
 
 
 def test_similar_keeps_to_the_limit(client):

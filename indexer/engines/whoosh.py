@@ -236,8 +236,9 @@ DATA_ERRORS = (ValueError, KeyError)
 
 class WhooshEngine(Engine):
     name = "whoosh"
-    # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings
-    format_version = 3
+    # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
+    # 4: article vectors (indexer.dense) beside the engine's files
+    format_version = 4
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 

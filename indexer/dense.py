@@ -1,0 +1,295 @@
+"""Article vectors: finding an article by meaning when it shares no word with the query.
+
+Stems meet "présidé" and "présidence", never "mort" and "décès"; 140 of the 3,784 PIAF
+questions share no stem with their paragraph, so no lexical ranking can find them. Each
+article also gets one vector, from the French word vectors (``wordvectors``):
+
+- its kept words (stop words and elisions aside, as written: the vectors know case and
+  accents), each word's unit vector weighted by its count and the IDF of its vector row,
+  ``ln((N + 1) / (df + 1))`` over the index's articles, summed and normalised;
+- centred on the mean article and without the main direction they share (the first
+  principal component), then normalised again: what every article has in common says
+  nothing about one of them.
+
+A query's vector is made the same way, with the index's IDF, mean and direction
+(``DenseIndex.query_vector``); cosines rank the articles (``DenseIndex.nearest``). The
+service fuses that ranking with the lexical one (service.hybrid). Measured on the PIAF
+questions before choosing (EVALUATION.md): among plain means, SIF weights and 1 to 10
+components removed, this one found the most questions whose paragraph shares no stem.
+
+Stored per generation, rewritten by every build: ``dense-bags.npz``, each article's
+vector rows and counts (an incremental build adds the new articles' bags to those of the
+files it keeps, and recomputes the vectors: the IDF moves with every article), and
+``dense-model.npz``, the vectors and what queries need. 34,160 news articles: 72 MB on
+disk, about 5 s of a build, 41 MB in a service, a 1-2 ms product per query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import WORD, kept_word
+from .articles import Article
+from .runs import run_text, runs
+from .wordvectors import WordVectors, word_vectors
+
+log = logging.getLogger(__name__)
+
+BAGS = "dense-bags.npz"
+MODEL = "dense-model.npz"
+FILES = (BAGS, MODEL)
+
+
+@dataclass(frozen=True)
+class Bag:
+    """An article's vector rows and how often each comes (picklable: builds make bags in
+    worker processes)."""
+
+    id: str
+    source: str
+    rows: bytes  # int32; a row may come twice ("Mort" and "mort"): counts add up
+    counts: bytes  # uint32
+
+
+_RUN_ROWS: dict[bytes, bytes] = {}  # run -> vector rows of its kept words, int32
+MAX_CACHED_RUNS = 1_000_000
+_lock = threading.Lock()  # the service makes query vectors in several threads
+
+
+def run_counts(*texts: str) -> Counter:
+    """Run (``indexer.runs``) -> how often it comes in the texts: counted in C."""
+    return Counter(chain.from_iterable(map(runs, texts)))
+
+
+def _learn(counters: list[Counter], vectors: WordVectors) -> None:
+    """Find the rows of the runs not seen yet, their words all at once (``WordVectors.rows``).
+    Called under ``_lock``, with the ``_rows`` calls that need them: the table may be
+    emptied by another thread's call."""
+    new = set().union(*counters).difference(_RUN_ROWS)
+    if len(_RUN_ROWS) + len(new) > MAX_CACHED_RUNS:
+        _RUN_ROWS.clear()
+        new = set().union(*counters)
+    if not new:
+        return
+    new = list(new)
+    words = [[w for w in map(kept_word, WORD.findall(run_text(run))) if w] for run in new]
+    found = vectors.rows(list(chain.from_iterable(words))).tolist()
+    at = 0
+    for run, its_words in zip(new, words, strict=True):
+        rows = found[at : at + len(its_words)]
+        at += len(its_words)
+        _RUN_ROWS[run] = array("i", (r for r in rows if r >= 0)).tobytes()
+
+
+def _rows(counts: Counter) -> tuple[bytes, bytes]:
+    """(rows, int32; their counts, uint32) of runs counted by ``run_counts``, once their
+    rows are known (``_learn``): each run's count for each of its rows."""
+    per_run = list(map(_RUN_ROWS.__getitem__, counts))
+    lengths = np.fromiter(map(len, per_run), dtype=np.int64, count=len(per_run)) // 4
+    many = np.fromiter(counts.values(), dtype=np.uint32, count=len(per_run))
+    return b"".join(per_run), np.repeat(many, lengths).tobytes()
+
+
+def bags(articles: list[Article], counters: list[Counter]) -> list[Bag | None]:
+    """Each article's bag (None each without word vectors), from its ``run_counts``."""
+    vectors = word_vectors()
+    if vectors is None:
+        return [None] * len(articles)
+    with _lock:
+        _learn(counters, vectors)
+        found = [_rows(counts) for counts in counters]
+    return [Bag(a.id, a.source, *rows) for a, rows in zip(articles, found, strict=True)]
+
+
+@dataclass
+class Bags:
+    """Every article's bag, in one flat array: article i's are ``rows[starts[i]:starts[i+1]]``."""
+
+    ids: list[str]
+    sources: list[str]
+    starts: np.ndarray  # int64, one more than there are articles
+    rows: np.ndarray  # int32
+    counts: np.ndarray  # uint32
+
+    @classmethod
+    def of(cls, bags: list[Bag]) -> Bags:
+        rows = [np.frombuffer(b.rows, dtype=np.int32) for b in bags]
+        counts = [np.frombuffer(b.counts, dtype=np.uint32) for b in bags]
+        starts = np.zeros(len(bags) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rows], out=starts[1:])
+        return cls(
+            [b.id for b in bags],
+            [b.source for b in bags],
+            starts,
+            np.concatenate(rows) if rows else np.empty(0, np.int32),
+            np.concatenate(counts) if counts else np.empty(0, np.uint32),
+        )
+
+    def without(self, sources: set[str], ids: set[str]) -> Bags:
+        """The bags of the articles of other sources and ids."""
+        keep = [
+            i
+            for i, (s, d) in enumerate(zip(self.sources, self.ids, strict=True))
+            if s not in sources and d not in ids
+        ]
+        parts = [slice(self.starts[i], self.starts[i + 1]) for i in keep]
+        lengths = np.array([p.stop - p.start for p in parts], dtype=np.int64)
+        starts = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        return Bags(
+            [self.ids[i] for i in keep],
+            [self.sources[i] for i in keep],
+            starts,
+            np.concatenate([self.rows[p] for p in parts]) if parts else self.rows[:0],
+            np.concatenate([self.counts[p] for p in parts]) if parts else self.counts[:0],
+        )
+
+    def plus(self, other: Bags) -> Bags:
+        return Bags(
+            self.ids + other.ids,
+            self.sources + other.sources,
+            np.concatenate([self.starts[:-1], other.starts + self.starts[-1]]),
+            np.concatenate([self.rows, other.rows]),
+            np.concatenate([self.counts, other.counts]),
+        )
+
+    def save(self, path: Path) -> None:
+        names = json.dumps({"ids": self.ids, "sources": self.sources}).encode("utf-8")
+        _save_atomic(
+            path,
+            starts=self.starts,
+            rows=self.rows,
+            counts=self.counts,
+            names=np.frombuffer(names, dtype=np.uint8),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Bags:
+        with np.load(path) as data:
+            names = json.loads(data["names"].tobytes().decode("utf-8"))
+            return cls(names["ids"], names["sources"], data["starts"], data["rows"], data["counts"])
+
+
+def write(gen: Path, live: Path | None, dropped: set[str], added: list[Bag]) -> None:
+    """Write the generation's bags and vectors: the live generation's bags (if any) but
+    those of the ``dropped`` sources and of re-added ids, then the ``added`` ones."""
+    vectors = word_vectors()
+    if vectors is None:
+        return
+    new = Bags.of(added)
+    bags = new
+    if live is not None and (live / BAGS).is_file():
+        try:
+            bags = Bags.load(live / BAGS).without(dropped, set(new.ids)).plus(new)
+        except (OSError, ValueError, KeyError) as e:
+            log.warning("article vectors of %s unreadable (%s): new articles only", live, e)
+    bags.save(gen / BAGS)
+    model = _model(bags, vectors)
+    _save_atomic(gen / MODEL, **model)
+
+
+def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
+    unit = vectors.unit
+    count = len(bags.ids)
+    # An article counts once for a row, though two of its words may share it.
+    article = np.repeat(np.arange(count, dtype=np.int64), np.diff(bags.starts))
+    pairs = np.sort(article * len(unit) + bags.rows)  # (numpy's unique: 4 s for 5M pairs)
+    distinct = np.ones(len(pairs), dtype=bool)
+    distinct[1:] = pairs[1:] != pairs[:-1]
+    df = np.bincount(pairs[distinct] % len(unit), minlength=len(unit))
+    idf = np.log((count + 1) / (df + 1)).astype(np.float32)
+    matrix = np.zeros((count, unit.shape[1]), dtype=np.float32)
+    weights = bags.counts.astype(np.float32) * idf[bags.rows]
+    starts = bags.starts.tolist()
+    for i in range(count):  # one BLAS product per article: no gathered copy of them all
+        begin, end = starts[i], starts[i + 1]
+        if end > begin:
+            matrix[i] = weights[begin:end] @ unit[bags.rows[begin:end]]
+    matrix = _normalised(matrix)
+    mean = matrix.mean(axis=0) if count else np.zeros(unit.shape[1], dtype=np.float32)
+    matrix = _normalised(matrix - mean)
+    # The main direction: the top eigenvector of the 300 x 300 scatter matrix.
+    scatter = matrix.T.astype(np.float64) @ matrix.astype(np.float64)
+    direction = np.linalg.eigh(scatter)[1][:, -1].astype(np.float32)
+    matrix = _normalised(matrix - np.outer(matrix @ direction, direction))
+    return {"matrix": matrix, "idf": idf, "mean": mean.astype(np.float32), "direction": direction}
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def _save_atomic(path: Path, **arrays: np.ndarray) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class DenseIndex:
+    """A generation's article vectors, for queries."""
+
+    def __init__(self, ids: list[str], model: dict[str, np.ndarray], vectors: WordVectors):
+        self.ids = ids
+        self.matrix = model["matrix"]
+        self.idf, self.mean, self.direction = model["idf"], model["mean"], model["direction"]
+        self.vectors = vectors
+
+    @classmethod
+    def load(cls, gen: Path) -> DenseIndex | None:
+        """The generation's vectors; None without them (built without word vectors, or
+        before they existed) or when they are damaged (warned: search goes on by words)."""
+        vectors = word_vectors()
+        if vectors is None or not (gen / MODEL).is_file():
+            return None
+        try:
+            with np.load(gen / BAGS) as data:
+                ids = json.loads(data["names"].tobytes().decode("utf-8"))["ids"]
+            with np.load(gen / MODEL) as data:
+                model = {name: data[name] for name in ("matrix", "idf", "mean", "direction")}
+        except (OSError, ValueError, KeyError) as e:
+            log.warning("article vectors of %s unreadable (%s): search by words only", gen, e)
+            return None
+        if len(ids) != len(model["matrix"]):
+            log.warning("article vectors of %s do not match their ids: search by words only", gen)
+            return None
+        return cls(ids, model, vectors)
+
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """The query's vector, as an article's; None if none of its words has a vector."""
+        counts = run_counts(text)
+        with _lock:
+            _learn([counts], self.vectors)
+            rows, many = _rows(counts)
+        if not rows:
+            return None
+        rows, many = np.frombuffer(rows, dtype=np.int32), np.frombuffer(many, dtype=np.uint32)
+        vector = _normalised((many * self.idf[rows]).astype(np.float32) @ self.vectors.unit[rows])
+        vector = _normalised(vector - self.mean)
+        return _normalised(vector - (vector @ self.direction) * self.direction)
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` articles nearest the vector, nearest first, with their cosines."""
+        if not len(self.ids) or k <= 0:
+            return []
+        cosines = self.matrix @ vector
+        k = min(k, len(cosines))
+        top = np.argpartition(-cosines, k - 1)[:k]
+        top = top[np.argsort(-cosines[top], kind="stable")]
+        return [(self.ids[i], float(cosines[i])) for i in top]

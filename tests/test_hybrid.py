@@ -1,0 +1,200 @@
+"""Articles found by meaning: their vectors (indexer.dense), kept per index generation,
+and their place among a query's partial matches (service.hybrid)."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import write_config
+
+from indexer import dense, wordvectors
+from indexer.articles import Article
+from indexer.build import build_index
+from indexer.store import IndexHandle, current_generation
+from service import hybrid
+from service.app import create_app
+from service.cli import search_cmd
+from service.config import load_config
+from service.core import search
+from service.models import SearchRequest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+PIAF = SHARED / "eval" / "corpus.jsonl.gz"
+# A PIAF question whose paragraph ("Human beatbox") holds none of its stems: "beatboxing"
+# is not "beatbox" to a stemmer, but their vectors are near.
+QUESTION = "quel est l'ancêtre du beatboxing ?"
+ANSWER = "corpus.jsonl.gz#piaf-12107bcdef82"
+
+
+def lexical(n: int, prefix: str = "l") -> list[tuple[str, float]]:
+    return [(f"{prefix}{i}", float(100 - i)) for i in range(1, n + 1)]
+
+
+def test_full_matches_and_the_first_hits_stay_first():
+    hits = lexical(30)
+    nearest = [("d1", 0.9), ("l12", 0.8), ("d2", 0.7)]
+    fused = hybrid.fuse(hits, all_terms=0, nearest=nearest)
+    ids = [doc_id for doc_id, _ in fused.hits]
+    assert ids[: hybrid.KEPT] == [f"l{i}" for i in range(1, hybrid.KEPT + 1)]
+    # then by reciprocal rank: l12 (lexical 12 and nearest 2), d1 (nearest 1), d2, l11
+    assert ids[hybrid.KEPT : hybrid.KEPT + 4] == ["l12", "d1", "d2", "l11"]
+    assert fused.by_meaning == {"d1", "d2"} and fused.added == 2
+    assert sorted(ids) == sorted([f"l{i}" for i in range(1, 31)] + ["d1", "d2"])  # none lost
+    assert dict(fused.hits)["d1"] == 0.9  # the cosine stands for the score
+
+    full = hybrid.fuse(hits, all_terms=25, nearest=nearest)
+    assert [d for d, _ in full.hits][:25] == [f"l{i}" for i in range(1, 26)]
+    assert hybrid.fuse(hits, all_terms=hybrid.DEPTH, nearest=nearest).hits == hits
+
+
+def test_lexical_hits_pushed_out_of_the_fused_ranks_follow_them():
+    hits = lexical(150)
+    nearest = [(f"d{i}", 0.5) for i in range(1, 101)]
+    fused = hybrid.fuse(hits, 0, nearest)
+    ids = [doc_id for doc_id, _ in fused.hits]
+    assert len(ids) == 150 + fused.added and fused.added > 0
+    pushed = [d for d in ids[hybrid.DEPTH :] if d.startswith("l")]
+    assert pushed == [f"l{i}" for i in range(1, 151) if f"l{i}" not in ids[: hybrid.DEPTH]]
+
+
+@pytest.mark.parametrize(
+    "params, applies",
+    [
+        ({"q": "mort du pape"}, True),
+        ({"q": "pape"}, False),  # one word: no partial matches
+        ({"q": "mort du pape -rome"}, False),  # an exclusion
+        ({"q": "mort du pape", "countries": ("VA",)}, False),
+        ({"q": "mort du pape", "date_from": "2020"}, False),
+        ({"q": "mort du pape", "sort": "date"}, False),
+    ],
+)
+def test_only_relevance_queries_of_several_words_without_filters(params, applies):
+    from service.query import parse_query
+
+    request = SearchRequest(**params)
+    assert hybrid.applies(request, parse_query(request.q)) is applies
+
+
+def test_word_keys_in_bulk_are_spacys():
+    words = ["", "a", "voiture", "décès", "Azerbaïdjan", "abcdefgh", "abcdefghi", "l'empire"]
+    words += ["x" * n for n in range(1, 40)] + ["é" * n for n in range(1, 20)]
+    assert wordvectors.word_keys(words).tolist() == [wordvectors.word_key(w) for w in words]
+    vectors = wordvectors.word_vectors()
+    assert vectors.rows(words + ["Mort"]).tolist() == [vectors.row(w) for w in words + ["Mort"]]
+
+
+def _articles(folder: Path, name: str, texts: list[str]) -> None:
+    lines = [
+        json.dumps({"id": f"{name}{i}", "title": t.split(".")[0], "text": t})
+        for i, t in enumerate(texts)
+    ]
+    (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_each_generation_keeps_the_vectors_of_its_articles(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _articles(corpus, "a", ["Le pape est mort à Rome.", "La voiture électrique se vend bien."])
+    _articles(corpus, "b", ["Le décès du souverain pontife.", "Les élections en Allemagne."])
+    build_index(corpus, tmp_path / "index")
+    gen = current_generation(tmp_path / "index")
+    vectors = dense.DenseIndex.load(gen)
+    assert sorted(vectors.ids) == ["a.jsonl#a0", "a.jsonl#a1", "b.jsonl#b0", "b.jsonl#b1"]
+    assert vectors.matrix.shape == (4, 300)
+    assert np.allclose(np.linalg.norm(vectors.matrix, axis=1), 1, atol=1e-5)
+
+    # An incremental build: a file removed, one added, one unchanged.
+    (corpus / "a.jsonl").unlink()
+    _articles(corpus, "c", ["Le cheval gagne la course."])
+    build_index(corpus, tmp_path / "index")
+    again = dense.DenseIndex.load(current_generation(tmp_path / "index"))
+    assert sorted(again.ids) == ["b.jsonl#b0", "b.jsonl#b1", "c.jsonl#c0"]
+    assert np.allclose(np.linalg.norm(again.matrix, axis=1), 1, atol=1e-5)
+
+    # Damaged vectors: a warning, and search goes on by words.
+    (current_generation(tmp_path / "index") / dense.MODEL).write_bytes(b"garbage")
+    assert dense.DenseIndex.load(current_generation(tmp_path / "index")) is None
+
+
+def test_a_query_vector_points_at_the_article_of_the_same_subject(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _articles(
+        corpus,
+        "n",
+        [
+            "Le décès du souverain pontife a été annoncé au Vatican.",
+            "La voiture électrique se vend bien en Norvège.",
+            "Le match de football s'est terminé par un but.",
+            "La récolte de blé est bonne cette année.",
+        ],
+    )
+    build_index(corpus, tmp_path / "index")
+    vectors = dense.DenseIndex.load(current_generation(tmp_path / "index"))
+    nearest = vectors.nearest(vectors.query_vector("la mort du pape"), 4)
+    assert nearest[0][0] == "n.jsonl#n0"
+    assert [c for _, c in nearest] == sorted((c for _, c in nearest), reverse=True)
+
+
+def test_small_indexes_search_by_words_only(seeds_index):
+    """Five articles: their mean is no centre and their nearest are all of them."""
+    assert dense.DenseIndex.load(current_generation(seeds_index.index_dir)) is not None
+    assert hybrid.dense_of(seeds_index) is None
+    result = search(seeds_index, SearchRequest(q="Quand l'Azerbaïdjan a-t-il présidé la CICA ?"))
+    assert not any(hit.by_meaning for hit in result.hits)
+
+
+@pytest.fixture(scope="module")
+def piaf_config(tmp_path_factory):
+    if not PIAF.is_file():
+        pytest.skip(f"PIAF corpus not found at {PIAF} (../shared/data/eval)")
+    folder = tmp_path_factory.mktemp("piaf")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    shutil.copy(PIAF, corpus / PIAF.name)
+    path = write_config(folder, corpus)
+    build_index(corpus, folder / "index")
+    return path
+
+
+def test_a_question_finds_by_meaning_the_paragraph_it_shares_no_stem_with(piaf_config, monkeypatch):
+    index = IndexHandle(piaf_config.parent / "index")
+    result = search(index, SearchRequest(q=QUESTION, per_page=30))
+    hits = {hit.id: hit for hit in result.hits}
+    assert ANSWER in hits and hits[ANSWER].by_meaning
+    assert result.total > result.all_terms_total
+    with gzip.open(PIAF, "rt", encoding="utf-8") as f:
+        paragraph = next(json.loads(line) for line in f if ANSWER.endswith(json.loads(line)["id"]))
+    assert "beatboxing" not in paragraph["text"].lower()
+    # By words only, it is not among the first 100 matches.
+    monkeypatch.setattr(hybrid, "dense_of", lambda index: None)
+    words_only = search(index, SearchRequest(q=QUESTION, per_page=100))
+    assert ANSWER not in {hit.id for hit in words_only.hits}
+
+
+def test_found_by_meaning_is_said_by_the_api_the_page_and_the_cli(piaf_config):
+    client = create_app(load_config(piaf_config, environ={})).test_client()
+    body = client.get("/api/search", query_string={"q": QUESTION, "per_page": 30}).get_json()
+    hit = next(h for h in body["hits"] if h["id"] == ANSWER)
+    assert hit["by_meaning"] is True
+    assert not body["hits"][0]["by_meaning"]
+
+    page = client.get("/", query_string={"q": QUESTION, "per_page": 30}).get_data(as_text=True)
+    assert "proche par le sens" in page
+
+    result = CliRunner().invoke(
+        search_cmd, [QUESTION, "--per-page", "30", "--explain", "--config", str(piaf_config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(aucun des mots cherchés : proche par le sens)" in result.output
+
+
+def test_an_article_built_without_vectors_still_searches_by_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(dense, "word_vectors", lambda: None)
+    article = Article(id="x", title="Titre", text="Le pape est mort.", source="x.jsonl")
+    assert dense.bags([article], [dense.run_counts(article.title, article.text)]) == [None]
