@@ -140,10 +140,11 @@ def _apply(
         )
         doc_count = engine.doc_count()
         store.write_lexicon(gen, engine.lexicon())
+        engine.close()
         from . import dense  # NumPy and the word vectors: only for a build
 
         dense.write(gen, live, set(plan.changed + plan.removed), bags)
-        engine.close()
+        del bags
         manifest = store.Manifest(engine_name, _now(), doc_count, sources, cls.format_version)
         store.publish(index_dir, gen, manifest)
     except BaseException:
