@@ -9,7 +9,8 @@ article also gets one vector, from the French word vectors (``wordvectors``):
   ``ln((N + 1) / (df + 1))`` over the index's articles, summed and normalised;
 - centred on the mean article and without the main direction they share (the first
   principal component), then normalised again: what every article has in common says
-  nothing about one of them.
+  nothing about one of them;
+- projected on the next ``DIMENSIONS`` principal directions, and normalised.
 
 A query's vector is made the same way, with the index's IDF, mean and direction
 (``DenseIndex.query_vector``); cosines rank the articles (``DenseIndex.nearest``). The
@@ -21,7 +22,7 @@ Stored per generation, rewritten by every build: ``dense-bags.npz``, each articl
 vector rows and counts (an incremental build adds the new articles' bags to those of the
 files it keeps, and recomputes the vectors: the IDF moves with every article), and
 ``dense-model.npz``, the vectors and what queries need. 34,160 news articles: 72 MB on
-disk, about 5 s of a build, 41 MB in a service, a 1-2 ms product per query.
+disk, about 5 s of a build, 17 MB in a service, a product of under 1 ms per query.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ log = logging.getLogger(__name__)
 BAGS = "dense-bags.npz"
 MODEL = "dense-model.npz"
 FILES = (BAGS, MODEL)
+MODEL_ARRAYS = ("matrix", "idf", "mean", "direction", "basis")
 CHUNK = 4096  # articles whose document frequencies are counted at once
+# Dimensions kept (of 300), the first principal directions of the articles once the main
+# one is removed. PIAF questions, R@100: 300 -> 0.9707, 128 -> 0.9709, 64 -> 0.9704;
+# with the news as distractors 0.910 -> 0.909. 128 makes the service's matrix 17 MB, not
+# 41 MB (34,160 articles), and its product per query 2.3 times cheaper.
+DIMENSIONS = 128
 
 
 @dataclass(frozen=True)
@@ -232,7 +239,13 @@ def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
     direction = np.linalg.eigh(scatter)[1][:, -1].astype(np.float32)
     matrix -= np.outer(matrix @ direction, direction)
     _normalise(matrix)
-    return {"matrix": matrix, "idf": idf, "mean": mean.astype(np.float32), "direction": direction}
+    # The next DIMENSIONS principal directions: a smaller matrix, as good a ranking.
+    scatter = (matrix.T @ matrix).astype(np.float64)
+    basis = np.linalg.eigh(scatter)[1][:, ::-1][:, :DIMENSIONS].astype(np.float32)
+    matrix = matrix @ basis
+    _normalise(matrix)
+    mean = mean.astype(np.float32)
+    return {"matrix": matrix, "idf": idf, "mean": mean, "direction": direction, "basis": basis}
 
 
 def _normalise(x: np.ndarray) -> None:
@@ -265,6 +278,7 @@ class DenseIndex:
         self.ids = ids
         self.matrix = model["matrix"]
         self.idf, self.mean, self.direction = model["idf"], model["mean"], model["direction"]
+        self.basis = model["basis"]
         self.vectors = vectors
 
     @classmethod
@@ -278,7 +292,9 @@ class DenseIndex:
             with np.load(gen / BAGS) as data:
                 ids = json.loads(data["names"].tobytes().decode("utf-8"))["ids"]
             with np.load(gen / MODEL) as data:
-                model = {name: data[name] for name in ("matrix", "idf", "mean", "direction")}
+                model = {
+                    name: data[name] for name in ("matrix", "idf", "mean", "direction", "basis")
+                }
         except (OSError, ValueError, KeyError) as e:
             log.warning("article vectors of %s unreadable (%s): search by words only", gen, e)
             return None
@@ -298,7 +314,8 @@ class DenseIndex:
         rows, many = np.frombuffer(rows, dtype=np.int32), np.frombuffer(many, dtype=np.uint32)
         vector = _normalised((many * self.idf[rows]).astype(np.float32) @ self.vectors.unit[rows])
         vector = _normalised(vector - self.mean)
-        return _normalised(vector - (vector @ self.direction) * self.direction)
+        vector = _normalised(vector - (vector @ self.direction) * self.direction)
+        return _normalised(vector @ self.basis)
 
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The ``k`` articles nearest the vector, nearest first, with their cosines."""

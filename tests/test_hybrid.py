@@ -105,7 +105,7 @@ def test_each_generation_keeps_the_vectors_of_its_articles(tmp_path):
     gen = current_generation(tmp_path / "index")
     vectors = dense.DenseIndex.load(gen)
     assert sorted(vectors.ids) == ["a.jsonl#a0", "a.jsonl#a1", "b.jsonl#b0", "b.jsonl#b1"]
-    assert vectors.matrix.shape == (4, 300)
+    assert vectors.matrix.shape == (4, dense.DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors.matrix, axis=1), 1, atol=1e-5)
 
     # An incremental build: a file removed, one added, one unchanged.

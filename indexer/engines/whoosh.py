@@ -237,8 +237,8 @@ DATA_ERRORS = (ValueError, KeyError)
 class WhooshEngine(Engine):
     name = "whoosh"
     # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
-    # 4: article vectors (indexer.dense) beside the engine's files
-    format_version = 4
+    # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions
+    format_version = 5
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 
