@@ -49,8 +49,7 @@ log = logging.getLogger(__name__)
 
 BAGS = "dense-bags.npz"
 MODEL = "dense-model.npz"
-FILES = (BAGS, MODEL)
-MODEL_ARRAYS = ("matrix", "idf", "mean", "direction", "basis")
+MODEL_ARRAYS = ("matrix", "idf", "mean", "direction", "basis")  # in MODEL
 CHUNK = 4096  # articles whose document frequencies are counted at once
 # Dimensions kept (of 300), the first principal directions of the articles once the main
 # one is removed. PIAF questions, R@100: 300 -> 0.9707, 128 -> 0.9709, 64 -> 0.9704;
@@ -185,8 +184,13 @@ class Bags:
     @classmethod
     def load(cls, path: Path) -> Bags:
         with np.load(path) as data:
-            names = json.loads(data["names"].tobytes().decode("utf-8"))
+            names = _names(data)
             return cls(names["ids"], names["sources"], data["starts"], data["rows"], data["counts"])
+
+
+def _names(data) -> dict[str, list[str]]:
+    """The ids and sources of a bags file (``Bags.save``)."""
+    return json.loads(data["names"].tobytes().decode("utf-8"))
 
 
 def write(gen: Path, live: Path | None, dropped: set[str], added: list[Bag]) -> None:
@@ -256,8 +260,10 @@ def _normalise(x: np.ndarray) -> None:
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.where(norms == 0, 1, norms)).astype(np.float32)
+    """``_normalise`` on a float32 copy."""
+    copy = x.astype(np.float32)
+    _normalise(copy)
+    return copy
 
 
 def _save_atomic(path: Path, **arrays: np.ndarray) -> None:
@@ -290,11 +296,9 @@ class DenseIndex:
             return None
         try:
             with np.load(gen / BAGS) as data:
-                ids = json.loads(data["names"].tobytes().decode("utf-8"))["ids"]
+                ids = _names(data)["ids"]
             with np.load(gen / MODEL) as data:
-                model = {
-                    name: data[name] for name in ("matrix", "idf", "mean", "direction", "basis")
-                }
+                model = {name: data[name] for name in MODEL_ARRAYS}
         except (OSError, ValueError, KeyError) as e:
             log.warning("article vectors of %s unreadable (%s): search by words only", gen, e)
             return None
