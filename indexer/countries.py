@@ -5,10 +5,10 @@
     "les relations sino-azerbaïdjanaises"         -> ('AZ', 'CN')  compounds
     "à Bakou ; Maurice Papon ; une réunion"       -> ('AZ',)       capitals; no first names
 
-How: the text is cut into runs (``indexer.runs``, the same cut as the analysis of an
-article's terms), and each distinct run is folded once (apostrophes ’‘ʼ -> ', Unidecode on
-the non-ASCII characters, case kept) and split into words, which are kept for the next
-text that has that run; a hyphen splits like a space, so a hyphenated
+How: the text is cut into runs (``indexer.runs``, the same cut and numbering as the
+analysis of an article's terms), and each distinct run is folded once (apostrophes ’‘ʼ
+-> ', Unidecode on the non-ASCII characters, case kept) and split into words, which are
+kept for the next text that has that run; a hyphen splits like a space, so a hyphenated
 word ('Royaume-Uni', 'Chine-Azerbaïdjan') is looked up whole, as the n-gram of its parts,
 before its parts are. At each word that can start an entry, the longest n-gram of 1 to 5
 words in one dict wins and its words are consumed. An entry is a code, or nothing for a
@@ -50,17 +50,16 @@ times.sort(); print(statistics.median(times) * 1e3, times[int(0.95 * len(times))
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, count
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
+from itertools import chain, compress, count
 from typing import NamedTuple
 
 from babel import Locale
 from unidecode import unidecode
 
-from .runs import RunTable, runs
+from .runs import Cut, cut, per_run
 
-__all__ = ["country_label", "countries_in_runs", "find_countries", "is_country_code"]
+__all__ = ["country_label", "countries_of", "find_countries", "is_country_code"]
 
 _FRENCH = Locale("fr").territories
 _ENGLISH = Locale("en").territories
@@ -366,50 +365,64 @@ def _run(run: str) -> _Run:
     return _Run(words, first, tuple(starts), prefixed, bool(starts or prefixed))
 
 
-_RUNS = RunTable(_run)
-_READ = itemgetter(4)
+def _run_and_read(run: str) -> tuple[_Run, _Run | None]:
+    found = _run(run)
+    return found, (found if found.read else None)
+
+
+# Two columns of the vocabulary (indexer.runs): each run's _Run, and the same only where
+# the search has something to read (else None, which ``compress`` skips in C).
+_COLUMNS = per_run(_run_and_read)
 
 
 def find_countries(text: str) -> tuple[str, ...]:
     """ISO 3166-1 alpha-2 codes of every country the text names, sorted, unique."""
-    return countries_in_runs(runs(text))
+    return countries_of(cut(text))
 
 
-def countries_in_runs(text_runs: Sequence[bytes]) -> tuple[str, ...]:
-    """``find_countries`` of the text these runs were cut from (``indexer.runs``).
+def countries_of(texts: Cut) -> tuple[str, ...]:
+    """``find_countries`` of the cut texts put end to end ("title\ntext" is cut as the
+    title's runs, then the text's).
 
     A word is at (run, index in the run); words are looked at only in the runs that have
     a possible start, which most runs have not, and the n-gram at a start is gathered
     from the runs that follow.
     """
-    cut = list(map(_RUNS.__getitem__, text_runs))
+    analysed, to_read = texts.vocabulary.columns(_COLUMNS, 2)
+    numbers = texts.numbers[0] if len(texts.numbers) == 1 else [*chain(*texts.numbers)]
     found: set[str] = set()
     free_r, free_w = 0, 0  # the first word not covered by an entry found
-    last = len(cut) - 1
-    for r in compress(count(), map(_READ, cut)):
-        run = cut[r]
+    last = len(numbers) - 1
+    for r in compress(count(), map(to_read.__getitem__, numbers)):
+        run = analysed[numbers[r]]
         if run.prefixed:
             found.update(run.prefixed)
         for w, seconds in run.starts:
             if r < free_r or (r == free_r and w < free_w):
                 continue
             if seconds is not None and r < last:
-                first = cut[r + 1].first
+                first = analysed[numbers[r + 1]].first
                 if first is not None and first not in seconds:
                     continue  # 'la', 'le', 'du': the next word starts no name with them
-            free_r, free_w = _match_at(cut, r, w, seconds, found)
+            free_r, free_w = _match_at(analysed, numbers, r, w, seconds, found)
     return tuple(sorted(found))
 
 
 def _match_at(
-    cut: list[_Run], r: int, w: int, seconds: frozenset[str] | None, found: set[str]
+    analysed: list[_Run],
+    numbers: list[int],
+    r: int,
+    w: int,
+    seconds: frozenset[str] | None,
+    found: set[str],
 ) -> tuple[int, int]:
     """``_match`` at word ``w`` of run ``r``; the position after the words it covers."""
     words: list[str] = []
     ends: list[tuple[int, int]] = []  # the position after each word of ``words``
-    for run in range(r, len(cut)):
-        for index in range(w if run == r else 0, len(cut[run].words)):
-            words.append(cut[run].words[index])
+    for run in range(r, len(numbers)):
+        run_words = analysed[numbers[run]].words
+        for index in range(w if run == r else 0, len(run_words)):
+            words.append(run_words[index])
             ends.append((run, index + 1))
             if len(words) == 2 and seconds is not None and words[1].lower() not in seconds:
                 return ends[0]  # 'la', 'le', 'du': the next word starts no name with them

@@ -31,18 +31,18 @@ import json
 import logging
 import os
 import tempfile
-import threading
 from array import array
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .analysis import WORD, kept_word
 from .articles import Article
-from .runs import run_text, runs
+from .runs import Cut, Vocabulary, cut, run_text
 from .wordvectors import WordVectors, word_vectors
 
 log = logging.getLogger(__name__)
@@ -69,54 +69,51 @@ class Bag:
     counts: bytes  # uint32
 
 
-_RUN_ROWS: dict[bytes, bytes] = {}  # run -> vector rows of its kept words, int32
-MAX_CACHED_RUNS = 1_000_000
-_lock = threading.Lock()  # the service makes query vectors in several threads
-
-
-def run_counts(*texts: str) -> Counter:
-    """Run (``indexer.runs``) -> how often it comes in the texts: counted in C."""
-    return Counter(chain.from_iterable(map(runs, texts)))
-
-
-def _learn(counters: list[Counter], vectors: WordVectors) -> None:
-    """Find the rows of the runs not seen yet, their words all at once (``WordVectors.rows``).
-    Called under ``_lock``, with the ``_rows`` calls that need them: the table may be
-    emptied by another thread's call."""
-    new = set().union(*counters).difference(_RUN_ROWS)
-    if len(_RUN_ROWS) + len(new) > MAX_CACHED_RUNS:
-        _RUN_ROWS.clear()
-        new = set().union(*counters)
-    if not new:
-        return
-    new = list(new)
+def _rows_of(new: list[bytes]) -> list[bytes]:
+    """A column of the vocabulary (indexer.runs): each run's vector rows (int32) of its
+    kept words, the words of all the runs numbered since the last call looked up at once
+    (``WordVectors.rows``)."""
+    vectors = word_vectors()
+    if vectors is None:
+        return [b""] * len(new)
     words = [[w for w in map(kept_word, WORD.findall(run_text(run))) if w] for run in new]
     found = vectors.rows(list(chain.from_iterable(words))).tolist()
-    at = 0
-    for run, its_words in zip(new, words, strict=True):
-        rows = found[at : at + len(its_words)]
+    rows, at = [], 0
+    for its_words in words:
+        its_rows = found[at : at + len(its_words)]
         at += len(its_words)
-        _RUN_ROWS[run] = array("i", (r for r in rows if r >= 0)).tobytes()
+        rows.append(array("i", (r for r in its_rows if r >= 0)).tobytes())
+    return rows
 
 
-def _rows(counts: Counter) -> tuple[bytes, bytes]:
-    """(rows, int32; their counts, uint32) of runs counted by ``run_counts``, once their
-    rows are known (``_learn``): each run's count for each of its rows."""
-    per_run = list(map(_RUN_ROWS.__getitem__, counts))
+class Counted(NamedTuple):
+    """How often each run comes in some texts (``counted``), by number in ``vocabulary``."""
+
+    vocabulary: Vocabulary
+    counts: Counter
+
+
+def counted(texts: Cut) -> Counted:
+    """How often each run comes in the cut texts: counted in C, in order of first sight."""
+    return Counted(texts.vocabulary, Counter(chain(*texts.numbers)))
+
+
+def _rows(runs: Counted) -> tuple[bytes, bytes]:
+    """(rows, int32; their counts, uint32) of counted runs: each run's count for each of
+    its rows."""
+    column = runs.vocabulary.column(_rows_of)
+    per_run = list(map(column.__getitem__, runs.counts))
     lengths = np.fromiter(map(len, per_run), dtype=np.int64, count=len(per_run)) // 4
-    many = np.fromiter(counts.values(), dtype=np.uint32, count=len(per_run))
+    many = np.fromiter(runs.counts.values(), dtype=np.uint32, count=len(per_run))
     return b"".join(per_run), np.repeat(many, lengths).tobytes()
 
 
-def bags(articles: list[Article], counters: list[Counter]) -> list[Bag | None]:
-    """Each article's bag (None each without word vectors), from its ``run_counts``."""
-    vectors = word_vectors()
-    if vectors is None:
+def bags(articles: list[Article], runs: list[Counted]) -> list[Bag | None]:
+    """Each article's bag (None each without word vectors), from its runs ``counted``; the
+    runs new to the vocabulary are looked up at once, at the first article."""
+    if word_vectors() is None:
         return [None] * len(articles)
-    with _lock:
-        _learn(counters, vectors)
-        found = [_rows(counts) for counts in counters]
-    return [Bag(a.id, a.source, *rows) for a, rows in zip(articles, found, strict=True)]
+    return [Bag(a.id, a.source, *_rows(c)) for a, c in zip(articles, runs, strict=True)]
 
 
 @dataclass
@@ -309,10 +306,7 @@ class DenseIndex:
 
     def query_vector(self, text: str) -> np.ndarray | None:
         """The query's vector, as an article's; None if none of its words has a vector."""
-        counts = run_counts(text)
-        with _lock:
-            _learn([counts], self.vectors)
-            rows, many = _rows(counts)
+        rows, many = _rows(counted(cut(text)))
         if not rows:
             return None
         rows, many = np.frombuffer(rows, dtype=np.int32), np.frombuffer(many, dtype=np.uint32)

@@ -31,6 +31,7 @@ from types import ModuleType
 from typing import TypeVar
 
 from .engines import engine_class
+from .runs import cut
 from .sources import Draft, Skip
 
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
@@ -137,14 +138,14 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], li
 
     prepare = engine_class(engine).prepare
     skips: list[Skip] = []
-    prepared, made, counters = [], [], []
-    for draft in drafts:  # each prepared right after it is made: runs() still has its text
+    prepared, made, runs = [], [], []
+    for draft in drafts:  # each prepared right after it is made: runs.cut still has its text
         article = draft.make(skips)
         prepared.append(None if article is None else prepare(article))
         if article is not None:
             made.append(article)
-            counters.append(dense.run_counts(article.title, article.text))
-    found = iter(dense.bags(made, counters))  # one look-up of the batch's new runs
+            runs.append(dense.counted(cut(article.title, article.text)))
+    found = iter(dense.bags(made, runs))  # one look-up of the batch's new runs
     return [None if p is None else (p, next(found)) for p in prepared], skips
 
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .articles import Article, ArticleDate
-from .countries import countries_in_runs, is_country_code
+from .countries import countries_of, is_country_code
 from .dates import DateError, extract_date, parse_date, strip_dateline
 from .markup import plain
-from .runs import runs
+from .runs import cut
 
 log = logging.getLogger(__name__)
 
@@ -294,8 +294,9 @@ def _article_countries(
         if len(valid) != len(set(given)):
             log.warning("%s:%d: unknown country codes ignored", file, line)
         return tuple(valid)
-    # The runs of "title\ntext" are those of the title, then the text's.
-    return countries_in_runs(runs(title) + runs(text) if isinstance(title, str) else runs(text))
+    # The runs of "title\ntext" are those of the title, then the text's; the engine's
+    # analysis and the article's vector reuse this cut (same texts, runs.cut).
+    return countries_of(cut(title, text) if isinstance(title, str) else cut(text))
 
 
 def derive_title(text: str) -> str:

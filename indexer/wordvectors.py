@@ -51,10 +51,25 @@ def word_key(word: str) -> int:
     return h ^ (h >> 47)
 
 
+LONG_WORD = 64  # bytes: longer words are keyed one by one (the matrix pads to the longest)
+
+
 def word_keys(words: list[str]) -> np.ndarray:
     """``word_key`` of many words at once, in NumPy (uint64): a build looks up the rows of
     hundreds of thousands of distinct words, 3 µs each one by one."""
     data = [w.encode("utf-8") for w in words]
+    long = [i for i, d in enumerate(data) if len(d) > LONG_WORD]
+    if long:  # a 10,000-byte token would make every word's row 10,000 bytes wide
+        keys = np.empty(len(data), dtype=np.uint64)
+        short = np.ones(len(data), dtype=bool)
+        short[long] = False
+        keys[short] = _keys([d for d in data if len(d) <= LONG_WORD])
+        keys[long] = [word_key(words[i]) for i in long]
+        return keys
+    return _keys(data)
+
+
+def _keys(data: list[bytes]) -> np.ndarray:
     lengths = np.fromiter(map(len, data), dtype=np.uint64, count=len(data))
     blocks = int(lengths.max()) // 8 + 1 if len(data) else 1
     padded = np.zeros((len(data), blocks * 8), dtype=np.uint8)

@@ -14,6 +14,7 @@ from conftest import write_config
 from indexer import dense, wordvectors
 from indexer.articles import Article
 from indexer.build import build_index
+from indexer.runs import cut
 from indexer.store import IndexHandle, current_generation
 from service import hybrid
 from service.app import create_app
@@ -83,6 +84,7 @@ def test_only_relevance_queries_of_several_words_without_filters(params, applies
 def test_word_keys_in_bulk_are_spacys():
     words = ["", "a", "voiture", "décès", "Azerbaïdjan", "abcdefgh", "abcdefghi", "l'empire"]
     words += ["x" * n for n in range(1, 40)] + ["é" * n for n in range(1, 20)]
+    words += ["y" * 64, "z" * 65, "ü" * 40, "w" * 10_000]  # longer than LONG_WORD: one by one
     assert wordvectors.word_keys(words).tolist() == [wordvectors.word_key(w) for w in words]
     vectors = wordvectors.word_vectors()
     assert vectors.rows(words + ["Mort"]).tolist() == [vectors.row(w) for w in words + ["Mort"]]
@@ -197,4 +199,5 @@ def test_found_by_meaning_is_said_by_the_api_the_page_and_the_cli(piaf_config):
 def test_an_article_built_without_vectors_still_searches_by_words(tmp_path, monkeypatch):
     monkeypatch.setattr(dense, "word_vectors", lambda: None)
     article = Article(id="x", title="Titre", text="Le pape est mort.", source="x.jsonl")
-    assert dense.bags([article], [dense.run_counts(article.title, article.text)]) == [None]
+    runs = dense.counted(cut(article.title, article.text))
+    assert dense.bags([article], [runs]) == [None]

@@ -18,8 +18,8 @@ from indexer import countries as c
 from indexer.analysis import WORD, analyze, analyze_words
 from indexer.articles import Article
 from indexer.engines.tantivy import prepare
-from indexer.engines.whoosh import _EXACTS, _STEMS, _TERMS
-from indexer.runs import RunTable, run_text, runs
+from indexer.engines.whoosh import _TERMS
+from indexer.runs import Vocabulary, cut, run_text, runs
 from indexer.sources import SURROGATE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Surrogate character:RuntimeWarning:unidecode")
@@ -106,19 +106,60 @@ def test_countries_from_runs_on_names_that_span_runs(text):
     assert c.find_countries(text)  # each names at least one country
 
 
-def test_run_table_computes_each_run_once_and_stays_bounded():
+def test_vocabulary_numbers_each_run_once_and_computes_columns_for_new_runs_only():
     calls = []
-    table = RunTable(lambda text: calls.append(text) or text.upper(), max_size=2)
-    assert list(map(table.__getitem__, runs("a b a"))) == ["A", "B", "A"]
-    assert calls == ["a", "b"]
-    table[b"c"]  # a third run: the table starts over
-    assert len(table) == 1 and calls == ["a", "b", "c"]
+    vocabulary = Vocabulary()
+    upper = lambda new: calls.append(list(new)) or [r.upper() for r in new]  # noqa: E731
+    numbers = list(map(vocabulary.numbers.__getitem__, runs("a b a")))
+    assert numbers == [0, 1, 0] and vocabulary.runs == [b"a", b"b"]
+    assert list(map(vocabulary.column(upper).__getitem__, numbers)) == [b"A", b"B", b"A"]
+    vocabulary.numbers[b"c"]
+    assert vocabulary.column(upper) == [b"A", b"B", b"C"]
+    assert calls == [[b"a", b"b"], [b"c"]]  # each batch of new runs at once, each run once
+
+
+def test_vocabulary_columns_split_tuples_and_refuse_a_wrong_count():
+    vocabulary = Vocabulary()
+    vocabulary.numbers[b"ab"]
+    assert vocabulary.columns(lambda new: [(r, len(r)) for r in new], 2) == ([b"ab"], [2])
+    with pytest.raises(ValueError):
+        vocabulary.column(lambda new: [])
+
+
+def test_cut_numbers_texts_in_one_vocabulary_and_starts_a_new_one_when_full(monkeypatch):
+    import indexer.runs as r
+
+    monkeypatch.setattr(r, "MAX_RUNS", 3)
+    monkeypatch.setattr(r, "_current", [Vocabulary()])
+    first = cut("un deux", "deux trois quatre")  # grows past the bound within one cut
+    assert first.numbers == ([0, 1], [1, 2, 3])
+    second = cut("cinq")  # the next cut starts over
+    assert second.vocabulary is not first.vocabulary and second.numbers == ([0],)
+    assert first.vocabulary.runs == [b"un", b"deux", b"trois", b"quatre"]  # still whole
 
 
 @FUZZ
 @given(readable)
 def test_whoosh_writer_words_of_the_runs_are_those_of_the_text(text):
-    found = list(map(_TERMS.__getitem__, runs(text)))
+    (numbers,) = cut(text).numbers
+    stems, exacts = cut(text).vocabulary.columns(_TERMS, 2)
     words = analyze_words(text)
-    assert list(chain.from_iterable(map(_STEMS, found))) == [w[1] for w in words]
-    assert list(chain.from_iterable(map(_EXACTS, found))) == [w[0] for w in words]
+    assert list(chain.from_iterable(map(stems.__getitem__, numbers))) == [w[1] for w in words]
+    assert list(chain.from_iterable(map(exacts.__getitem__, numbers))) == [w[0] for w in words]
+
+
+def test_threads_numbering_the_same_runs_get_one_number_each():
+    from concurrent.futures import ThreadPoolExecutor
+
+    vocabulary = Vocabulary()
+    texts = [" ".join(f"mot{(i * 7 + j) % 500}" for j in range(400)) for i in range(40)]
+
+    def number(text):
+        return [vocabulary.numbers[r] for r in runs(text)]
+
+    with ThreadPoolExecutor(4) as pool:
+        numbered = list(pool.map(number, texts))
+    assert sorted(vocabulary.runs) == sorted(set(vocabulary.runs))  # no run numbered twice
+    assert len(vocabulary.runs) == 500
+    for text, numbers in zip(texts, numbered, strict=True):
+        assert [vocabulary.runs[n] for n in numbers] == list(runs(text))

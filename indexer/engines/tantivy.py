@@ -52,7 +52,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,7 +61,7 @@ from tantivy import Occur, Query
 
 from ..analysis import kept_terms
 from ..articles import Article, ArticleDate
-from ..runs import RunTable, runs
+from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 
@@ -103,11 +103,10 @@ def _run_terms(run: str) -> tuple[str, str]:
     return " ".join(stems), " ".join(exacts)
 
 
-# run -> its terms, computed once per distinct run (indexer.runs): mapping a text's runs
-# through a dict runs in C, which makes our analysis cheaper than tantivy's own chain;
-# ``kept_terms`` (``word_terms``) stays the one definition of the chain. Per process, bounded.
-_TERMS = RunTable(_run_terms)
-_STEMS, _EXACTS = itemgetter(0), itemgetter(1)
+# Two columns of the vocabulary (indexer.runs), computed once per distinct run: a text's
+# terms are then a map over its runs' numbers in C, which makes our analysis cheaper than
+# tantivy's own chain; ``kept_terms`` (``word_terms``) stays the one definition of the chain.
+_TERMS = per_run(_run_terms)
 
 
 class Prepared(NamedTuple):
@@ -125,14 +124,15 @@ class Prepared(NamedTuple):
 
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
-    title = list(map(_TERMS.__getitem__, runs(a.title)))
-    body = list(map(_TERMS.__getitem__, runs(a.text)))
+    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
+    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
+    title, body = texts.numbers
     return Prepared(
         a.id,
         a.source,
-        " ".join(map(_STEMS, title)),
-        " ".join(map(_STEMS, body)),
-        " ".join(map(_EXACTS, title + body)),
+        " ".join(map(stems.__getitem__, title)),
+        " ".join(map(stems.__getitem__, body)),
+        " ".join(map(exacts.__getitem__, chain(title, body))),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),

@@ -31,7 +31,7 @@ from whoosh.util.numeric import byte_to_length
 
 from ..analysis import PreAnalyzedTokenizer, kept_terms
 from ..articles import Article, ArticleDate
-from ..runs import RunTable, runs
+from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .whoosh_matches import scores as matcher_scores
@@ -80,9 +80,30 @@ def make_schema() -> Schema:
     )
 
 
-# run -> (its stems, its folded words), computed once per distinct run (indexer.runs).
-_TERMS = RunTable(kept_terms)
-_STEMS, _EXACTS = operator.itemgetter(0), operator.itemgetter(1)
+# Two columns of the vocabulary (indexer.runs): each run's stems, and its folded words,
+# computed once per distinct run.
+_TERMS = per_run(kept_terms)
+
+
+def prepare(a: Article) -> dict:
+    """An article's fields for the writer (``add_document``), analysed: picklable."""
+    d = a.date
+    # The kept words of each run, looked up in C: each distinct run analysed once.
+    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
+    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
+    title, body = texts.numbers
+    return dict(
+        id=a.id,
+        source=a.source,
+        title=list(chain.from_iterable(map(stems.__getitem__, title))),
+        body=list(chain.from_iterable(map(stems.__getitem__, body))),
+        exact=list(chain.from_iterable(map(exacts.__getitem__, chain(title, body)))),
+        text=a.text,
+        meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
+        date=qt.date_key(d.value) if d else NO_DATE,
+        country=" ".join(a.countries),
+        country_col=" ".join(a.countries).encode("ascii"),
+    )
 
 
 class WhooshWriter(EngineWriter):
@@ -93,23 +114,11 @@ class WhooshWriter(EngineWriter):
         self._w = BulkSegmentWriter(ix, limitmb=256, compound=False)
 
     def add(self, articles: Iterable[Article]) -> None:
-        for a in articles:
-            d = a.date
-            # The kept words of each run, looked up in C: each distinct run analysed once.
-            title = list(map(_TERMS.__getitem__, runs(a.title)))
-            body = list(map(_TERMS.__getitem__, runs(a.text)))
-            self._w.add_document(
-                id=a.id,
-                source=a.source,
-                title=list(chain.from_iterable(map(_STEMS, title))),
-                body=list(chain.from_iterable(map(_STEMS, body))),
-                exact=list(chain.from_iterable(map(_EXACTS, title + body))),
-                text=a.text,
-                meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
-                date=qt.date_key(d.value) if d else NO_DATE,
-                country=" ".join(a.countries),
-                country_col=" ".join(a.countries).encode("ascii"),
-            )
+        self.add_prepared(map(prepare, articles))
+
+    def add_prepared(self, items: Iterable[object]) -> None:
+        for fields in items:
+            self._w.add_document(**fields)
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         for doc_id in ids:
@@ -307,6 +316,10 @@ class WhooshEngine(Engine):
     def writer(self) -> WhooshWriter:
         self._new_pool()  # searchers opened before the commit are stale
         return WhooshWriter(self._ix)
+
+    @classmethod
+    def prepare(cls, article: Article) -> dict:
+        return prepare(article)
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
         with self._borrow() as state:
