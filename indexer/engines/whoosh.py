@@ -18,11 +18,12 @@ import struct
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 
+import numpy as np
 from whoosh import columns, index, matching, query, scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
@@ -53,6 +54,15 @@ class LuceneBM25F(scoring.BM25F):
     1 on the questions alone) -> 0.677, R@10 0.792 -> 0.801; on the questions alone 0.806
     -> 0.805.
     """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        """Whoosh's scorer; a BM25F one also gets its field's lengths as a float array
+        (``lengths``, None without), for ``whoosh_matches`` to score blocks at once."""
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if type(scorer) is scoring.BM25FScorer:
+            arrays = getattr(searcher.doc_field_length, "arrays", {})
+            scorer.lengths = arrays.get(fieldname)
+        return scorer
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
@@ -206,13 +216,8 @@ class _SearcherState:
         return self._allowed[filters]
 
 
-def _length_table(reader) -> Callable[..., int | None]:
-    """``doc_field_length`` of a segment from its length columns, read once into lists.
-
-    BM25F asks for a field's length at every match it scores; Whoosh reads the byte from
-    the column file each time (a seek and a read). Same values: the decoded byte, None
-    for a zero byte, ``default`` for a field without lengths.
-    """
+def _length_table(reader) -> _LengthTable:
+    """``doc_field_length`` of a segment from its length columns, read once."""
     perdoc = reader._perdoc
     tables = {}
     for name in reader.schema.scorable_names():
@@ -220,12 +225,28 @@ def _length_table(reader) -> Callable[..., int | None]:
         if perdoc.has_column(column):
             raw = perdoc.column_reader(column, LENGTHS_COLUMN)
             tables[name] = [byte_to_length(b) if b else None for b in raw]
+    return _LengthTable(tables)
 
-    def doc_field_length(docnum: int, fieldname: str, default: int = 0) -> int | None:
-        table = tables.get(fieldname)
+
+class _LengthTable:
+    """A segment's ``doc_field_length``, from lists read once, and the same lengths as
+    float arrays (``arrays``: NaN for None) for scoring whole posting lists at once.
+
+    BM25F asks for a field's length at every match it scores; Whoosh reads the byte from
+    the column file each time (a seek and a read). Same values: the decoded byte, None
+    for a zero byte, ``default`` for a field without lengths.
+    """
+
+    def __init__(self, tables: dict[str, list[int | None]]):
+        self._tables = tables
+        self.arrays = {
+            name: np.array([np.nan if n is None else n for n in table], dtype=np.float64)
+            for name, table in tables.items()
+        }
+
+    def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        table = self._tables.get(fieldname)
         return default if table is None else table[docnum]
-
-    return doc_field_length
 
 
 # What Whoosh raises when a searcher reads damaged segment files, found by truncating,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
     AndNotMatcher,
@@ -30,6 +31,7 @@ from whoosh.matching import (
 from whoosh.scoring import BM25FScorer
 
 FEW = 16  # wanted documents looked up by skipping blocks rather than reading them all
+MANY = 32  # postings scored with NumPy at once (fewer: one by one, NumPy's calls cost more)
 
 
 def scores(m: Matcher, dismax: type[Matcher] | None = None, only=None) -> dict[int, float]:
@@ -110,16 +112,29 @@ def _leaf_scores(m: W3LeafMatcher, only=None) -> dict[int, float]:
             if m.is_active() and m.id() == docnum:
                 out[docnum] = m.score()
         return out
+    ids: list[int] = []
+    weights: list[float] = []
     while m.is_active():
         if m._ids is None:
             m._read_ids()
         if m._weights is None:
             m._read_weights()
         start = m._i
-        ids, weights = m._ids[start:], m._weights[start:]
+        block_ids, block_weights = m._ids[start:], m._weights[start:]
         if only is not None:
-            kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i in only]
-            ids, weights = [i for i, _ in kept], [w for _, w in kept]
-        out.update(zip(ids, map(score, weights, map(length, ids)), strict=True))
+            kept = [(i, w) for i, w in zip(block_ids, block_weights, strict=True) if i in only]
+            block_ids, block_weights = [i for i, _ in kept], [w for _, w in kept]
+        ids += block_ids
+        weights += block_weights
         m._next_block()
-    return out
+    lengths = getattr(m.scorer, "lengths", None)
+    if lengths is None or len(ids) < MANY:
+        return dict(zip(ids, map(score, weights, map(length, ids)), strict=True))
+    return dict(zip(ids, _bm25(m.scorer, np.array(weights), lengths[ids]).tolist(), strict=True))
+
+
+def _bm25(s: BM25FScorer, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
+    """``whoosh.scoring.bm25`` over arrays: the same float64 operations in the same order,
+    so the same scores, bit for bit."""
+    idf, avgfl, b, k1 = s.idf, s.avgfl, s.B, s.K1
+    return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
