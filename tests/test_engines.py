@@ -254,6 +254,27 @@ def test_writer_deletes_by_id_and_cancel_drops_changes(tmp_path, engine):
     eng.close()
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_fetch_after_a_search_sees_the_next_commit(tmp_path, engine):
+    # tantivy keeps the documents a search loaded, for the fetch that follows it
+    eng = engine_class(engine).create(tmp_path / "ix")
+    everything = qt.EngineQuery(qt.MatchAll(), limit=10)
+    with eng.writer() as w:
+        w.add([Article("a", "ancien texte", "ancien titre", source="s")])
+    assert [i for i, _ in eng.search(everything).hits] == ["a"]
+    assert eng.fetch(["a"])[0].text == "ancien texte"
+    with eng.writer() as w:
+        w.delete_ids(["a"])
+        w.add([Article("a", "nouveau texte", "nouveau titre", source="s")])
+    assert eng.fetch(["a"])[0].text == "nouveau texte"
+    assert [i for i, _ in eng.search(everything).hits] == ["a"]
+    assert [a.title for a in eng.fetch(["a", "inconnu", "a"]) if a] == ["nouveau titre"] * 2
+    with eng.writer() as w:
+        w.delete_ids(["a"])
+    assert eng.fetch(["a"]) == [None]
+    eng.close()
+
+
 @pytest.mark.parametrize("engine", OTHER_ENGINES)
 @pytest.mark.parametrize(
     "q",
