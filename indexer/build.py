@@ -15,10 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import pipeline, store
 from .engines import engine_class
 from .sources import Draft, Skip, list_sources, log_skips, read_drafts, unreadable
+
+if TYPE_CHECKING:
+    from .dense import Collected
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,7 @@ def _apply(
         engine.close()
         from . import dense  # NumPy and the word vectors: only for a build
 
-        dense.write(gen, live, set(plan.changed + plan.removed), bags)
+        dense.write(gen, live, set(plan.changed + plan.removed), bags.bags())
         del bags
         manifest = store.Manifest(engine_name, _now(), doc_count, sources, cls.format_version)
         store.publish(index_dir, gen, manifest)
@@ -164,7 +168,7 @@ def _apply(
 
 def _write(
     corpus, engine, engine_name, old, plan: _Plan, progress, processes
-) -> tuple[dict, list[Skip], int, list]:
+) -> tuple[dict, list[Skip], int, Collected]:
     sources = {rel: old.sources[rel] for rel in plan.unchanged} if old else {}
     todo = plan.added + plan.changed
     sizes = {rel: plan.signatures[rel]["size"] for rel in todo}
@@ -172,7 +176,9 @@ def _write(
     workers = pipeline.worker_count(sum(sizes.values()), processes)
     files = {rel: _File() for rel in todo}
     skipped: list[Skip] = []
-    bags: list = []  # dense.Bag of each article added
+    from . import dense  # NumPy and the word vectors: only for a build
+
+    bags = dense.Collected()  # the bag of each article added
     count, finished = 0, 0  # articles, and bytes of the files done
     with engine.writer() as writer, pipeline.Preparer(engine_name, workers) as preparer:
         for rel in plan.changed + plan.removed:
@@ -185,7 +191,9 @@ def _write(
                 part = [p for p in prepared[start : start + size] if p is not None]
                 start += size
                 writer.add_prepared([article for article, _ in part])
-                bags.extend(bag for _, bag in part if bag is not None)
+                for _, bag in part:
+                    if bag is not None:
+                        bags.add(bag)
                 file = files[rel]
                 file.articles += len(part)
                 if last:  # as read_source would have: skips in line order, then logged

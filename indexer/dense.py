@@ -126,20 +126,6 @@ class Bags:
     rows: np.ndarray  # int32
     counts: np.ndarray  # uint32
 
-    @classmethod
-    def of(cls, bags: list[Bag]) -> Bags:
-        rows = [np.frombuffer(b.rows, dtype=np.int32) for b in bags]
-        counts = [np.frombuffer(b.counts, dtype=np.uint32) for b in bags]
-        starts = np.zeros(len(bags) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=starts[1:])
-        return cls(
-            [b.id for b in bags],
-            [b.source for b in bags],
-            starts,
-            np.concatenate(rows) if rows else np.empty(0, np.int32),
-            np.concatenate(counts) if counts else np.empty(0, np.uint32),
-        )
-
     def without(self, sources: set[str], ids: set[str]) -> Bags:
         """The bags of the articles of other sources and ids."""
         keep = [
@@ -185,18 +171,47 @@ class Bags:
             return cls(names["ids"], names["sources"], data["starts"], data["rows"], data["counts"])
 
 
+class Collected:
+    """The bags of a build's articles as it adds them, appended to flat arrays: no object
+    per article stays (at 341,600 articles the bags are 650 MB, and a list of them then
+    concatenated held them twice)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.sources: list[str] = []
+        self._starts = array("q", [0])
+        self._rows = array("i")  # int32
+        self._counts = array("I")  # uint32
+
+    def add(self, bag: Bag) -> None:
+        self.ids.append(bag.id)
+        self.sources.append(bag.source)
+        self._rows.frombytes(bag.rows)
+        self._counts.frombytes(bag.counts)
+        self._starts.append(len(self._rows))
+
+    def bags(self) -> Bags:
+        """The bags collected, as ``Bags`` over the same memory (no copy)."""
+        return Bags(
+            self.ids,
+            self.sources,
+            np.frombuffer(self._starts, dtype=np.int64),
+            np.frombuffer(self._rows, dtype=np.int32),
+            np.frombuffer(self._counts, dtype=np.uint32),
+        )
+
+
 def _names(data) -> dict[str, list[str]]:
     """The ids and sources of a bags file (``Bags.save``)."""
     return json.loads(data["names"].tobytes().decode("utf-8"))
 
 
-def write(gen: Path, live: Path | None, dropped: set[str], added: list[Bag]) -> None:
+def write(gen: Path, live: Path | None, dropped: set[str], new: Bags) -> None:
     """Write the generation's bags and vectors: the live generation's bags (if any) but
-    those of the ``dropped`` sources and of re-added ids, then the ``added`` ones."""
+    those of the ``dropped`` sources and of re-added ids, then the ``new`` ones."""
     vectors = word_vectors()
     if vectors is None:
         return
-    new = Bags.of(added)
     bags = new
     if live is not None and (live / BAGS).is_file():
         try:
@@ -225,12 +240,16 @@ def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
         df += np.bincount(pairs[distinct] % len(unit), minlength=len(unit))
     idf = np.log((count + 1) / (df + 1)).astype(np.float32)
     matrix = np.zeros((count, unit.shape[1]), dtype=np.float32)
-    weights = bags.counts.astype(np.float32) * idf[bags.rows]
     starts = bags.starts.tolist()
-    for i in range(count):  # one BLAS product per article: no gathered copy of them all
-        begin, end = starts[i], starts[i + 1]
-        if end > begin:
-            matrix[i] = weights[begin:end] @ unit[bags.rows[begin:end]]
+    for first in range(0, count, CHUNK):  # the weights of a chunk at a time: bounded memory
+        last = min(first + CHUNK, count)
+        offset = starts[first]
+        rows = bags.rows[offset : starts[last]]
+        weights = bags.counts[offset : starts[last]].astype(np.float32) * idf[rows]
+        for i in range(first, last):  # one BLAS product per article: no gathered copy
+            begin, end = starts[i] - offset, starts[i + 1] - offset
+            if end > begin:
+                matrix[i] = weights[begin:end] @ unit[rows[begin:end]]
     _normalise(matrix)
     mean = matrix.mean(axis=0) if count else np.zeros(unit.shape[1], dtype=np.float32)
     matrix -= mean
@@ -238,7 +257,9 @@ def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
     # The main direction: the top eigenvector of the 300 x 300 scatter matrix.
     scatter = (matrix.T @ matrix).astype(np.float64)
     direction = np.linalg.eigh(scatter)[1][:, -1].astype(np.float32)
-    matrix -= np.outer(matrix @ direction, direction)
+    for first in range(0, count, CHUNK):  # in place, a chunk at a time: no matrix-sized copy
+        part = matrix[first : first + CHUNK]
+        part -= np.outer(part @ direction, direction)
     _normalise(matrix)
     # The next DIMENSIONS principal directions: a smaller matrix, as good a ranking.
     scatter = (matrix.T @ matrix).astype(np.float64)

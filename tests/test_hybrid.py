@@ -123,6 +123,30 @@ def test_each_generation_keeps_the_vectors_of_its_articles(tmp_path):
     assert dense.DenseIndex.load(current_generation(tmp_path / "index")) is None
 
 
+def test_collected_bags_are_flat_arrays_and_the_model_does_not_depend_on_chunks(monkeypatch):
+    texts = ["Le pape est mort à Rome.", "", "La voiture électrique.", "Le décès du pape."]
+    articles = [
+        Article(id=f"x{i}", text=t or "…", title="", source="s") for i, t in enumerate(texts)
+    ]
+    collected = dense.Collected()
+    for bag in dense.bags(articles, [dense.counted(cut(a.title, a.text)) for a in articles]):
+        collected.add(bag)
+    bags = collected.bags()
+    assert bags.ids == ["x0", "x1", "x2", "x3"] and bags.starts[0] == 0
+    assert len(bags.rows) == len(bags.counts) == bags.starts[-1]
+    assert bags.starts[2] == bags.starts[1]  # "…": no word, no row
+    vectors = wordvectors.word_vectors()
+    whole = dense._model(bags, vectors)
+    monkeypatch.setattr(dense, "CHUNK", 1)  # every article its own chunk
+    chunked = dense._model(bags, vectors)
+    for name in ("idf", "mean", "direction"):
+        assert np.array_equal(chunked[name], whole[name]), name
+    # BLAS may round a one-row product differently; the basis past the 4 articles' rank is
+    # any orthonormal completion, so the vectors are compared, not it
+    assert np.allclose(chunked["matrix"], whole["matrix"], atol=1e-5)
+    assert dense.Collected().bags().starts.tolist() == [0]  # nothing added
+
+
 def test_a_query_vector_points_at_the_article_of_the_same_subject(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
