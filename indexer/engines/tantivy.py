@@ -50,6 +50,7 @@ and tantivy releases the GIL while it searches: one engine serves a threaded ser
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
@@ -174,8 +175,9 @@ class TantivyWriter(EngineWriter):
         # Merges must end before the build copies or publishes the folder; this also
         # drops the writer and its lock.
         self._w.wait_merging_threads()
-        self._engine.index.reload()
-        self._engine._docs = {}  # a search that began before keeps the old dict
+        with self._engine._docs_lock:  # a search takes its searcher and its docs together
+            self._engine.index.reload()
+            self._engine._docs = {}  # a search that began before keeps the old dict
 
     def cancel(self) -> None:
         self._w.rollback()
@@ -198,6 +200,7 @@ class TantivyEngine(Engine):
         # passages), which loaded and decompressed them again (0.7 ms a query of 4).
         # Replaced, never changed in place, by a commit and when full.
         self._docs: dict[str, tantivy.Document] = {}
+        self._docs_lock = threading.Lock()
         # Searchers see new commits when TantivyWriter.commit reloads; no watcher thread.
         index.config_reader("manual")
 
@@ -223,11 +226,12 @@ class TantivyEngine(Engine):
         return prepare(article)
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
-        searcher = self.index.searcher()
+        with self._docs_lock:  # the documents of this searcher's commit
+            if len(self._docs) >= MAX_CACHED_DOCS:
+                self._docs = {}
+            docs, searcher = self._docs, self.index.searcher()
         query = self._with_filters(to_tantivy(q.tree, self.schema), q.filters)
         order = BY_DATE if q.sort == "date" else {}
-        docs = self._docs if len(self._docs) < MAX_CACHED_DOCS else {}
-        self._docs = docs
         found = searcher.search(query, limit=q.limit, offset=q.offset, count=not q.facets, **order)
         hits = []
         for score, address in found.hits:
