@@ -36,13 +36,12 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from .analysis import WORD, kept_word
 from .articles import Article
-from .runs import Cut, Vocabulary, cut, run_text
+from .runs import Cut, cut, run_text
 from .wordvectors import WordVectors, word_vectors
 
 log = logging.getLogger(__name__)
@@ -86,34 +85,23 @@ def _rows_of(new: list[bytes]) -> list[bytes]:
     return rows
 
 
-class Counted(NamedTuple):
-    """How often each run comes in some texts (``counted``), by number in ``vocabulary``."""
-
-    vocabulary: Vocabulary
-    counts: Counter
-
-
-def counted(texts: Cut) -> Counted:
-    """How often each run comes in the cut texts: counted in C, in order of first sight."""
-    return Counted(texts.vocabulary, Counter(chain(*texts.numbers)))
-
-
-def _rows(runs: Counted) -> tuple[bytes, bytes]:
-    """(rows, int32; their counts, uint32) of counted runs: each run's count for each of
-    its rows."""
-    column = runs.vocabulary.column(_rows_of)
-    per_run = list(map(column.__getitem__, runs.counts))
+def _rows(texts: Cut) -> tuple[bytes, bytes]:
+    """(rows, int32; their counts, uint32) of the cut texts' runs, counted in C in order of
+    first sight: each run's count for each of its rows."""
+    counts = Counter(chain(*texts.numbers))
+    column = texts.vocabulary.column(_rows_of)
+    per_run = list(map(column.__getitem__, counts))
     lengths = np.fromiter(map(len, per_run), dtype=np.int64, count=len(per_run)) // 4
-    many = np.fromiter(runs.counts.values(), dtype=np.uint32, count=len(per_run))
+    many = np.fromiter(counts.values(), dtype=np.uint32, count=len(per_run))
     return b"".join(per_run), np.repeat(many, lengths).tobytes()
 
 
-def bags(articles: list[Article], runs: list[Counted]) -> list[Bag | None]:
-    """Each article's bag (None each without word vectors), from its runs ``counted``; the
-    runs new to the vocabulary are looked up at once, at the first article."""
+def bags(articles: list[Article], cuts: list[Cut]) -> list[Bag | None]:
+    """Each article's bag (None each without word vectors), from its cut title and text
+    (``runs.cut``); the runs new to the vocabulary are looked up at once, at the first."""
     if word_vectors() is None:
         return [None] * len(articles)
-    return [Bag(a.id, a.source, *_rows(c)) for a, c in zip(articles, runs, strict=True)]
+    return [Bag(a.id, a.source, *_rows(c)) for a, c in zip(articles, cuts, strict=True)]
 
 
 @dataclass
@@ -327,7 +315,7 @@ class DenseIndex:
 
     def query_vector(self, text: str) -> np.ndarray | None:
         """The query's vector, as an article's; None if none of its words has a vector."""
-        rows, many = _rows(counted(cut(text)))
+        rows, many = _rows(cut(text))
         if not rows:
             return None
         rows, many = np.frombuffer(rows, dtype=np.int32), np.frombuffer(many, dtype=np.uint32)

@@ -138,14 +138,14 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], li
 
     prepare = engine_class(engine).prepare
     skips: list[Skip] = []
-    prepared, made, runs = [], [], []
+    prepared, made, cuts = [], [], []
     for draft in drafts:  # each prepared right after it is made: runs.cut still has its text
         article = draft.make(skips)
         prepared.append(None if article is None else prepare(article))
         if article is not None:
             made.append(article)
-            runs.append(dense.counted(cut(article.title, article.text)))
-    found = iter(dense.bags(made, runs))  # one look-up of the batch's new runs
+            cuts.append(cut(article.title, article.text))
+    found = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
     return [None if p is None else (p, next(found)) for p in prepared], skips
 
 

@@ -129,7 +129,7 @@ def test_collected_bags_are_flat_arrays_and_the_model_does_not_depend_on_chunks(
         Article(id=f"x{i}", text=t or "…", title="", source="s") for i, t in enumerate(texts)
     ]
     collected = dense.Collected()
-    for bag in dense.bags(articles, [dense.counted(cut(a.title, a.text)) for a in articles]):
+    for bag in dense.bags(articles, [cut(a.title, a.text) for a in articles]):
         collected.add(bag)
     bags = collected.bags()
     assert bags.ids == ["x0", "x1", "x2", "x3"] and bags.starts[0] == 0
@@ -223,5 +223,4 @@ def test_found_by_meaning_is_said_by_the_api_the_page_and_the_cli(piaf_config):
 def test_an_article_built_without_vectors_still_searches_by_words(tmp_path, monkeypatch):
     monkeypatch.setattr(dense, "word_vectors", lambda: None)
     article = Article(id="x", title="Titre", text="Le pape est mort.", source="x.jsonl")
-    runs = dense.counted(cut(article.title, article.text))
-    assert dense.bags([article], [runs]) == [None]
+    assert dense.bags([article], [cut(article.title, article.text)]) == [None]
