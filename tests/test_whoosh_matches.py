@@ -15,6 +15,7 @@ from whoosh import query
 from indexer.articles import Article
 from indexer.engines import whoosh as w
 from indexer.engines.whoosh_matches import MANY, _walk, scores
+from indexer.engines.whoosh_scoring import WEIGHTING, PresenceScorer
 
 WORDS = [f"mot{i}" for i in range(60)]
 
@@ -52,6 +53,8 @@ QUERIES = {
     "and": query.And(_terms("body", "mot0", "mot2")),
     "title and body": query.Or([*_terms("title", "mot1"), *_terms("body", "mot1")], boost=2.0),
     "and not": query.AndNot(query.Term("body", "mot0"), query.Term("body", "mot3")),
+    # "exact" counts presence (whoosh_scoring.PresenceScorer): in bulk and one by one.
+    "exact, common and rare": query.Or(_terms("exact", "mot0", "mot59")),
     "and of ors": query.And(
         [query.Or(_terms("body", "mot0", "mot5")), query.Or(_terms("title", "mot2", "mot3"))]
     ),
@@ -77,3 +80,4 @@ def test_common_words_are_scored_in_bulk(searcher):
     leaf, _ = next(iter(searcher.leaf_searchers()))
     assert leaf.doc_frequency("body", "mot0") >= MANY  # so the NumPy path is the one tested
     assert leaf.doc_frequency("body", "mot59") < MANY
+    assert type(WEIGHTING.scorer(leaf, "exact", "mot0")) is PresenceScorer

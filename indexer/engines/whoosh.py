@@ -10,7 +10,6 @@ Whoosh file readers keep a position, so one searcher must not serve two threads 
 from __future__ import annotations
 
 import heapq
-import math
 import operator
 import pickle
 import queue
@@ -24,7 +23,7 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from whoosh import columns, index, matching, query, scoring
+from whoosh import columns, index, matching, query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
@@ -36,41 +35,12 @@ from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .whoosh_matches import scores as matcher_scores
+from .whoosh_scoring import WEIGHTING
 from .whoosh_segment import BulkSegmentWriter
 
 NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
 MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
 POOL_SIZE = 2  # searcher states per engine
-
-
-class LuceneBM25F(scoring.BM25F):
-    """BM25F with the IDF of Lucene and tantivy, ln(1 + (N - df + 0.5) / (df + 0.5)),
-    instead of Whoosh's log(N / (df + 1)) + 1, whose "+ 1" gives a word in half of
-    34,160 articles a quarter of the weight of a word in 100 of them (1.69 against
-    6.82), where tantivy gives it an eighth (0.69 against 5.83).
-
-    With tantivy's K1 too, both engines rank alike. On the PIAF questions with the news
-    as distractors (EVALUATION.md): MRR@10 0.671 (Whoosh's IDF, K1 0.8, chosen in session
-    1 on the questions alone) -> 0.677, R@10 0.792 -> 0.801; on the questions alone 0.806
-    -> 0.805.
-    """
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        """Whoosh's scorer; a BM25F one also gets its field's lengths as a float array
-        (``lengths``, None without), for ``whoosh_matches`` to score blocks at once."""
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if type(scorer) is scoring.BM25FScorer:
-            arrays = getattr(searcher.doc_field_length, "arrays", {})
-            scorer.lengths = arrays.get(fieldname)
-        return scorer
-
-    def idf(self, searcher, fieldname, text):
-        parent = searcher.get_parent()
-        df, count = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-        return math.log(1 + (count - df + 0.5) / (df + 0.5))
-
-
-WEIGHTING = LuceneBM25F(B=0.75, K1=1.2)  # tantivy's BM25 parameters
 
 
 def make_schema() -> Schema:

@@ -30,6 +30,10 @@ from whoosh.matching import (
 )
 from whoosh.scoring import BM25FScorer
 
+from .whoosh_scoring import PresenceScorer
+
+# The scorers whose ``_score`` is ``_bm25``'s, element by element.
+BM25_SCORERS = (BM25FScorer, PresenceScorer)
 FEW = 16  # wanted documents looked up by skipping blocks rather than reading them all
 MANY = 32  # postings scored with NumPy at once (fewer: one by one, NumPy's calls cost more)
 
@@ -76,7 +80,7 @@ def scores(m: Matcher, dismax: type[Matcher] | None = None, only=None) -> dict[i
         return dict.fromkeys(sorted(_ids(m.child)), m._score)
     if isinstance(m, NullMatcherClass):
         return {}
-    if kind is W3LeafMatcher and type(m.scorer) is BM25FScorer:
+    if kind is W3LeafMatcher and type(m.scorer) in BM25_SCORERS:
         return _leaf_scores(m, only)
     return _walk(m)
 
@@ -135,6 +139,8 @@ def _leaf_scores(m: W3LeafMatcher, only=None) -> dict[int, float]:
 
 def _bm25(s: BM25FScorer, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
     """``whoosh.scoring.bm25`` over arrays: the same float64 operations in the same order,
-    so the same scores, bit for bit."""
+    so the same scores, bit for bit (a term frequency of 1 for a ``PresenceScorer``)."""
+    if type(s) is PresenceScorer:
+        tf = np.ones_like(tf)
     idf, avgfl, b, k1 = s.idf, s.avgfl, s.B, s.K1
     return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
