@@ -19,7 +19,16 @@ from bench.results import load_note, markdown_table, write_results
 from bench.systems import SYSTEMS
 from bench.worker import ensure_index
 
-HEADERS = ["system", "articles", "seconds", "docs/s", "docs/CPU-s", "index MB", "peak RSS MB"]
+HEADERS = [
+    "system",
+    "articles",
+    "seconds",
+    "docs/s",
+    "docs/CPU-s",
+    "index MB",
+    "peak RSS MB",
+    "worker peak RSS MB",  # each worker process of a product build (indexer.pipeline)
+]
 
 
 def measure(systems: Sequence[str], corpus, cache) -> list[dict]:
@@ -45,6 +54,7 @@ def table(rows: Sequence[dict]) -> str:
                 r["docs_per_cpu_s"],
                 r["size_mb"],
                 r.get("peak_rss_mb"),
+                r.get("worker_peak_rss_mb"),
             ]
             for r in rows
         ],

@@ -53,9 +53,17 @@ def code_fingerprint(system: str) -> str:
 
 def cpu_time() -> float:
     """CPU seconds of this process (all its threads) and of its ended child processes: a
-    build on 3 cores or more analyses in worker processes (indexer.pipeline)."""
+    big build on 2 cores or more analyses in worker processes (indexer.pipeline)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def worker_peak_rss_mb() -> float | None:
+    """The peak resident memory of the largest ended child process (a build's worker,
+    ``indexer.pipeline``) in MB, None without one: a build's memory is this process's
+    peak plus about that much per worker."""
+    kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    return round(kib * 1024 / 1e6, 1) if kib else None
 
 
 def build(system: str, corpus: Path, folder: Path) -> dict:
@@ -209,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "index":
         out = build(args.system, args.corpus, args.folder)
         out.update(process_memory_mb())  # peak_rss_mb: this whole process, imports included
+        out["worker_peak_rss_mb"] = worker_peak_rss_mb()
         (args.folder / MARKER).write_text(json.dumps(out) + "\n", encoding="utf-8")
     else:
         out = query(args.system, args.folder, args.rounds, profile=args.profile)

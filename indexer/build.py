@@ -62,7 +62,7 @@ def build_index(
 
     :param wait: seconds to wait for another build to finish (BuildLocked after that).
     :param processes: worker processes for dates, countries and analysis (``pipeline``);
-        by default one per core but one for a big build on 3 cores or more, else 0 (none).
+        by default one per core for a big build on 2 cores or more, else 0 (none).
     """
     started = time.perf_counter()
     progress = progress or (lambda phase, done, total: None)

@@ -12,8 +12,8 @@ articles in the same order as a build in one process, and skips, warnings and pr
 are the same. Workers are started with ``spawn`` (they import the indexer afresh, as they
 would on macOS or Windows: no copy of the build's threads, locks or open index); their
 warnings are sent back and logged by the build's process, under the same logger names.
-A small build, or a machine with fewer than three cores, stays in one process (see
-``MIN_CORES``); ``build_index(processes=N)`` chooses.
+A small build, or a machine with one core, stays in one process (see ``MIN_CORES``);
+``build_index(processes=N)`` chooses.
 """
 
 from __future__ import annotations
@@ -37,11 +37,14 @@ from .sources import Draft, Skip
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
 MIN_PARALLEL_BYTES = 8_000_000  # below, spawning workers costs more than they save
 MAX_PROCESSES = 8
-# Workers cost CPU (each process learns the words afresh, batches are pickled): on 2 cores
-# shared with other jobs (load 4-5), a build of 10,000 articles took 8.2-8.4 s of CPU in
-# one process, 9.6 s with one worker, 11.5-12.1 s with two, and was not faster. One
-# process already runs its Python beside the engine's writer thread.
-MIN_CORES = 3
+# Workers cost CPU (each process learns the words afresh, batches are pickled), and the
+# build's own process mostly reads, feeds the writer and waits: so one worker per core.
+# On 2 quiet cores, 34,160 articles, alternated: tantivy 25.0 / 24.0 s in one process
+# (30 s of CPU), 27.9 / 28.9 s with one worker, 20.5 / 22.0 s with two (38 s of CPU);
+# Whoosh 49.0 / 47.7 s in one, 42.4 / 42.8 s with two. On 2 cores shared with other jobs
+# (load 4-5), two workers were not faster (10,000 articles, session 2): they pay off
+# only on cores the build has to itself.
+MIN_CORES = 2
 _LOGGER = "indexer"
 
 T = TypeVar("T")
@@ -51,14 +54,13 @@ def worker_count(source_bytes: int, processes: int | None = None) -> int:
     """How many worker processes for a build of ``source_bytes`` (0: none, in-process).
 
     ``processes`` overrides; by default, for builds of ``MIN_PARALLEL_BYTES`` or more on
-    ``MIN_CORES`` cores or more, one per usable core but one, which the build's process and
-    the engine's writer thread share.
+    ``MIN_CORES`` cores or more, one per usable core (up to ``MAX_PROCESSES``).
     """
     if processes is None:
         cores = _usable_cores()
         if source_bytes < MIN_PARALLEL_BYTES or cores < MIN_CORES:
             return 0
-        processes = min(cores - 1, MAX_PROCESSES)
+        processes = min(cores, MAX_PROCESSES)
     return max(processes, 0)
 
 

@@ -114,12 +114,14 @@ def test_incremental_builds_in_workers_replace_what_changed(corpus, tmp_path, ca
 
 def test_small_builds_and_few_cores_stay_in_one_process(monkeypatch):
     monkeypatch.setattr(pipeline, "_usable_cores", lambda: 4)
-    assert pipeline.worker_count(pipeline.MIN_PARALLEL_BYTES) == 3  # a core for the writer
+    assert pipeline.worker_count(pipeline.MIN_PARALLEL_BYTES) == 4  # one per core
     assert pipeline.worker_count(pipeline.MIN_PARALLEL_BYTES - 1) == 0
     assert pipeline.worker_count(10, processes=2) == 2
     assert pipeline.worker_count(10**9, processes=0) == 0
     monkeypatch.setattr(pipeline, "_usable_cores", lambda: pipeline.MIN_CORES - 1)
     assert pipeline.worker_count(10**9) == 0
+    monkeypatch.setattr(pipeline, "_usable_cores", lambda: 2)
+    assert pipeline.worker_count(10**9) == 2  # 2 cores: two workers, measured faster
     monkeypatch.setattr(pipeline, "_usable_cores", lambda: 64)
     assert pipeline.worker_count(10**9) == pipeline.MAX_PROCESSES
 
