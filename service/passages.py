@@ -181,12 +181,17 @@ def best_passages(
     if not spans:
         return [_window(text, 0, size, [])] if text else []
     chosen: list[tuple[int, int]] = []
+    shown: set[str] = set()  # what the chosen windows show around their first match
     for start in sorted(_candidates(spans, size), key=lambda c: (-c[0], -c[1], c[2])):
         lo, hi = start[2], start[2] + size
         if len(chosen) == count:
             break
         if all(hi <= a or lo >= b for a, b in chosen):
-            chosen.append((lo, hi))
+            # Scraped news often repeat a paragraph: its copy is no second passage.
+            seen = " ".join(text[max(0, lo - size // 4) : lo + size // 4].split())
+            if seen not in shown:
+                shown.add(seen)
+                chosen.append((lo, hi))
     return [_window(text, lo - size // 4, size, spans) for lo, _ in sorted(chosen)]
 
 

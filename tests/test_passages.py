@@ -68,6 +68,18 @@ def test_at_most_count_passages_in_text_order():
     assert starts == sorted(starts)
 
 
+def test_a_repeated_paragraph_shows_once():
+    """Scraped news often repeat a paragraph: its copy is not a second passage."""
+    para = "Ils manifestaient contre la réforme des retraites et sa politique en général."
+    filler = " ".join(f"mot{i}" for i in range(40))
+    text = f"{para} {filler} {para} Autre chose. {filler} Les retraites, ailleurs."
+    passages = best_passages(text, [Term("retrait", "retraites")], count=3, size=120)
+    shown = [str(p) for p in passages]
+    assert len(shown) == 2
+    assert sum("réforme des retraites" in p for p in shown) == 1
+    assert "Les retraites, ailleurs." in shown[-1]
+
+
 def test_without_matches_the_passage_is_the_lead():
     (passage,) = best_passages("Un texte court.", [Prefix("zz")])
     assert str(passage) == "Un texte court."
