@@ -186,16 +186,30 @@ class _SearcherState:
         return self._allowed[filters]
 
 
+# A length byte decoded (None for 0, "no length"), as a value and as a float (NaN).
+_LENGTHS = [None, *(byte_to_length(b) for b in range(1, 256))]
+_LENGTH_FLOATS = np.array([np.nan, *_LENGTHS[1:]], dtype=np.float64)
+
+
 def _length_table(reader) -> _LengthTable:
-    """``doc_field_length`` of a segment from its length columns, read once."""
+    """``doc_field_length`` of a segment from its length columns, read once: one byte
+    per document, decoded through a 256-entry table rather than one by one."""
     perdoc = reader._perdoc
     tables = {}
     for name in reader.schema.scorable_names():
         column = _lenfield(name)
         if perdoc.has_column(column):
-            raw = perdoc.column_reader(column, LENGTHS_COLUMN)
-            tables[name] = [byte_to_length(b) if b else None for b in raw]
+            tables[name] = _length_bytes(perdoc.column_reader(column, LENGTHS_COLUMN))
     return _LengthTable(tables)
+
+
+def _length_bytes(column) -> bytes:
+    """A length column's bytes, one per document, read in one go (Whoosh's reader,
+    ``NumericColumn.Reader`` of "B", unpacks them one by one)."""
+    if column._fixedlen != 1 or column._default != 0:
+        raise ValueError(f"{column!r}: not a column of length bytes")
+    data = column._dbfile.get(column._basepos, column._count) if column._count else b""
+    return data + bytes(max(column._doccount - column._count, 0))  # past its end: 0
 
 
 def _first_and_last_terms(reader) -> list[tuple[str, bytes]]:
@@ -220,11 +234,11 @@ class _LengthTable:
     for a zero byte, ``default`` for a field without lengths.
     """
 
-    def __init__(self, tables: dict[str, list[int | None]]):
-        self._tables = tables
+    def __init__(self, tables: dict[str, bytes]):
+        """``tables``: each field's length bytes, one per document."""
+        self._tables = {name: list(map(_LENGTHS.__getitem__, b)) for name, b in tables.items()}
         self.arrays = {
-            name: np.array([np.nan if n is None else n for n in table], dtype=np.float64)
-            for name, table in tables.items()
+            name: _LENGTH_FLOATS[np.frombuffer(b, dtype=np.uint8)] for name, b in tables.items()
         }
 
     def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
