@@ -140,15 +140,16 @@ def search(
         else 0
     )
     fused_depth = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
+    filters = qt.Filters(
+        countries=request.countries,
+        date_from=qt.date_key(request.date_from),
+        date_to=qt.date_key(request.date_to, upper=True),
+    )
     ranking = search_in_tiers(
         engine,
         qt.EngineQuery(
             tree=tree,
-            filters=qt.Filters(
-                countries=request.countries,
-                date_from=qt.date_key(request.date_from),
-                date_to=qt.date_key(request.date_to, upper=True),
-            ),
+            filters=filters,
             sort=request.sort,
             offset=offset,
             limit=request.per_page,
@@ -184,6 +185,12 @@ def search(
     ]
     if by_meaning:
         hits = [replace(h, by_meaning=True) if h.id in by_meaning else h for h in hits]
+
+    def found(q: str) -> int:
+        """How many articles hold every word of ``q``, under the request's filters."""
+        tree = parse_query(q, settings.synonyms)
+        return engine.search(qt.EngineQuery(tree, filters, limit=1, facets=False)).total
+
     took = (time.perf_counter() - started) * 1000
     return SearchResult(
         request,
@@ -192,7 +199,7 @@ def search(
         _facets(ranking.facets),
         took_ms=took,
         all_terms_total=ranking.all_terms,
-        suggestion=suggest(request.q, ranking.total, lexicon),
+        suggestion=suggest(request.q, ranking.total, lexicon, found),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from indexer.analysis import fold, stem, word_terms
 from indexer.engines import querytree as qt
@@ -54,36 +55,54 @@ def _widen(term: qt.Term, lexicon: Lexicon) -> qt.Node:
     return qt.Alternatives((term, *alternatives.values())) if alternatives else term
 
 
-def suggest(q: str, total: int, lexicon: Lexicon) -> str | None:
-    """A better-spelt query when this one has a word the index lacks, or finds little."""
+def suggest(
+    q: str, total: int, lexicon: Lexicon, found: Callable[[str], int] | None = None
+) -> str | None:
+    """A better-spelt query when this one has a word the index lacks, or finds little.
+
+    A word with several spellings as near (``economiqe``: ``economie``, ``economique``)
+    gets the one that finds the most articles with the rest of the query, when
+    ``found(query)`` counts them, as Elasticsearch's phrase suggester collates; without
+    it, or on a tie, the most frequent one.
+    """
     if not q:
         return None
-    changed = False
     few = total < SUGGEST_BELOW
-
-    def replace(match: re.Match) -> str:
-        nonlocal changed
+    fixes: list[tuple[re.Match, list[str]]] = []  # each word to respell, its spellings
+    for match in WORD.finditer(q):
         if word_terms(match.group()) is None:
-            return match.group()  # a stop word: the index never holds it, nothing to fix
+            continue  # a stop word: the index never holds it, nothing to fix
         word = fold(match.group())
         if word in lexicon.df and not few:
-            return match.group()
-        better = _better_word(word, lexicon)
-        if better is None:
-            return match.group()
-        changed = True
-        return better
+            continue
+        better = _better_words(word, lexicon)
+        if better:
+            fixes.append((match, better))
+    if not fixes:
+        return None
+    chosen = [better[0] for _, better in fixes]
+    for i, (_, better) in enumerate(fixes if found is not None else ()):
+        if len(better) > 1:
+            counts = [found(_respelt(q, fixes, [*chosen[:i], b, *chosen[i + 1 :]])) for b in better]
+            chosen[i] = better[counts.index(max(counts))]  # the first of a tie
+    return _respelt(q, fixes, chosen)
 
-    suggestion = WORD.sub(replace, q)
-    return suggestion if changed else None
+
+def _respelt(q: str, fixes: list[tuple[re.Match, list[str]]], chosen: list[str]) -> str:
+    """``q`` with each word to fix replaced by its chosen spelling."""
+    out, last = [], 0
+    for (match, _), word in zip(fixes, chosen, strict=True):
+        out += [q[last : match.start()], word]
+        last = match.end()
+    return "".join([*out, q[last:]])
 
 
-def _better_word(word: str, lexicon: Lexicon) -> str | None:
-    """A better spelling of a word, never one of its own forms (same stem: same results)."""
+def _better_words(word: str, lexicon: Lexicon) -> list[str]:
+    """Better spellings of a word, best first, never one of its own forms (same stem:
+    same results)."""
     if word not in lexicon.df:
         candidates = lexicon.corrections(word)
     else:
         floor = BETTER_RATIO * lexicon.df[word]
         candidates = [w for w in lexicon.corrections_of_known(word) if lexicon.df[w] >= floor]
-    different = [w for w in candidates if stem(w) != stem(word)]
-    return different[0] if different else None
+    return [w for w in candidates if stem(w) != stem(word)]

@@ -70,3 +70,11 @@ def test_less_used_corrections_weigh_less_than_the_most_used_one():
     weights = {t.exact: t.weight for t in tree.children if t.via == "typo"}
     assert weights["merkel"] == TYPO_WEIGHT
     assert weights["markle"] == round(TYPO_WEIGHT * (74 / 210) ** 0.5, 3)
+
+
+def test_suggest_picks_the_spelling_that_finds_most_with_the_rest_of_the_query():
+    lexicon = Lexicon([("cooperation", 50), ("economie", 90), ("economique", 60)], doc_count=1000)
+    assert suggest("cooperation economiqe", 0, lexicon) == "cooperation economie"  # more used
+    together = {"cooperation economie": 2, "cooperation economique": 30}
+    assert suggest("cooperation economiqe", 0, lexicon, together.get) == "cooperation economique"
+    assert suggest("cooperation economiqe", 0, lexicon, lambda q: 0) == "cooperation economie"
