@@ -74,17 +74,22 @@ def _outdated(index_dir: Path) -> bool:
 
 
 def build(
-    config: Config, rebuild: bool = False, progress: Progress | None = None, wait: float = 0.0
+    config: Config,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+    processes: int | None = None,
 ) -> BuildReport:
     """Build or update the configured index; ConfigError when the corpus or engine is wrong,
-    BuildFailed when the file system fails it (a full disk), the live index untouched."""
+    BuildFailed when the file system fails it (a full disk), the live index untouched.
+    ``processes``: worker processes for the analysis (``build_index``'s)."""
     if config.engine not in ENGINE_NAMES:
         raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
     if not config.corpus_path.is_dir():
         raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
     try:
         return build_index(
-            config.corpus_path, config.index_path, config.engine, rebuild, progress, wait
+            config.corpus_path, config.index_path, config.engine, rebuild, progress, wait, processes
         )
     except OSError as e:  # the build discarded its generation: the live one is untouched
         raise BuildFailed(build_failure(config, e)) from e

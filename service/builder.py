@@ -38,7 +38,8 @@ def build(config: Config, wait: float) -> BuildReport:
     """``bootstrap.build(config)`` in the worker process; its exceptions are raised here."""
     pool = _worker()
     try:
-        return pool.submit(bootstrap.build, config, False, None, wait).result()
+        # One core for the build, the others for searches: no analysis workers of its own.
+        return pool.submit(bootstrap.build, config, False, None, wait, 0).result()
     except BrokenProcessPool:
         _forget(pool)
         log.error("the build worker died; the next write starts another")

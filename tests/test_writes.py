@@ -7,12 +7,13 @@ import logging
 import shutil
 import threading
 import time
+from concurrent.futures import Future
 
 import pytest
 
 from indexer.build import build_index
 from indexer.store import build_lock
-from service import builder
+from service import bootstrap, builder
 from service import corpus as corpus_module
 from service.app import create_app
 from service.bootstrap import build_failure
@@ -339,3 +340,19 @@ def test_a_dead_build_worker_fails_one_write_then_is_replaced(client):
     assert error_of(dead, 503)["code"] == "build_failed"
     again = client.put("/api/documents/b.txt", json={"text": "Du nickel."}, headers=AUTH)
     assert again.status_code == 201 and search_ids(client, "nickel") == {"b.txt"}
+
+
+def test_write_builds_leave_the_other_cores_to_searches(monkeypatch):
+    """The build worker analyses in its own process: no pipeline workers beside it."""
+    submitted = []
+
+    class Pool:
+        def submit(self, fn, *args):
+            submitted.append((fn, args))
+            future = Future()
+            future.set_result("report")
+            return future
+
+    monkeypatch.setattr(builder, "_worker", Pool)
+    assert builder.build("config", 2.5) == "report"
+    assert submitted == [(bootstrap.build, ("config", False, None, 2.5, 0))]
