@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import store
+from indexer import dense, store
 from indexer.build import build_index
 from indexer.engines.whoosh import WhooshEngine, WhooshWriter
 from indexer.store import IndexHandle, current_generation
@@ -298,6 +298,7 @@ def _enospc_on_current(path, data):
 _write_atomic = store.write_atomic
 FULL_DISK_AT = {
     "the engine's commit": (WhooshWriter, "commit", _enospc),
+    "the article vectors": (dense, "_save_atomic", _enospc),  # in a thread, during the commit
     "the vocabulary": (store, "write_lexicon", _enospc),
     "the copy of the live generation": (store.shutil, "copy2", _enospc),
     "the publication": (store, "write_atomic", _enospc_on_current),
