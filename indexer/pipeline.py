@@ -42,7 +42,7 @@ MAX_PROCESSES = 8
 # On 2 quiet cores, 34,160 articles, alternated: tantivy 25.0 / 24.0 s in one process
 # (30 s of CPU), 27.9 / 28.9 s with one worker, 20.5 / 22.0 s with two (38 s of CPU);
 # Whoosh 49.0 / 47.7 s in one, 42.4 / 42.8 s with two. On 2 cores shared with other jobs
-# (load 4-5), two workers were not faster (10,000 articles, session 2): they pay off
+# (load 4-5), two workers were not faster (10,000 articles, da23b4a): they pay off
 # only on cores the build has to itself.
 MIN_CORES = 2
 _LOGGER = "indexer"
