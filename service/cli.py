@@ -83,17 +83,18 @@ def open_or_build(config: Config) -> IndexHandle:
     )
 
 
-def run_build(config: Config, rebuild: bool) -> BuildReport:
-    """Build or update the index, with a progress bar when stderr is a terminal."""
+def run_build(config: Config, rebuild: bool, processes: int | None = None) -> BuildReport:
+    """Build or update the index, with a progress bar when stderr is a terminal;
+    ``processes``: analysis workers (None: ``build_index`` chooses)."""
     if not sys.stderr.isatty():
-        return bootstrap.build(config, rebuild)
+        return bootstrap.build(config, rebuild, processes=processes)
     with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
 
         def progress(phase: str, done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return bootstrap.build(config, rebuild, progress)
+        return bootstrap.build(config, rebuild, progress, processes=processes)
 
 
 @click.command("search")
@@ -295,12 +296,19 @@ def _render_facets(result: SearchResult) -> str:
 
 @click.command("search-index")
 @click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de mettre à jour.")
+@click.option(
+    "--processes",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Processus d'analyse en parallèle (0 : aucun, tout dans ce processus ; "
+    "défaut : un par cœur à partir de 8 Mo de sources).",
+)
 @config_option
 @reports_errors
-def index_cmd(rebuild, config_path):
+def index_cmd(rebuild, processes, config_path):
     """Construire ou mettre à jour l'index depuis le corpus configuré."""
     config = _load(config_path)
-    report = run_build(config, rebuild)
+    report = run_build(config, rebuild, processes)
     click.echo(render_report(report, config))
 
 

@@ -4,6 +4,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from indexer import pipeline
 from service.cli import index_cmd, search_cmd
 from tests.conftest import DATA_DIR, HIT_FIELDS, SEEDS_DIR, write_config
 
@@ -92,6 +93,23 @@ def test_search_index_updates_and_summarises(tmp_path):
     (corpus / "c_belt.txt").unlink()
     assert "1 supprimés" in invoke(index_cmd, "--config", config).output
     assert "11 ajoutés" not in invoke(index_cmd, "--rebuild", "--config", config).output
+
+
+def test_search_index_chooses_its_analysis_processes(tmp_path, monkeypatch):
+    """--processes 1 analyses in a worker process even for a small corpus: same index."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA_DIR, corpus)
+    config = str(write_config(tmp_path, corpus))
+    asked, count = [], pipeline.worker_count
+    monkeypatch.setattr(
+        pipeline, "worker_count", lambda size, n=None: asked.append(n) or count(size, n)
+    )
+    assert "10 articles" in invoke(index_cmd, "--processes", "1", "--config", config).output
+    assert asked == [1]
+    found = invoke(search_cmd, "Bakou", "--json", "--config", config)
+    assert json.loads(found.output)["total"] > 0
+    bad = CliRunner().invoke(index_cmd, ["--processes", "-1", "--config", config])
+    assert bad.exit_code == 2 and "--processes" in bad.output
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):
