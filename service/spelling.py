@@ -89,12 +89,20 @@ def suggest(
 
 
 def _respelt(q: str, fixes: list[tuple[re.Match, list[str]]], chosen: list[str]) -> str:
-    """``q`` with each word to fix replaced by its chosen spelling."""
+    """``q`` with each word to fix replaced by its chosen spelling, in the typed case."""
     out, last = [], 0
     for (match, _), word in zip(fixes, chosen, strict=True):
-        out += [q[last : match.start()], word]
+        out += [q[last : match.start()], _cased(match.group(), word)]
         last = match.end()
     return "".join([*out, q[last:]])
+
+
+def _cased(typed: str, word: str) -> str:
+    """``word`` (from the index: lower case) as ``typed`` was: "Macorn" -> "Macron",
+    "MACORN" -> "MACRON"."""
+    if typed.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
 
 
 def _better_words(word: str, lexicon: Lexicon) -> list[str]:

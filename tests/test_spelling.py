@@ -30,8 +30,10 @@ def test_exclusions_phrases_and_known_words_are_left_as_typed():
 
 
 def test_suggest_respells_words_the_index_lacks_however_many_results():
-    assert suggest("Emmanuel Macorn", 0, LEXICON) == "Emmanuel macron"
-    assert suggest("Emmanuel Macorn", 50, LEXICON) == "Emmanuel macron"
+    assert suggest("Emmanuel Macorn", 0, LEXICON) == "Emmanuel Macron"  # as typed: capital
+    assert suggest("Emmanuel Macorn", 50, LEXICON) == "Emmanuel Macron"
+    assert suggest("EMMANUEL MACORN", 0, LEXICON) == "EMMANUEL MACRON"
+    assert suggest("emmanuel macorn", 0, LEXICON) == "emmanuel macron"
     assert suggest("chine", 0, LEXICON) is None
     assert suggest("", 0, LEXICON) is None
 
