@@ -96,7 +96,7 @@ def test_search_index_updates_and_summarises(tmp_path):
 
 
 def test_search_index_chooses_its_analysis_processes(tmp_path, monkeypatch):
-    """--processes 1 analyses in a worker process even for a small corpus: same index."""
+    """--processes reaches the build: 1 analyses in a worker even for a small corpus."""
     corpus = tmp_path / "corpus"
     shutil.copytree(DATA_DIR, corpus)
     config = str(write_config(tmp_path, corpus))
