@@ -42,7 +42,7 @@ def run(args) -> list[str]:
     for size in args.sizes:
         docs = ["--docs", docs_label(size)]
         if "indexing" not in args.skip:
-            out = indexing.main([*docs, *common])
+            out = indexing.main([*docs, *common, "--repeat", str(args.repeat)])
             sections.append(
                 f"## Indexing, {docs_label(size)} articles\n\n{indexing.table(out['rows'])}"
             )
@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     p.add_argument("--skip", type=lambda v: set(v.split(",")), default=set(), help=",".join(STEPS))
     p.add_argument("--duration", type=float, default=15.0, help="seconds per HTTP run (15)")
     p.add_argument("--rounds", type=int, default=5, help="rounds of the query mix (5)")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of every build, median (1)")
     p.add_argument("--points", default=scale.DEFAULT_POINTS, help="scale curve points")
     p.add_argument("--source", type=Path, default=NEWS, help="the JSONL(.gz) corpus")
     p.add_argument("--cache", type=Path, default=CACHE, help="corpora and indexes (var/bench)")

@@ -308,6 +308,19 @@ def test_the_indexing_script_builds_in_a_fresh_process(tiny_source, tmp_path):
     assert (tmp_path / "indexing-5.json").is_file()
 
 
+def test_repeated_indexing_reports_each_systems_median_round(tiny_source, tmp_path):
+    out = indexing.main(
+        ["--docs", "5", "--systems", "fts5", "--repeat", "3", "--source", str(tiny_source)]
+        + ["--cache", str(tmp_path), "--results", str(tmp_path)]
+    )
+    (row,) = out["rows"]
+    assert out["repeat"] == 3 and len(row["samples"]) == 3
+    assert row["seconds"] == sorted(row["samples"])[1]
+    seconds = [3.0, 1.0, 2.0, 4.0]  # an even count: the lower middle one
+    rounds = [{"seconds": s, "n": i} for i, s in enumerate(seconds)]
+    assert indexing.median_round(rounds) == {"seconds": 2.0, "n": 2, "samples": seconds}
+
+
 def test_an_index_built_by_other_code_is_rebuilt(tiny_source, tmp_path, in_process_workers):
     folder = corpus.corpus_dir(3, tmp_path, tiny_source)
     first = worker.ensure_index("fts5", folder, tmp_path)
