@@ -60,6 +60,11 @@ def machine_info() -> dict:
     }
 
 
+def kib_to_mb(kib: int) -> float:
+    """KiB (what /proc and getrusage report on Linux) in MB (10**6 B), one decimal."""
+    return round(kib * 1024 / 1e6, 1)
+
+
 def process_memory_mb(pid: int | str = "self", status: str | None = None) -> dict[str, float]:
     """Resident memory now (VmRSS) and at its peak (VmHWM) of a process, in MB (10**6 B)."""
     text = _read(PROC / str(pid) / "status") if status is None else status
@@ -68,7 +73,7 @@ def process_memory_mb(pid: int | str = "self", status: str | None = None) -> dic
         key, _, value = line.partition(":")
         if key in ("VmRSS", "VmHWM"):
             kib = int(value.split()[0])
-            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(kib * 1024 / 1e6, 1)
+            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = kib_to_mb(kib)
     return out
 
 

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.corpus import corpus_size
-from bench.machine import disk_size_mb, load_average, process_memory_mb
+from bench.machine import disk_size_mb, kib_to_mb, load_average, process_memory_mb
 from bench.mix import MIX, MixQuery
 from bench.results import CACHE, ROOT
 from bench.systems import SYSTEMS, fresh_folder
@@ -63,7 +63,7 @@ def worker_peak_rss_mb() -> float | None:
     ``indexer.pipeline``) in MB, None without one: a build's memory is this process's
     peak plus about that much per worker."""
     kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    return round(kib * 1024 / 1e6, 1) if kib else None
+    return kib_to_mb(kib) if kib else None
 
 
 def build(system: str, corpus: Path, folder: Path) -> dict:
