@@ -199,7 +199,7 @@ def search(
         _facets(ranking.facets),
         took_ms=took,
         all_terms_total=ranking.all_terms,
-        suggestion=suggest(request.q, ranking.total, lexicon, found),
+        suggestion=suggest(request.q, ranking.total, lexicon, found, ranking.all_terms),
     )
 
 

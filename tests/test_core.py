@@ -1,7 +1,10 @@
 """The search core on the five seeds: what a new user tries first."""
 
+import json
+
 import pytest
 
+from indexer.build import build_index
 from indexer.store import IndexHandle
 from service import core
 from service.config import DEFAULT_CONFIG, load_config
@@ -223,3 +226,33 @@ def test_typos_and_name_variants_find_the_article_with_the_typed_form_first(seed
     assert hit_ids(typo) == ["004_39aa6ed02c1f3f44.txt"]
     assert typo.hits[0].explain[0]["match"] == "typo"
     assert typo.suggestion == "Kirghizistan"  # in the typed case
+
+
+def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_word(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [
+        {
+            "id": f"a{i}",
+            "title": f"Article {i}",
+            "date": "2019-12-05",
+            "text": "Emmanuel Macron parle de la réforme" + (" des retraites." if i < 10 else "."),
+        }
+        for i in range(100)
+    ]
+    lines.append(
+        {
+            "id": "typo",
+            "title": "Une coquille",
+            "date": "2019-12-06",
+            "text": "L'élection de Macorn a déçu.",
+        }
+    )
+    (corpus / "news.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    build_index(corpus, tmp_path / "index")
+    index = IndexHandle(tmp_path / "index")
+    result = run(index, q="Macorn retraites")
+    assert result.all_terms_total == 0 and result.total == 11
+    assert result.suggestion == "Macron retraites"
+    assert run(index, q="Macorn").suggestion == "Macron"  # finds little: as before
+    assert run(index, q="Macron retraites").suggestion is None

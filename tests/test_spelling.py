@@ -80,3 +80,24 @@ def test_suggest_picks_the_spelling_that_finds_most_with_the_rest_of_the_query()
     together = {"cooperation economie": 2, "cooperation economique": 30}
     assert suggest("cooperation economiqe", 0, lexicon, together.get) == "cooperation economique"
     assert suggest("cooperation economiqe", 0, lexicon, lambda q: 0) == "cooperation economie"
+
+
+NEWS = Lexicon(
+    [("macorn", 1), ("macron", 5074), ("retraites", 900), ("varron", 2), ("marron", 42)], 34160
+)
+TOGETHER = {"Macron retraites": 466, "Marron retraites": 30}
+
+
+def test_suggest_respells_a_typo_the_news_holds_when_no_article_holds_every_word():
+    assert suggest("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=0) == "Macron retraites"
+    assert suggest("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=1) is None
+    assert suggest("Macorn retraites", 1612, NEWS, all_terms=0) is None  # nothing to check with
+    assert suggest("Macorn retraites", 1612, NEWS, lambda q: 4, all_terms=0) is None  # finds little
+
+
+def test_suggest_leaves_a_rare_name_as_typed_next_to_a_word_not_far_more_used():
+    assert suggest("Varron retraites", 900, NEWS, TOGETHER.get, all_terms=0) is None  # 21 times
+
+
+def test_suggest_keeps_the_fix_of_an_unknown_word_when_a_typo_fix_finds_nothing():
+    assert suggest("Macorn retraitse", 1612, NEWS, lambda q: 0, all_terms=0) == "Macorn retraites"
