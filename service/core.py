@@ -27,6 +27,7 @@ from .models import FacetValue, Hit, SearchRequest, SearchResult, Suggestions
 from .passages import Passage, best_passages, match_spans
 from .query import Synonyms, parse_query
 from .spelling import expand, suggest
+from .written import written
 
 MIN_COMPLETION = 2  # letters typed before completions are offered
 SUGGEST_LIMIT = (8, 20)  # default and largest number of completions (/api/suggest, CLI)
@@ -199,7 +200,14 @@ def search(
         _facets(ranking.facets),
         took_ms=took,
         all_terms_total=ranking.all_terms,
-        suggestion=suggest(request.q, ranking.total, lexicon, found, ranking.all_terms),
+        suggestion=suggest(
+            request.q,
+            ranking.total,
+            lexicon,
+            found,
+            all_terms=ranking.all_terms,
+            written=functools.partial(written, index),
+        ),
     )
 
 
@@ -266,7 +274,8 @@ def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
     if len(prefix) < MIN_COMPLETION:
         return []
     words = lexicon_of(index).complete(prefix, limit)
-    return [f"{head} {w}".strip() for w in words]
+    forms = written(index, words)
+    return [f"{head} {forms[w]}".strip() for w in words]
 
 
 def completions(index: IndexHandle, q: str, limit: int = SUGGEST_LIMIT[0]) -> Suggestions:

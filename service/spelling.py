@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from indexer.analysis import fold, stem, word_terms
 from indexer.engines import querytree as qt
@@ -65,6 +65,7 @@ def suggest(
     lexicon: Lexicon,
     found: Callable[[str], int] | None = None,
     all_terms: int | None = None,
+    written: Callable[[Iterable[str]], Mapping[str, str]] | None = None,
 ) -> str | None:
     """A better-spelt query when this one has a word the index lacks, or finds little:
     under ``SUGGEST_BELOW`` articles (``total``).
@@ -84,6 +85,9 @@ def suggest(
     gets the one that finds the most articles with the rest of the query, when
     ``found(query)`` counts them, as Elasticsearch's phrase suggester collates; without
     it, or on a tie, the most frequent one.
+
+    The words come out as ``written`` gives them ("économie" for the index's "economie"),
+    in the case they were typed.
     """
     if not q:
         return None
@@ -110,14 +114,16 @@ def suggest(
         if len(better) > 1:
             counts = [found(_respelt(q, fixes, [*chosen[:i], b, *chosen[i + 1 :]])) for b in better]
             chosen[i] = better[counts.index(max(counts))]  # the first of a tie
-    suggestion = _respelt(q, fixes, chosen)
-    if any(doubtful) and (found is None or found(suggestion) < SUGGEST_BELOW):
+    if any(doubtful) and (found is None or found(_respelt(q, fixes, chosen)) < SUGGEST_BELOW):
         # Respelling the words the index holds finds no article whole either: keep the others.
         kept = [i for i, d in enumerate(doubtful) if not d]
         if not kept:
             return None
-        suggestion = _respelt(q, [fixes[i] for i in kept], [chosen[i] for i in kept])
-    return suggestion
+        fixes, chosen = [fixes[i] for i in kept], [chosen[i] for i in kept]
+    if written is not None:
+        forms = written(chosen)
+        chosen = [forms.get(word, word) for word in chosen]
+    return _respelt(q, fixes, chosen)
 
 
 def _respelt(q: str, fixes: list[tuple[re.Match, list[str]]], chosen: list[str]) -> str:

@@ -37,6 +37,7 @@ scale = importlib.import_module("bench.scale")
 run_all = importlib.import_module("bench.run_all")
 targets = importlib.import_module("bench.targets")
 http_load = importlib.import_module("bench.http_load")
+completions = importlib.import_module("bench.completions")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -319,6 +320,22 @@ def test_repeated_indexing_reports_each_systems_median_round(tiny_source, tmp_pa
     seconds = [3.0, 1.0, 2.0, 4.0]  # an even count: the lower middle one
     rounds = [{"seconds": s, "n": i} for i, s in enumerate(seconds)]
     assert indexing.median_round(rounds) == {"seconds": 2.0, "n": 2, "samples": seconds}
+
+
+def test_the_completion_script_times_both_ways_in_fresh_processes(
+    bench_cache, tiny_source, tmp_path
+):
+    out = completions.main(
+        ["--docs", "all", "--systems", "product-tantivy,fts5", "--rounds", "1"]
+        + ["--source", str(tiny_source), "--cache", str(bench_cache), "--results", str(tmp_path)]
+    )
+    folded, spelt = out["rows"]  # the peers have no completions: left out
+    assert (folded["way"], spelt["way"]) == completions.WAYS
+    assert (folded["example"], spelt["example"]) == (["elections"], ["élections"])
+    for row in out["rows"]:
+        (sample,) = row["samples"]
+        assert len(sample["cold"]) == len(sample["warm"]) == len(completions.PREFIXES)
+    assert (tmp_path / "completions-all.json").is_file()
 
 
 def test_an_index_built_by_other_code_is_rebuilt(tiny_source, tmp_path, in_process_workers):

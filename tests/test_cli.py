@@ -195,7 +195,7 @@ def test_complete_prints_the_words_then_the_titles(seeds_config_path):
     assert result.exit_code == 0
     words, titles = result.output.split("\n\nArticles :\n")
     assert words.splitlines() == [
-        "Kirghizistan ministere",
+        "Kirghizistan ministère",
         "Kirghizistan ministre",
         "Kirghizistan ministres",
     ]

@@ -12,7 +12,7 @@ from tests.test_api import get_json, ids
 
 def test_suggest_completes_the_last_word_from_the_index(client):
     body = get_json(client, "/api/suggest?q=relations+bilat")
-    assert body == {"q": "relations bilat", "suggestions": ["relations bilaterales"], "titles": []}
+    assert body == {"q": "relations bilat", "suggestions": ["relations bilatérales"], "titles": []}
 
 
 def test_suggest_offers_the_titles_the_word_being_typed_starts(client):

@@ -1,0 +1,71 @@
+"""How a word of the index is written: "economie" -> "économie".
+
+The index and its lexicon hold words folded (lower case, no accents), so the words the
+service proposes, completions and "Vouliez-vous dire", came out without their accents.
+A folded word's written form is read from the articles that hold it: its most frequent
+form in the first ``SAMPLE`` of them, in lower case ("économie", "œuvre", "état",
+"pékin"; "centre" stays "centre" where "centré" is rarer). Only the words shown are looked up, and
+each once per index generation: nothing is added to the index or to its build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from indexer.analysis import fold, stem
+from indexer.engines import querytree as qt
+from indexer.store import IndexHandle
+
+from .generations import PerGeneration
+
+SAMPLE = 3  # articles read for a word: the best matches of its folded form
+MAX_CACHED = 20_000  # words remembered per generation
+
+# folded word -> its written form, per generation.
+_forms_of = PerGeneration(lambda index: {}, keep=4)
+
+
+def written(index: IndexHandle, words: Iterable[str]) -> dict[str, str]:
+    """The written form of each folded word (itself where no article writes it otherwise)."""
+    forms = _forms_of(index)
+    for word in words:
+        if word not in forms:
+            if len(forms) >= MAX_CACHED:
+                forms.clear()
+            forms[word] = _read(index, word)
+    return forms
+
+
+def _read(index: IndexHandle, word: str) -> str:
+    engine = index.engine()
+    found = engine.search(qt.EngineQuery(qt.Term(stem(word), word), limit=SAMPLE, facets=False))
+    # Forms as written in lower case, and those with a capital: French often leaves a
+    # capital bare ("l'Etat", "Economie :"), so these count only for a word never written
+    # in lower case (a name: "Pékin").
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    pattern = _pattern(word)
+    for article in engine.fetch([doc_id for doc_id, _ in found.hits]):
+        for text in (article.title, article.text) if article is not None else ():
+            for form in pattern.findall(text):
+                if fold(form) == word:
+                    (lower if form[0].islower() else capital)[form.lower()] += 1
+    seen = lower or capital
+    # The most frequent form; on a tie, an accented one, then the first alphabetically.
+    ranked = sorted(seen.items(), key=lambda fc: (-fc[1], fc[0] == word, fc[0]))
+    return ranked[0][0] if ranked else word
+
+
+def _pattern(word: str) -> re.Pattern:
+    """A regex for the words of a text that may fold to ``word``: each of its letters, or
+    any non-ASCII letter in its place ("économie"; "œuvre" for its "oe"). Faster than
+    analysing the whole text; ``fold`` then checks each one found."""
+    parts, i = [], 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        step = 2 if pair in ("oe", "ae") else 1
+        parts.append(f"(?:{re.escape(word[i : i + step])}|[^\\x00-\\x7f])")
+        i += step
+    return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)", re.IGNORECASE)
