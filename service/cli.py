@@ -18,12 +18,14 @@ import click
 from indexer.build import BuildReport
 from indexer.store import BuildLocked, IndexHandle
 
-from . import bootstrap, core
+from . import bootstrap, cli_french, core
+from .cli_french import INTEGER, integer_range
 from .config import Config, load_config
 from .errors import SearchError
 from .models import SearchRequest, SearchResult
 
 log = logging.getLogger(__name__)
+cli_french.install()  # click's usage, errors and help in French, as the rest
 
 SIMILAR_DEFAULT, SIMILAR_MAX = 5, 20  # as /api/documents/<id>/similar
 
@@ -97,8 +99,8 @@ def run_build(config: Config, rebuild: bool, processes: int | None = None) -> Bu
         return bootstrap.build(config, rebuild, progress, processes=processes)
 
 
-@click.command("search")
-@click.argument("query", default="")
+@click.command("search", cls=cli_french.Command)
+@click.argument("query", nargs=-1)
 @click.option(
     "--country",
     "countries",
@@ -114,9 +116,9 @@ def run_build(config: Config, rebuild: bool, processes: int | None = None) -> Bu
     "--sort", type=click.Choice(["relevance", "date"]), default=None, help="Ordre des résultats."
 )
 @click.option(
-    "--limit", "--per-page", "per_page", type=int, default=None, help="Résultats par page."
+    "--limit", "--per-page", "per_page", type=INTEGER, default=None, help="Résultats par page."
 )
-@click.option("--page", type=int, default=None, help="Numéro de page (1 = la première).")
+@click.option("--page", type=INTEGER, default=None, help="Numéro de page (1 = la première).")
 @click.option("--explain", is_flag=True, help="Dire pour chaque résultat pourquoi il correspond.")
 @click.option(
     "--similar",
@@ -148,7 +150,8 @@ def search_cmd(
     as_json,
     config_path,
 ):
-    """Chercher QUERY dans les articles (ex. : search "Ceinture et la Route")."""
+    """Chercher QUERY dans les articles (ex. : search Ceinture et la Route)."""
+    query = " ".join(query)
     config = _load(config_path)
     given = {"--country": countries, "--from": date_from, "--to": date_to}
     given |= {"--sort": sort, "--page": page, "--explain": explain}
@@ -294,11 +297,11 @@ def _render_facets(result: SearchResult) -> str:
     return "\n".join(parts)
 
 
-@click.command("search-index")
+@click.command("search-index", cls=cli_french.Command)
 @click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de mettre à jour.")
 @click.option(
     "--processes",
-    type=click.IntRange(min=0),
+    type=integer_range(min=0),
     metavar="N",
     help="Processus d'analyse en parallèle (0 : aucun, tout dans ce processus ; "
     "défaut : un par cœur à partir de 8 Mo de sources).",

@@ -17,9 +17,11 @@ from flask import Flask
 
 from indexer.store import IndexHandle
 
+from . import cli_french
 from .app import create_app
 from .bootstrap import open_or_build
 from .cli import config_option, reports_errors
+from .cli_french import integer_range
 from .config import load_config
 from .errors import SearchError
 from .lexicon import warm_up
@@ -27,11 +29,13 @@ from .lexicon import warm_up
 log = logging.getLogger(__name__)
 
 
-@click.command("search-serve")
-@click.option("--host", default=None, help="Adresse d'écoute (défaut : service.host).")
+@click.command("search-serve", cls=cli_french.Command)
+@click.option(
+    "--host", metavar="ADRESSE", default=None, help="Adresse d'écoute (défaut : service.host)."
+)
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=integer_range(0, 65535),
     default=None,
     help="Port d'écoute (défaut : service.port ; 0 : un port libre).",
 )

@@ -1,3 +1,5 @@
+import gettext
+import io
 import json
 import shutil
 
@@ -5,7 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import pipeline
+from service import cli_french
 from service.cli import index_cmd, search_cmd
+from service.serve import serve_cmd
 from tests.conftest import DATA_DIR, HIT_FIELDS, SEEDS_DIR, write_config
 
 
@@ -59,13 +63,55 @@ def test_search_json_is_the_result_model(seeds_config_path):
         (["--country", "XX"], 2, "pays inconnu « XX »"),
         (["a*"], 2, "préfixe inutilisable"),
         (["--page", "0"], 2, "hors limites"),
-        (["--sort", "nope"], 2, "Invalid value"),
+        (["--sort", "nope"], 2, "Valeur invalide pour '--sort' : « nope »"),
+        (["--page", "deux"], 2, "« deux » n'est pas un entier valide"),
+        (["--nope"], 2, "Option inconnue : « --nope »"),
     ],
 )
 def test_exit_codes(seeds_config_path, args, code, message):
     result = invoke(search_cmd, *args, "--config", str(seeds_config_path))
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_the_words_of_an_unquoted_query_make_one_query(seeds_config_path):
+    config = ["--config", str(seeds_config_path)]
+    quoted = invoke(search_cmd, "Ceinture et la Route", *config).output.splitlines()
+    unquoted = invoke(search_cmd, "Ceinture", "et", "la", "Route", *config).output.splitlines()
+    assert unquoted[0].startswith("3 résultats pour « Ceinture et la Route » (page 1/1, ")
+    assert unquoted[1:] == quoted[1:]  # the first line bar its time
+
+
+def test_usage_errors_and_help_are_in_french(seeds_config_path):
+    usage = invoke(index_cmd, "--processes", "-1")
+    assert usage.exit_code == 2
+    assert usage.output.splitlines() == [
+        "Utilisation : search-index [OPTIONS]",
+        "Aide : « search-index --help ».",
+        "",
+        "Erreur : Valeur invalide pour '--processes' : -1 n'est pas dans l'intervalle x>=0.",
+    ]
+    port = invoke(serve_cmd, "--port", "http")
+    assert "Erreur : Valeur invalide pour '--port' : « http » n'est pas un entier valide." in (
+        port.output
+    )
+    help_text = invoke(search_cmd, "--help").output
+    assert help_text.startswith("Utilisation : search [OPTIONS] [QUERY]...")
+    assert "--page ENTIER" in help_text and "--help  " in help_text
+    assert "Afficher cette aide et quitter." in help_text and "\nOptions :\n" in help_text
+    assert "Show this message" not in help_text
+
+
+def test_the_french_catalogue_is_compiled():
+    """click.mo says what click.po says: run ``python -m service.cli_french`` after an edit."""
+
+    def messages(mo: bytes) -> dict:
+        found = gettext.GNUTranslations(io.BytesIO(mo))._catalog  # type: ignore[attr-defined]
+        return {k: v for k, v in found.items() if k != ""}  # the header names Babel's version
+
+    committed = cli_french.CATALOGUE.with_suffix(".mo").read_bytes()
+    assert messages(committed) == messages(cli_french.compiled())
+    assert len(messages(committed)) > 40
 
 
 def test_options_filter_sort_and_page(seeds_config_path):
