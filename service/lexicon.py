@@ -7,8 +7,9 @@ word of the index with its document frequency), so it works the same for every e
   nearest words it does hold: 1 edit from 5 letters, 2 from 9 (an edit is an insertion,
   deletion, substitution or swap of neighbours), nearest first, then most frequent.
 - Names: transliterations of the same name share a key (``name_key``): Bayramov and
-  Baïramov, Djeyhoun and Jeyhun, Aliyev and Aliev. A rare word brings in the other words
-  of the index with its key. Common words are left alone, so "pour" never meets "pur".
+  Baïramov, Djeyhoun and Jeyhun, Aliyev and Aliev, Poutine and Putin. A rare word brings
+  in the other words of the index with its key. Common words are left alone, so "pour"
+  never meets "pur".
 """
 
 from __future__ import annotations
@@ -43,10 +44,14 @@ NAME_MAX_SHARE = 0.02
 NAME_MAX_COUNT = 50
 
 # Transliteration rules, applied in order to a folded word: the Russian, Azerbaijani and
-# Turkic names of the news are spelt the French way (dj, ou, ï) or the English way (j, u, y).
+# Turkic names of the news are spelt the French way (dj, ou, ï, tch, ch, -ine) or the
+# English way (j, u, y, ch, sh, -in): Poutine and Putin, Gorbatchev and Gorbachev,
+# Loukachenko and Lukashenko, Khrouchtchev and Khrushchev.
 NAME_RULES = [
+    (re.compile(r"tch(?=[aeiouy])"), "ch"),  # not "match", which met "mach"
     (re.compile(r"dzh|dj|zh"), "j"),
     (re.compile(r"kh"), "k"),
+    (re.compile(r"sh"), "ch"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"ou"), "u"),
     (re.compile(r"y"), "i"),
@@ -54,6 +59,11 @@ NAME_RULES = [
     # Doubled letters (Hassanov / Hasanov), but not the "ee" of folded French participles:
     # "basée" is not a spelling of "basse".
     (re.compile(r"([^e])\1+"), r"\1"),
+    # The French e of Russian names in -ine: Staline / Stalin. Only there: a final e
+    # dropped from any word met French feminines and others (défaite / défait, comité /
+    # commit) and moved the judged paragraph of 30 PIAF questions, most of them down
+    # (R@100 with the news as distractors 0.909 -> 0.908); -aine and -eine are French.
+    (re.compile(r"(?<=[^ae\n]in)e$", re.MULTILINE), ""),
 ]
 
 

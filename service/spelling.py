@@ -145,9 +145,10 @@ def _cased(typed: str, word: str) -> str:
 
 def _better_words(word: str, lexicon: Lexicon, ratio: int = BETTER_RATIO) -> list[str]:
     """Better spellings of a word, best first, never one of its own forms (same stem:
-    same results)."""
+    same results). For a word the index lacks, the same name in the index's spelling
+    first ("Putin": "Poutine"), then its typo corrections ("butin")."""
     if word not in lexicon.df:
-        candidates = lexicon.corrections(word)
+        candidates = list(dict.fromkeys(lexicon.name_variants(word) + lexicon.corrections(word)))
     else:
         floor = ratio * lexicon.df[word]
         candidates = [w for w in lexicon.corrections_of_known(word) if lexicon.df[w] >= floor]

@@ -228,10 +228,18 @@ def test_typos_and_name_variants_find_the_article_with_the_typed_form_first(seed
     assert typo.suggestion == "Kirghizistan"  # in the typed case
 
 
-def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_word(tmp_path):
-    corpus = tmp_path / "corpus"
+def news_index(folder, articles: list[dict]) -> IndexHandle:
+    """An index of these articles (id, title, text, date), built in ``folder``."""
+    corpus = folder / "corpus"
     corpus.mkdir()
-    lines = [
+    lines = "\n".join(json.dumps(a, ensure_ascii=False) for a in articles)
+    (corpus / "news.jsonl").write_text(lines, encoding="utf-8")
+    build_index(corpus, folder / "index")
+    return IndexHandle(folder / "index")
+
+
+def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_word(tmp_path):
+    articles = [
         {
             "id": f"a{i}",
             "title": f"Article {i}",
@@ -240,19 +248,25 @@ def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_wo
         }
         for i in range(100)
     ]
-    lines.append(
-        {
-            "id": "typo",
-            "title": "Une coquille",
-            "date": "2019-12-06",
-            "text": "L'élection de Macorn a déçu.",
-        }
-    )
-    (corpus / "news.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
-    build_index(corpus, tmp_path / "index")
-    index = IndexHandle(tmp_path / "index")
+    typo = "L'élection de Macorn a déçu."
+    articles.append({"id": "typo", "title": "Une coquille", "date": "2019-12-06", "text": typo})
+    index = news_index(tmp_path, articles)
     result = run(index, q="Macorn retraites")
     assert result.all_terms_total == 0 and result.total == 11
     assert result.suggestion == "Macron retraites"
     assert run(index, q="Macorn").suggestion == "Macron"  # finds little: as before
     assert run(index, q="Macron retraites").suggestion is None
+
+
+def test_an_english_spelling_of_a_russian_name_finds_the_french_one(tmp_path):
+    texts = {
+        "poutine": "Vladimir Poutine reçoit au Kremlin.",
+        "butin": "Les braqueurs sont partis avec leur butin.",
+        "tchernobyl": "La centrale de Tchernobyl, trente ans après.",
+    }
+    index = news_index(
+        tmp_path, [{"id": k, "title": k, "date": "2020-01-01", "text": t} for k, t in texts.items()]
+    )
+    putin = run(index, q="Putin")
+    assert hit_ids(putin)[0] == "news.jsonl#poutine" and putin.suggestion == "Poutine"
+    assert hit_ids(run(index, q="Chernobyl")) == ["news.jsonl#tchernobyl"]

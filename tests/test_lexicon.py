@@ -33,6 +33,12 @@ def lexicon():
         ("djeyhoun", "jeyhun"),
         ("aliyev", "aliev"),
         ("hassanov", "hasanov"),
+        ("poutine", "putin"),
+        ("staline", "stalin"),
+        ("gorbatchev", "gorbachev"),
+        ("khrouchtchev", "khrushchev"),
+        ("loukachenko", "lukashenko"),
+        ("tchernobyl", "chernobyl"),
     ],
 )
 def test_transliterations_share_a_name_key(a, b):
@@ -43,6 +49,7 @@ def test_name_keys_of_many_words_are_each_word_s_key():
     """One pass of each rule over all the words, joined by line breaks, gives what each
     word alone gives: no rule reaches across from one word to the next."""
     words = ["djeyhoun", "jeyhun", "ou", "uo", "aa", "a", "basee", "ss", "sdj", "zh", "hassanov"]
+    words += ["e", "ee", "poutine", "tch", "sh"]
     words += [a + b for a in ("kh", "o", "y", "e", "d", "z", "p") for b in ("h", "u", "j", "e")]
     assert name_keys(words) == [name_key(w) for w in words]
     assert name_keys([]) == []

@@ -101,3 +101,10 @@ def test_suggest_leaves_a_rare_name_as_typed_next_to_a_word_not_far_more_used():
 
 def test_suggest_keeps_the_fix_of_an_unknown_word_when_a_typo_fix_finds_nothing():
     assert suggest("Macorn retraitse", 1612, NEWS, lambda q: 0, all_terms=0) == "Macorn retraites"
+
+
+def test_suggest_offers_the_index_s_spelling_of_a_name_before_a_typo_correction():
+    lexicon = Lexicon([("poutine", 221), ("butin", 85), ("kremlin", 300)], doc_count=34160)
+    assert suggest("Putin", 110, lexicon) == "Poutine"
+    counts = {"Poutine Kremlin": 40, "Butin Kremlin": 0}
+    assert suggest("Putin Kremlin", 110, lexicon, counts.get) == "Poutine Kremlin"
