@@ -22,8 +22,9 @@ TYPO_WEIGHT = 0.6
 NAME_WEIGHT = 0.8
 SUGGEST_BELOW = 5  # suggest a spelling when a query finds fewer articles than this
 BETTER_RATIO = 20  # ... and a neighbour is this many times more frequent
-# A word the index holds in this many articles at most is a typo when a spelling
-# TYPO_RATIO times more used finds articles holding every word and it finds none.
+# A word the index holds in TYPO_DF articles at most is taken for a typo when no article
+# holds every word of the query, a spelling TYPO_RATIO times more used is one edit away,
+# and the respelt query finds SUGGEST_BELOW articles that hold every word (``suggest``).
 TYPO_DF = 2
 TYPO_RATIO = 100
 WORD = re.compile(r"(?<![\w*-])\w{5,}(?![\w*])")
