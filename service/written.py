@@ -3,9 +3,10 @@
 The index and its lexicon hold words folded (lower case, no accents), so the words the
 service proposes, completions and "Vouliez-vous dire", came out without their accents.
 A folded word's written form is read from the articles that hold it: its most frequent
-form in the first ``SAMPLE`` of them, in lower case ("économie", "œuvre", "état",
-"pékin"; "centre" stays "centre" where "centré" is rarer). Only the words shown are looked up, and
-each once per index generation: nothing is added to the index or to its build.
+form in the first ``SAMPLE`` of them: "économie", "œuvre", "état", "centre" (where
+"centré" is rarer), and "Pékin" with its capital, a word never written in lower case.
+Only the words shown are looked up, and each once per index generation: nothing is added
+to the index or to its build.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _read(index: IndexHandle, word: str) -> str:
     found = engine.search(qt.EngineQuery(qt.Term(stem(word), word), limit=SAMPLE, facets=False))
     # Forms as written in lower case, and those with a capital: French often leaves a
     # capital bare ("l'Etat", "Economie :"), so these count only for a word never written
-    # in lower case (a name: "Pékin").
+    # in lower case, a name, which keeps its capital: "Pékin".
     lower: Counter[str] = Counter()
     capital: Counter[str] = Counter()
     pattern = _pattern(word)
@@ -51,7 +52,10 @@ def _read(index: IndexHandle, word: str) -> str:
         for text in (article.title, article.text) if article is not None else ():
             for form in pattern.findall(text):
                 if fold(form) == word:
-                    (lower if form[0].islower() else capital)[form.lower()] += 1
+                    if form[0].islower():
+                        lower[form.lower()] += 1
+                    else:  # "PÉKIN" in a title is "Pékin"
+                        capital[form.capitalize() if form.isupper() else form] += 1
     seen = lower or capital
     # The most frequent form; on a tie, an accented one, then the first alphabetically.
     ranked = sorted(seen.items(), key=lambda fc: (-fc[1], fc[0] == word, fc[0]))

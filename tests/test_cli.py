@@ -172,7 +172,7 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 def test_a_better_spelling_is_printed_beside_the_hits(seeds_config_path):
     result = invoke(search_cmd, "kirghizstan", "--config", str(seeds_config_path))
     assert result.exit_code == 0
-    assert result.output.splitlines()[1] == "Vouliez-vous dire : « kirghizistan » ?"
+    assert result.output.splitlines()[1] == "Vouliez-vous dire : « Kirghizistan » ?"  # a name
 
 
 def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path):
@@ -182,7 +182,7 @@ def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "Aucun résultat pour « kirghizstan ».",
-        "Vouliez-vous dire : « kirghizistan » ?",
+        "Vouliez-vous dire : « Kirghizistan » ?",
     ]
 
 

@@ -13,7 +13,7 @@ from service.written import _pattern, written
 ARTICLES = [
     ("L'économie française", "L'économie ralentit. Le centre-ville se vide au centre de Lyon."),
     ("Economie : la croissance", "L'Etat et l'économie : le centre du débat, l'œuvre d'un État."),
-    ("Pékin et Moscou", "Pékin reçoit Moscou. Le discours est centré sur l'économie."),
+    ("PÉKIN ET MOSCOU", "Pékin reçoit Moscou. Le discours est centré sur l'économie."),
     ("Une oeuvre", "Son œuvre, son oeuvre, son œuvre. En état de marche."),
 ]
 
@@ -37,13 +37,13 @@ def test_a_word_is_written_as_the_articles_most_often_write_it(index):
     assert forms["economie"] == "économie"  # "Economie" in a title is a bare capital
     assert forms["centre"] == "centre"  # "centré" once, "centre" three times
     assert forms["oeuvre"] == "œuvre"
-    assert forms["moscou"] == "moscou"
+    assert forms["moscou"] == "Moscou"  # "MOSCOU" in a title counts as "Moscou"
 
 
 def test_a_lower_case_form_wins_over_capitals_and_a_name_keeps_its_accent(index):
     forms = written(index, ["etat", "pekin"])
     assert forms["etat"] == "état"  # "en état" beats "l'Etat" and "État"
-    assert forms["pekin"] == "pékin"  # only ever "Pékin"
+    assert forms["pekin"] == "Pékin"  # a name: only ever "Pékin"
 
 
 def test_a_word_no_article_holds_stays_as_it_is(index):
