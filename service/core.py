@@ -266,8 +266,9 @@ def _facets(counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
 def complete(index: IndexHandle, q: str, limit: int = 8) -> list[str]:
     """Completions of the word being typed (the last one of ``q``), most frequent first.
 
-    'relations bilat' -> ['relations bilaterales', 'relations bilateral', ...]: the query
-    with its last word completed from the index's vocabulary, as written before it.
+    'relations bilat' -> ['relations bilatérales', 'relations bilatéral', ...]: the query
+    with its last word completed from the index's vocabulary, most frequent first, written
+    as the articles write it (``written``).
     """
     head, _, last = q.rpartition(" ")
     prefix = fold(last)

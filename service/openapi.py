@@ -260,9 +260,10 @@ SCHEMAS = {
                 "type": "array",
                 "items": {"type": "string"},
                 "maxItems": 20,
-                "description": "`q` dont le dernier mot est complété par un mot de l'index "
-                "(sans accents), le plus fréquent d'abord ; vide sous deux lettres.",
-                "examples": [["relations bilaterales", "relations bilateral"]],
+                "description": "`q` dont le dernier mot est complété par un mot de l'index, "
+                "le plus fréquent d'abord, écrit comme les articles l'écrivent (accents, "
+                "majuscule d'un nom) ; vide sous deux lettres.",
+                "examples": [["relations bilatérales", "relations bilatéral"]],
             },
             "titles": {
                 "type": "array",
