@@ -23,6 +23,7 @@ from .generations import PerGeneration
 
 SAMPLE = 3  # articles read for a word: the best matches of its folded form
 MAX_CACHED = 20_000  # words remembered per generation
+_OTHER = "[^\\x00-\\x7f]"  # in a regex: a letter that folds to ASCII ones (é -> e, œ -> oe)
 
 # folded word -> its written form, per generation.
 _forms_of = PerGeneration(lambda index: {}, keep=4)
@@ -31,12 +32,15 @@ _forms_of = PerGeneration(lambda index: {}, keep=4)
 def written(index: IndexHandle, words: Iterable[str]) -> dict[str, str]:
     """The written form of each folded word (itself where no article writes it otherwise)."""
     forms = _forms_of(index)
+    out = {}
     for word in words:
-        if word not in forms:
+        form = forms.get(word)
+        if form is None:
             if len(forms) >= MAX_CACHED:
                 forms.clear()
-            forms[word] = _read(index, word)
-    return forms
+            form = forms[word] = _read(index, word)
+        out[word] = form
+    return out
 
 
 def _read(index: IndexHandle, word: str) -> str:
@@ -64,12 +68,15 @@ def _read(index: IndexHandle, word: str) -> str:
 
 def _pattern(word: str) -> re.Pattern:
     """A regex for the words of a text that may fold to ``word``: each of its letters, or
-    any non-ASCII letter in its place ("économie"; "œuvre" for its "oe"). Faster than
-    analysing the whole text; ``fold`` then checks each one found."""
+    any non-ASCII letter in its place ("économie"), and one for an "oe" or "ae" ("œuvre",
+    "poète"). Faster than analysing the whole text; ``fold`` then checks each one found."""
     parts, i = [], 0
     while i < len(word):
-        pair = word[i : i + 2]
-        step = 2 if pair in ("oe", "ae") else 1
-        parts.append(f"(?:{re.escape(word[i : i + step])}|[^\\x00-\\x7f])")
-        i += step
+        one = f"(?:{re.escape(word[i])}|{_OTHER})"
+        if word[i : i + 2] in ("oe", "ae"):
+            parts.append(f"(?:{_OTHER}|{one}(?:{re.escape(word[i + 1])}|{_OTHER}))")
+            i += 2
+        else:
+            parts.append(one)
+            i += 1
     return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)", re.IGNORECASE)
