@@ -101,9 +101,9 @@ def suggest(
             continue  # a stop word: the index never holds it, nothing to fix
         word = fold(match.group())
         held = lexicon.df.get(word, 0)
-        if held and not few and not (none_whole and held <= TYPO_DF):
+        typo = bool(held) and not few  # a word the index holds: respelt only as a typo
+        if typo and not (none_whole and held <= TYPO_DF):
             continue
-        typo = bool(held) and not few
         better = _better_words(word, lexicon, TYPO_RATIO if typo else BETTER_RATIO)
         if better:
             fixes.append((match, better))
@@ -137,8 +137,9 @@ def _respelt(q: str, fixes: list[tuple[re.Match, list[str]]], chosen: list[str])
 
 
 def _cased(typed: str, word: str) -> str:
-    """``word`` (from the index: lower case) as ``typed`` was: "Macorn" -> "Macron",
-    "MACORN" -> "MACRON"."""
+    """``word`` (as ``written`` gives it: lower case, or a name's capital) in the case
+    ``typed`` was: "Macorn" -> "Macron", "MACORN" -> "MACRON"; "kirghizstan" keeps the
+    capital of "Kirghizistan"."""
     if typed.isupper():
         return word.upper()
     return word[:1].upper() + word[1:] if typed[:1].isupper() else word
