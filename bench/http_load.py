@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.http_load [--docs all|N] [--engines whoosh,tantivy]
         [--duration 15] [--concurrency 1,8,32] [--client auto|wrk|python]
+        [--answer-cache on,off]
 
 For each product engine it starts ``search-serve`` (waitress, the config's 8 threads)
 on a free loopback port over the benchmark's index of that engine, warms it up with the
@@ -9,6 +10,9 @@ whole mix, then, for each concurrency, loads two routes for ``--duration`` secon
 ``/api/search`` rotating through the 40 queries of the mix (10 hits, facets, passages),
 and ``/healthz`` as the floor. /healthz is the app's most trivial route (it reads the
 live manifest, no search): the benchmark adds no route of its own to the app.
+Each engine is served twice, one server after the other: as config.toml has it, with
+the answer cache (``service.answers``: after the warm-up, every query of the mix is an
+answer already given), then with ``answer_cache_mb = 0``, where every request searches.
 Reports req/s, p50, p99 and errors per run, and the server's resident memory after the
 runs (VmRSS) and at its peak (VmHWM). Writes var/bench/results/http-DOCS.json.
 
@@ -76,8 +80,9 @@ end
 class Server:
     """``search-serve`` in a subprocess on a free loopback port, over one index folder."""
 
-    def __init__(self, engine: str, corpus: Path, index: Path, log: Path):
+    def __init__(self, engine: str, corpus: Path, index: Path, log: Path, cache: bool = True):
         self.engine, self.corpus, self.index, self.log_path = engine, corpus, index, log
+        self.cache = cache
         self.proc: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
         self.url = ""
@@ -90,7 +95,8 @@ class Server:
         return [sys.executable, "-c", code, "--host", "127.0.0.1", "--port", "0"]
 
     def environment(self) -> dict:
-        """The repository's config.toml, with the corpus, index and engine overridden."""
+        """The repository's config.toml, with the corpus, index and engine overridden, and
+        the answer cache turned off when asked."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_")}
         env.update(
             SEARCH_CONFIG=str(DEFAULT_CONFIG),
@@ -98,6 +104,8 @@ class Server:
             SEARCH_INDEX__PATH=str(self.index),
             SEARCH_INDEX__ENGINE=self.engine,
         )
+        if not self.cache:
+            env["SEARCH_SERVICE__ANSWER_CACHE_MB"] = "0"
         return env
 
     def __enter__(self) -> Server:
@@ -275,44 +283,51 @@ def pick_client(name: str) -> str:
 # --- one engine ------------------------------------------------------------------------
 
 
-def warm_up(url: str, paths: Sequence[str]) -> list[int]:
-    """Every path once, in order, on one connection; their HTTP statuses."""
+def warm_up(url: str, paths: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Every path once, in order, on one connection: their HTTP statuses, and their
+    X-Cache headers ('hit', 'miss', or '' for a route without the answer cache)."""
     parts = urlsplit(url)
     conn = HTTPConnection(parts.hostname, parts.port, timeout=60)
-    statuses = []
+    statuses, cache = [], []
     for path in [*paths, FLOOR]:
         conn.request("GET", path)
         response = conn.getresponse()
         response.read()
         statuses.append(response.status)
+        cache.append(response.getheader("X-Cache", ""))
     conn.close()
-    return statuses
+    return statuses, cache
 
 
-def measure_engine(engine, corpus, index_folder, args, client) -> dict:
-    """Start the server over one engine's index and load both routes at each concurrency."""
+def measure_engine(engine, corpus, index_folder, args, client, cache: bool = True) -> dict:
+    """Start the server over one engine's index, with its answer cache or without, and
+    load both routes at each concurrency."""
     paths = [mq.url() for mq in MIX]
     load = CLIENTS[client]
-    log = args.results / f"http-server-{engine}.log"
+    log = args.results / f"http-server-{engine}{'' if cache else '-no-cache'}.log"
     runs = []
-    with Server(engine, corpus, index_folder, log) as server:
-        statuses = warm_up(server.url, paths)
+    label = server_label({"engine": engine, "answer_cache": cache})
+    with Server(engine, corpus, index_folder, log, cache) as server:
+        statuses, _ = warm_up(server.url, paths)
+        _, cache_after = warm_up(server.url, paths)  # what the load will find in the cache
         memory_warm = server.memory()
         for c in args.concurrency:
             for route, route_paths in (("floor", [FLOOR]), ("search", paths)):
                 result = load(server.url, route_paths, c, args.duration)
                 runs.append({"route": route, "concurrency": c, **result})
                 print(
-                    f"  {engine} {route:<6} c={c:<3} {result['req_per_s']:>8,.1f} req/s"
+                    f"  {label} {route:<6} c={c:<3} {result['req_per_s']:>8,.1f} req/s"
                     f"  p50 {result['p50_ms']:.2f} ms  errors {result['errors']}",
                     flush=True,
                 )
         memory = server.memory()
     return {
         "engine": engine,
+        "answer_cache": cache,
         "docs": corpus_size(corpus),
         "client": client,
         "warm_up_statuses": sorted(set(statuses)),
+        "mix_from_cache": cache_after[: len(paths)].count("hit"),  # of the mix's queries
         "memory_after_warm_up": memory_warm,
         "rss_mb": memory.get("rss_mb"),
         "peak_rss_mb": memory.get("peak_rss_mb"),
@@ -328,7 +343,7 @@ def table(rows: Sequence[dict]) -> str:
             route = "/api/search (mix)" if run["route"] == "search" else "/healthz (floor)"
             lines.append(
                 [
-                    f"product ({r['engine']})",
+                    server_label(r),
                     route,
                     run["concurrency"],
                     run["req_per_s"],
@@ -340,14 +355,17 @@ def table(rows: Sequence[dict]) -> str:
     return markdown_table(["server", "route", "c", "req/s", "p50 ms", "p99 ms", "errors"], lines)
 
 
+def server_label(row: dict) -> str:
+    """'product (tantivy)' as deployed, '… no answer cache' for the server without it."""
+    cache = "" if row.get("answer_cache", True) else ", no answer cache"
+    return f"product ({row['engine']}{cache})"
+
+
 def memory_table(rows: Sequence[dict]) -> str:
     """The server's resident memory after the runs, and at its peak."""
     return markdown_table(
         ["server", "articles", "client", "RSS after runs MB", "peak RSS MB"],
-        [
-            [f"product ({r['engine']})", r["docs"], r["client"], r["rss_mb"], r["peak_rss_mb"]]
-            for r in rows
-        ],
+        [[server_label(r), r["docs"], r["client"], r["rss_mb"], r["peak_rss_mb"]] for r in rows],
     )
 
 
@@ -362,6 +380,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
         help="connections, comma-separated (1,8,32)",
     )
     p.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    p.add_argument(
+        "--answer-cache",
+        type=lambda v: [{"on": True, "off": False}[x] for x in v.split(",")],
+        default=[True, False],
+        help="servers to load: with the answer cache as config.toml has it, without (on,off)",
+    )
     args = p.parse_args(argv)
     client = pick_client(args.client)
     corpus = corpus_dir(args.docs, args.cache, args.source)
@@ -370,8 +394,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     rows = []
     for engine in engines:
         built = ensure_index(f"product-{engine}", corpus, args.cache)
-        print(f"HTTP on product ({engine}), {corpus.name}, client {client}…", flush=True)
-        rows.append(measure_engine(engine, corpus, Path(built["folder"]), args, client))
+        for cache in args.answer_cache:
+            print(
+                f"HTTP on {server_label({'engine': engine, 'answer_cache': cache})},"
+                f" {corpus.name}, client {client}…",
+                flush=True,
+            )
+            rows.append(measure_engine(engine, corpus, Path(built["folder"]), args, client, cache))
     label = docs_label(args.docs)
     payload = {"docs": label, "duration_s": args.duration, "client": client, "rows": rows}
     path = write_results(f"http-{label}", payload, args.results, before)

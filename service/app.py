@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestURITooLa
 from indexer.engines import IndexCorrupt
 from indexer.store import BuildLocked, IndexHandle
 
+from .answers import AnswerCache
 from .bootstrap import Service, open_or_build
 from .config import Config, load_config
 from .errors import SearchError
@@ -59,7 +60,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # werkzeug answers 413 past it
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's key order
-    app.extensions["search"] = Service(config, _open_index(config), config.core_settings())
+    answers = AnswerCache(config.answer_cache_mb * 1024 * 1024)
+    app.extensions["search"] = Service(config, _open_index(config), config.core_settings(), answers)
 
     from . import api, discovery, pages, writes  # the blueprints import ``service()`` from here
 

@@ -23,6 +23,7 @@ from indexer.store import (
     has_index,
 )
 
+from .answers import AnswerCache
 from .config import Config
 from .core import Settings
 from .errors import BuildFailed, ConfigError
@@ -32,11 +33,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Service:
-    """What every request needs: the configuration, the index handle, the core settings."""
+    """What every request needs: the configuration, the index handle, the core settings,
+    and the answers already given on the live generation."""
 
     config: Config
     index: IndexHandle
     settings: Settings
+    answers: AnswerCache
 
 
 def open_or_build(

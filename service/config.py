@@ -37,6 +37,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
+    answer_cache_mb: int = 8  # answers kept per generation (service.answers); 0: none
     # The bearer token that the write API asks for; empty: writes are disabled. Never in
     # the repr, so a logged or printed Config does not show it.
     write_token: str = field(default="", repr=False)
@@ -75,6 +76,7 @@ KEYS = {
     ("service", "host"): "host",
     ("service", "port"): "port",
     ("service", "threads"): "threads",
+    ("service", "answer_cache_mb"): "answer_cache_mb",
     ("service", "write_token"): "write_token",
     ("synonyms", "groups"): "synonyms",
 }
@@ -154,3 +156,8 @@ def _check_types(flat: dict, source: Path | None) -> None:
                 raise ConfigError(
                     f"{source} : « {f.name} » doit être de type {expected.__name__}, pas {shown}"
                 )
+    if flat.get("answer_cache_mb", 0) < 0:
+        raise ConfigError(
+            f"{source} : « answer_cache_mb » doit être positif ou nul (0 : pas de cache), "
+            f"pas {flat['answer_cache_mb']}"
+        )

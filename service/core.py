@@ -59,6 +59,13 @@ def engine_of(index: IndexHandle):
         raise _unavailable(index, e) from e
 
 
+def live_generation(index: IndexHandle) -> str:
+    """The name of the live generation, checked readable as ``engine_of`` does: what an
+    answer computed now depends on, besides the request (``service.answers``)."""
+    engine_of(index)
+    return str(index.generation)
+
+
 def reads_index(func):
     """A core function over the live index whose missing or damaged files answer 503.
 

@@ -22,6 +22,16 @@ def _json(description: str, schema: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+# /api/search and the page: whether the answer comes from the answer cache.
+X_CACHE = {
+    "X-Cache": {
+        "description": "`hit` : la réponse déjà donnée sur cette génération de l'index, "
+        "renvoyée telle quelle (`took_ms` : le temps de cette requête) ; `miss` : calculée.",
+        "schema": {"type": "string", "enum": ["hit", "miss"]},
+    }
+}
+
+
 def _html(description: str) -> dict:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
@@ -303,7 +313,10 @@ PATHS = {
             "summary": "Chercher dans les articles",
             "description": "Le même résultat que `search --json` (hors `took_ms`).",
             "parameters": SEARCH_PARAMETERS,
-            "responses": {"200": _json("Une page de résultats et les facettes.", "SearchResult")}
+            "responses": {
+                "200": _json("Une page de résultats et les facettes.", "SearchResult")
+                | {"headers": X_CACHE}
+            }
             | ERRORS,
         }
     },
@@ -389,7 +402,7 @@ PATHS = {
             "summary": "La page de recherche (HTML)",
             "parameters": SEARCH_PARAMETERS,
             "responses": {
-                "200": _html("La page de résultats."),
+                "200": _html("La page de résultats.") | {"headers": X_CACHE},
                 "400": _html("La page, avec l'erreur à côté du champ de recherche."),
             },
         }

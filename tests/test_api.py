@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from service.answers import AnswerCache
 from service.app import SECURITY_HEADERS, create_app
 from service.config import load_config
 from tests.conftest import HIT_FIELDS, write_config
@@ -193,6 +196,10 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(client, monkeyp
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr("service.api.core.search", explode)
+    svc = client.application.extensions["search"]  # no answer kept by another test
+    monkeypatch.setitem(
+        client.application.extensions, "search", replace(svc, answers=AnswerCache(0))
+    )
     body = get_json(client, "/api/search?q=chine", 500)
     assert body["error"]["code"] == "internal"
     assert "secret" not in body["error"]["message"]

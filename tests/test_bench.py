@@ -392,6 +392,28 @@ def test_targets_are_judged_from_side_by_side_figures():
     assert list(verdicts.values()) == [True, False, False]
 
 
+def test_http_targets_judge_each_server_with_and_without_the_answer_cache():
+    def row(cache: bool, search_p50: float) -> dict:
+        runs = [
+            {"route": route, "concurrency": c, "p50_ms": p50, "errors": 0, "requests": 100}
+            for c in (1, 32)
+            for route, p50 in (("floor", 0.6), ("search", search_p50))
+        ]
+        return {"engine": "tantivy", "answer_cache": cache, "runs": runs, "peak_rss_mb": 280}
+
+    http = {"rows": [row(True, 1.0), row(False, 6.0)]}
+    verdicts = {t["target"]: t["met"] for t in targets.http_targets(http, "all")}
+    assert verdicts["HTTP p50 at c=1 within 2x of the trivial route (tantivy)"] is True
+    assert (
+        verdicts["HTTP p50 at c=1 within 2x of the trivial route (tantivy, no answer cache)"]
+        is False
+    )
+    assert verdicts["zero errors at c=32 (tantivy, no answer cache)"] is True
+    queries = {"rows": [{"system": "product-tantivy", "wall": {"p50": 4.0}}]}
+    (overhead,) = targets.http_overhead(http, queries)  # the server that searches: 6.0 / 4.0
+    assert "no answer cache" in overhead["target"] and overhead["ratio"] == 1.5
+
+
 # --- HTTP ------------------------------------------------------------------------------
 
 
@@ -400,11 +422,18 @@ def test_http_benchmark_against_the_real_server(bench_cache, tiny_source, tmp_pa
     index = worker.index_folder("product-tantivy", folder, bench_cache)
     args = Namespace(concurrency=[2], duration=0.3, results=tmp_path)
     row = http_load.measure_engine("tantivy", folder, index, args, "python")
-    assert row["warm_up_statuses"] == [200]
+    assert row["warm_up_statuses"] == [200] and row["answer_cache"] is True
+    assert row["mix_from_cache"] == len(http_load.MIX)  # the load asks answers already given
     assert [(r["route"], r["concurrency"]) for r in row["runs"]] == [("floor", 2), ("search", 2)]
     assert all(r["requests"] > 0 and r["errors"] == 0 and r["p50_ms"] > 0 for r in row["runs"])
     assert row["rss_mb"] > 0 and row["peak_rss_mb"] >= row["rss_mb"]
     assert "| product (tantivy) | /healthz (floor) | 2 |" in http_load.table([row])
+    bare = http_load.measure_engine("tantivy", folder, index, args, "python", cache=False)
+    assert bare["answer_cache"] is False and bare["mix_from_cache"] == 0
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in bare["runs"])
+    assert "| product (tantivy, no answer cache) | /api/search (mix) | 2 |" in http_load.table(
+        [bare]
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -39,6 +39,7 @@ def test_environment_overrides_parse_as_json_or_stay_strings():
         ),
         ('[corpus]\npath = "c"\n', "réglage manquant"),
         (f'{MINIMAL}[service]\nport = "x"\n', "port"),
+        (f"{MINIMAL}[service]\nanswer_cache_mb = -1\n", "« answer_cache_mb » doit être positif"),
         ("[corpus\n", "configuration illisible"),
         (
             '[corpus]\npath = "c"\n[index]\npath = "i"\n[synonyms]\ngroups = [["seul"]]\n',

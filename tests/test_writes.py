@@ -92,6 +92,19 @@ def test_post_with_an_id_creates_it_once(client, corpus):
     assert search_ids(client, "cobalt") == {"a/b.txt"}
 
 
+def test_an_answer_given_before_a_write_is_not_sent_again_after_it(client):
+    url = "/api/search?q=zinc"
+    assert client.get(url).get_json()["total"] == 0
+    assert client.get(url).headers["X-Cache"] == "hit"
+    assert client.get("/?q=zinc").headers["X-Cache"] == "miss"
+    created = client.post("/api/documents", json={"text": "Un accord sur le zinc."}, headers=AUTH)
+    assert created.status_code == 201
+    after = client.get(url)  # the write published a generation: the cache starts afresh
+    assert after.headers["X-Cache"] == "miss" and after.get_json()["total"] == 1
+    page = client.get("/?q=zinc")
+    assert page.headers["X-Cache"] == "miss" and created.get_json()["id"] in page.get_data(True)
+
+
 def test_put_creates_then_replaces(client, corpus):
     url = "/api/documents/api/note.txt"
     created = client.put(url, json={"text": "Un texte sur le cobalt."}, headers=AUTH)
