@@ -9,7 +9,9 @@ from indexer.engines.querytree import (
     Phrase,
     Prefix,
     Term,
+    positive_leaves,
 )
+from service.config import DEFAULT_CONFIG, load_config
 from service.errors import QueryError
 from service.query import Synonyms, parse_query
 
@@ -77,6 +79,25 @@ def test_synonyms_keep_the_other_words_of_the_query():
     tree = parse_query('chine "belt and road"', SYNONYMS)
     ceinture = Phrase(("ceintur", "rout"), ("ceinture", "route"))
     assert tree == And((CHINE, Alternatives((BELT, ceinture, SOIE))))
+
+
+@pytest.mark.parametrize(
+    "typed, also",
+    [
+        ("Gaddafi", "kadhafi"),  # the English spelling finds the French one
+        ("Khadafi", "kadhafi"),
+        ("Daech", "islamique"),  # and the group's other names
+        ("Beijing", "pekin"),
+    ],
+)
+def test_the_default_synonym_groups_join_the_names_of_the_news(typed, also):
+    groups = Synonyms(load_config(DEFAULT_CONFIG, environ={}).synonyms)
+    words = {
+        word
+        for leaf in positive_leaves(parse_query(typed, groups))
+        for word in (leaf.exacts if isinstance(leaf, Phrase) else (leaf.exact,))
+    }
+    assert also in words
 
 
 def test_synonyms_do_not_apply_to_excluded_words():
