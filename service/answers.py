@@ -42,7 +42,8 @@ class AnswerCache:
             return answer
 
     def put(self, generation: str, key: Hashable, answer: tuple[bytes, ...]) -> None:
-        """Keep ``answer``, computed on ``generation``; a newer generation empties the cache."""
+        """Keep ``answer``, computed on ``generation``; an answer of another generation than
+        the one kept empties the cache first (generations have no order to compare)."""
         size = sum(map(len, answer))
         if not self.max_bytes or size * LARGEST_SHARE > self.max_bytes:
             return
