@@ -248,12 +248,15 @@ def make_article(
         return _skip(skips, file or doc_id, line, reason)
     date = _article_date(text, header, record.get("date"), file or doc_id, line, skips)
     title = record.get("title")
-    title = " ".join(plain(title).split()) if isinstance(title, str) else None
+    title = " ".join(plain(title).split()) if isinstance(title, str) else ""
+    # A derived title is the lead's first sentence: its countries are the text's, and
+    # "title\ntext" is then cut once, here, for the engine's analysis and the vector too.
+    title = title or derive_title(text)
     countries = _article_countries(text, title, record.get("countries"), file, line, skips)
     return Article(
         id=doc_id,
         text=text,
-        title=title or derive_title(text),
+        title=title,
         date=date,
         url=record.get("url") if isinstance(record.get("url"), str) else None,
         countries=countries,
@@ -287,7 +290,7 @@ def _article_date(
 
 
 def _article_countries(
-    text: str, title: object, given: object, file: str, line: int, skips: list[Skip]
+    text: str, title: str, given: object, file: str, line: int, skips: list[Skip]
 ) -> tuple[str, ...]:
     if isinstance(given, list) and given:
         valid = sorted({c for c in given if isinstance(c, str) and is_country_code(c)})
@@ -296,7 +299,7 @@ def _article_countries(
         return tuple(valid)
     # The runs of "title\ntext" are those of the title, then the text's; the engine's
     # analysis and the article's vector reuse this cut (same texts, runs.cut).
-    return countries_of(cut(title, text) if isinstance(title, str) else cut(text))
+    return countries_of(cut(title, text))
 
 
 def derive_title(text: str) -> str:
