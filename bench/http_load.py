@@ -307,6 +307,7 @@ def measure_engine(engine, corpus, index_folder, args, client, cache: bool = Tru
     log = args.results / f"http-server-{engine}{'' if cache else '-no-cache'}.log"
     runs = []
     label = server_label({"engine": engine, "answer_cache": cache})
+    print(f"HTTP on {label}, {corpus.name}, client {client}…", flush=True)
     with Server(engine, corpus, index_folder, log, cache) as server:
         statuses, _ = warm_up(server.url, paths)
         _, cache_after = warm_up(server.url, paths)  # what the load will find in the cache
@@ -355,10 +356,14 @@ def table(rows: Sequence[dict]) -> str:
     return markdown_table(["server", "route", "c", "req/s", "p50 ms", "p99 ms", "errors"], lines)
 
 
+def server_name(row: dict) -> str:
+    """A row's server: 'tantivy' as deployed, 'tantivy, no answer cache' without it."""
+    return row["engine"] + ("" if row.get("answer_cache", True) else ", no answer cache")
+
+
 def server_label(row: dict) -> str:
-    """'product (tantivy)' as deployed, '… no answer cache' for the server without it."""
-    cache = "" if row.get("answer_cache", True) else ", no answer cache"
-    return f"product ({row['engine']}{cache})"
+    """'product (tantivy)', 'product (tantivy, no answer cache)': ``server_name``."""
+    return f"product ({server_name(row)})"
 
 
 def memory_table(rows: Sequence[dict]) -> str:
@@ -395,11 +400,6 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for engine in engines:
         built = ensure_index(f"product-{engine}", corpus, args.cache)
         for cache in args.answer_cache:
-            print(
-                f"HTTP on {server_label({'engine': engine, 'answer_cache': cache})},"
-                f" {corpus.name}, client {client}…",
-                flush=True,
-            )
             rows.append(measure_engine(engine, corpus, Path(built["folder"]), args, client, cache))
     label = docs_label(args.docs)
     payload = {"docs": label, "duration_s": args.duration, "client": client, "rows": rows}

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.corpus import docs_label, parse_docs
+from bench.http_load import server_name
 from bench.results import RESULTS, markdown_table, read_results, write_results
 
 RSS_LIMIT_MB = 300.0
@@ -110,7 +111,7 @@ def http_targets(http: dict | None, docs: str) -> list[dict]:
     """Per engine: search p50 at c=1 within 2x of /healthz's, no error at c=32, RSS."""
     out = []
     for row in (http or {}).get("rows", []):
-        engine, runs = _server(row), row["runs"]
+        engine, runs = server_name(row), row["runs"]
         at = {(r["route"], r["concurrency"]): r for r in runs}
         search, floor = at.get(("search", 1)), at.get(("floor", 1))
         if search and floor:
@@ -148,11 +149,6 @@ def http_targets(http: dict | None, docs: str) -> list[dict]:
     return out
 
 
-def _server(row: dict) -> str:
-    """An HTTP row's server: 'tantivy' as deployed, 'tantivy, no answer cache' without it."""
-    return row["engine"] + ("" if row.get("answer_cache", True) else ", no answer cache")
-
-
 def scale_targets(scale: dict | None) -> list[dict]:
     """Sub-linear growth of query latency along the scale curve, per system."""
     return [
@@ -183,7 +179,7 @@ def http_overhead(http: dict | None, queries: dict | None) -> list[dict]:
             ratio = _ratio(search["p50_ms"], local["wall"]["p50"])
             out.append(
                 _target(
-                    f"(information) HTTP p50 at c=1 over in-process p50 ({_server(row)})",
+                    f"(information) HTTP p50 at c=1 over in-process p50 ({server_name(row)})",
                     f"{search['p50_ms']:.2f} vs {local['wall']['p50']:.2f} ms: {ratio}x",
                     None,
                     ratio=ratio,
