@@ -272,61 +272,74 @@ def _acquire(f, wait: float, index_dir: Path) -> None:
             pause = min(pause * 2, 0.1)
 
 
+@dataclass(frozen=True)
+class IndexView:
+    """One published generation, opened: its folder, its engine and its manifest. What a
+    request reads from, start to end, whatever a build publishes meanwhile."""
+
+    generation: Path
+    engine: Engine
+    manifest: Manifest
+
+    @property
+    def name(self) -> str:
+        """The generation's name: what an answer computed on this view depends on."""
+        return self.generation.name
+
+
 class IndexHandle:
     """The live generation of an index folder, reopened when a build publishes a new one.
 
-    ``engine()`` is cheap to call on every request: it reads the ``CURRENT`` pointer and
-    reopens only when it changed.
+    ``view()`` is cheap to call once per request: it reads the ``CURRENT`` pointer and
+    opens the generation only when it changed, as Lucene's ``SearcherManager`` refreshes.
     """
 
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
         self._lock = threading.Lock()
-        self._gen: Path | None = None
-        self._engine: Engine | None = None
-        self._manifest: Manifest | None = None
+        self._view: IndexView | None = None
 
-    def engine(self) -> Engine:
-        """The engine on the live generation; IndexMissing or IndexCorrupt if there is none."""
+    def view(self) -> IndexView:
+        """The live generation, opened; IndexMissing or IndexCorrupt if there is none."""
         gen = current_generation(self.index_dir)
         if gen is None:
             raise IndexMissing(str(self.index_dir))
-        if gen == self._gen and not (gen / MANIFEST).exists():
-            raise IndexCorrupt(f"{gen}: generation folder was removed")  # deleted by hand
-        if gen != self._gen:
-            with self._lock:
-                if gen != self._gen:
-                    self._open(gen)
-        assert self._engine is not None
-        return self._engine
+        view = self._view
+        if view is not None and view.generation == gen:
+            if not (gen / MANIFEST).exists():
+                raise IndexCorrupt(f"{gen}: generation folder was removed")  # deleted by hand
+            return view
+        with self._lock:
+            if self._view is None or self._view.generation != gen:
+                self._view = _open(gen)
+            return self._view
 
-    def manifest(self) -> Manifest:
-        """The live generation's manifest."""
-        self.engine()
-        assert self._manifest is not None
-        return self._manifest
-
-    @property
-    def generation(self) -> Path | None:
-        """The folder of the generation opened last (None before the first ``engine()``)."""
-        return self._gen
+    def live_name(self) -> str | None:
+        """The name of the generation ``CURRENT`` names now (None if unreadable or none)."""
+        try:
+            gen = current_generation(self.index_dir)
+        except IndexCorrupt:
+            return None
+        return gen.name if gen is not None else None
 
     def is_read_error(self, error: BaseException) -> bool:
         """Whether an exception means the index's files are damaged (``Engine.read_errors``)."""
-        engine = type(self._engine) if self._engine is not None else Engine
+        view = self._view
+        engine = type(view.engine) if view is not None else Engine
         return isinstance(error, IndexCorrupt) or engine.is_read_error(error)
 
-    def _open(self, gen: Path) -> None:
-        if not gen.is_dir():
-            raise IndexCorrupt(f"{gen}: generation folder is missing")
-        manifest = Manifest.read(gen)
-        engine = engine_class(manifest.engine).open(gen)
-        _verify(engine, gen)
-        self._gen, self._engine, self._manifest = gen, engine, manifest
-        # The engines of older generations are garbage once their last requests end, but
-        # Whoosh's readers sit in reference cycles: only a full collection frees them (and
-        # the arrays they hold, MBs per thread). Unforced, it comes hundreds of MB later.
-        gc.collect()
+
+def _open(gen: Path) -> IndexView:
+    if not gen.is_dir():
+        raise IndexCorrupt(f"{gen}: generation folder is missing")
+    manifest = Manifest.read(gen)
+    engine = engine_class(manifest.engine).open(gen)
+    _verify(engine, gen)
+    # The engines of older generations are garbage once their last requests end, but
+    # Whoosh's readers sit in reference cycles: only a full collection frees them (and
+    # the arrays they hold, MBs per thread). Unforced, it comes hundreds of MB later.
+    gc.collect()
+    return IndexView(gen, engine, manifest)
 
 
 def _verify(engine: Engine, gen: Path) -> None:

@@ -1,9 +1,10 @@
-"""config.toml, then SEARCH_* environment overrides -> a frozen Config.
+"""config.toml, then SEARCH_* environment overrides -> a frozen Config (a leaf module).
 
 The file is ``--config``, else ``$SEARCH_CONFIG``, else the repository's ``config.toml``.
 Paths in it are relative to it. As in Flask's ``from_prefixed_env``, only names with
 ``__`` are overrides (``SEARCH_SERVICE__PORT=8080``), values parse as JSON or stay strings.
-An unknown section or key is an error that names the file and the key.
+An unknown section or key is an error that names the file and the key. It imports only
+``errors``: reading a configuration loads no search code.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .core import Settings
 from .errors import ConfigError
-from .query import Synonyms
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "SEARCH_"
@@ -58,10 +57,6 @@ class Config:
             raise ConfigError(f"{source} : réglage manquant : {', '.join(sorted(missing))}")
         _check_types(flat, source)
         return cls(**flat, source=source)
-
-    def core_settings(self) -> Settings:
-        """The part of the configuration that the search core uses."""
-        return Settings(Synonyms(self.synonyms), self.passages, self.passage_chars)
 
 
 # (section, key) in the TOML file -> field of Config

@@ -23,12 +23,14 @@ from click.testing import CliRunner
 from indexer import dense, store
 from indexer.build import build_index
 from indexer.engines.whoosh import WhooshEngine, WhooshWriter
-from indexer.store import IndexHandle, current_generation
-from service import core
-from service.app import create_app
-from service.cli import index_cmd, search_cmd
+from indexer.store import current_generation
+from service.cli.index import index_cmd
+from service.cli.search import search_cmd
 from service.config import load_config
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.web.app import create_app
 from tests.conftest import DATA_DIR, html_elements, write_config
 
 QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine"]
@@ -53,9 +55,9 @@ def site(built, tmp_path) -> Path:
 
 def answers(index_dir: Path) -> dict[str, list[str]]:
     """Each query's hit ids, from a fresh handle on the index."""
-    handle = IndexHandle(index_dir)
+    snapshot = Snapshots.at(index_dir).current()
     params = lambda q: SearchRequest.from_params({"q": q, "per_page": "100"})  # noqa: E731
-    return {q: [hit.id for hit in core.search(handle, params(q)).hits] for q in QUERIES}
+    return {q: [hit.id for hit in core.search(snapshot, params(q)).hits] for q in QUERIES}
 
 
 def write_articles(folder: Path, count: int, seed: int = 0) -> None:
@@ -113,15 +115,15 @@ def test_a_build_killed_midway_leaves_the_live_index_serving(site):
 def test_searches_during_rebuilds_never_fail_nor_see_half_an_index(site):
     corpus, index_dir = site.parent / "corpus", site.parent / "index"
     extra = [corpus / f"extra-{n}.txt" for n in range(3)]
-    handle = IndexHandle(index_dir)
+    snapshots = Snapshots.at(index_dir)
     client = create_app(load_config(site, environ={})).test_client()
     stop, errors, totals = threading.Event(), [], Counter()
 
     def read() -> None:
         while not stop.is_set():
             try:
-                totals[core.search(handle, SearchRequest()).total] += 1
-                core.search(handle, SearchRequest(q="chine relations"))
+                totals[core.search(snapshots.current(), SearchRequest()).total] += 1
+                core.search(snapshots.current(), SearchRequest(q="chine relations"))
                 health = client.get("/healthz")
                 assert health.status_code == 200, health.get_data(as_text=True)
                 totals[health.get_json()["doc_count"]] += 1
@@ -278,7 +280,7 @@ def test_an_unrelated_bug_is_still_a_500_not_a_503(site, monkeypatch):
     def bug(*args, **kwargs):
         raise ValueError("a bug of ours, not a damaged index")
 
-    monkeypatch.setattr("service.core.parse_query", bug)
+    monkeypatch.setattr("service.search.core.parse_query", bug)
     assert client.get("/api/search?q=chine").status_code == 500
 
 

@@ -15,13 +15,14 @@ from indexer import dense, wordvectors
 from indexer.articles import Article
 from indexer.build import build_index
 from indexer.runs import cut
-from indexer.store import IndexHandle, current_generation
-from service import hybrid
-from service.app import create_app
-from service.cli import search_cmd
+from indexer.store import current_generation
+from service.cli.search import search_cmd
 from service.config import load_config
-from service.core import search
-from service.models import SearchRequest
+from service.search import hybrid
+from service.search.core import search
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -75,7 +76,7 @@ def test_lexical_hits_pushed_out_of_the_fused_ranks_follow_them():
     ],
 )
 def test_only_relevance_queries_of_several_words_without_filters(params, applies):
-    from service.query import parse_query
+    from service.search.query import parse_query
 
     request = SearchRequest(**params)
     assert hybrid.applies(request, parse_query(request.q)) is applies
@@ -169,8 +170,8 @@ def test_a_query_vector_points_at_the_article_of_the_same_subject(tmp_path):
 
 def test_small_indexes_search_by_words_only(seeds_index):
     """Five articles: their mean is no centre and their nearest are all of them."""
-    assert dense.DenseIndex.load(current_generation(seeds_index.index_dir)) is not None
-    assert hybrid.dense_of(seeds_index) is None
+    assert dense.DenseIndex.load(seeds_index.view.generation) is not None
+    assert seeds_index.vectors is None
     result = search(seeds_index, SearchRequest(q="Quand l'Azerbaïdjan a-t-il présidé la CICA ?"))
     assert not any(hit.by_meaning for hit in result.hits)
 
@@ -189,7 +190,7 @@ def piaf_config(tmp_path_factory):
 
 
 def test_a_question_finds_by_meaning_the_paragraph_it_shares_no_stem_with(piaf_config, monkeypatch):
-    index = IndexHandle(piaf_config.parent / "index")
+    index = Snapshots.at(piaf_config.parent / "index").current()
     result = search(index, SearchRequest(q=QUESTION, per_page=30))
     hits = {hit.id: hit for hit in result.hits}
     assert ANSWER in hits and hits[ANSWER].by_meaning
@@ -198,7 +199,7 @@ def test_a_question_finds_by_meaning_the_paragraph_it_shares_no_stem_with(piaf_c
         paragraph = next(json.loads(line) for line in f if ANSWER.endswith(json.loads(line)["id"]))
     assert "beatboxing" not in paragraph["text"].lower()
     # By words only, it is not among the first 100 matches.
-    monkeypatch.setattr(hybrid, "dense_of", lambda index: None)
+    monkeypatch.setitem(index._memo, "vectors", None)  # as if it had no article vectors
     words_only = search(index, SearchRequest(q=QUESTION, per_page=100))
     assert ANSWER not in {hit.id for hit in words_only.hits}
 

@@ -19,9 +19,10 @@ import pytest
 from indexer import pipeline
 from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES
-from indexer.store import IndexHandle, Manifest, current_generation, read_lexicon
-from service.core import search
-from service.models import SearchRequest
+from indexer.store import Manifest, current_generation, read_lexicon
+from service.search.core import search
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
 from tests.conftest import DATA_DIR, ROOT
 
 BAD_DIR = DATA_DIR.parent / "data_bad"
@@ -64,10 +65,10 @@ def _build(corpus, index_dir, engine, processes, caplog):
 
 
 def _answers(index_dir):
-    handle = IndexHandle(index_dir)
+    snapshot = Snapshots.at(index_dir).current()
     out = []
     for q in QUERIES:
-        result = search(handle, SearchRequest.from_params({"q": q, "per_page": "100"}))
+        result = search(snapshot, SearchRequest.from_params({"q": q, "per_page": "100"}))
         out.append([(hit.id, round(hit.score, 6)) for hit in result.hits])
         out.append(result.facets)
     return out

@@ -123,7 +123,7 @@ def test_run_measures_product_and_peers_on_both_settings(tiny_data, tmp_path, ca
         assert (m.mrr10, m.recall10, m.recall100) == (0.75, 0.75, 0.75), row
     assert json.loads(capsys.readouterr().out)["rows"][0]["metrics"]["queries"] == 4
     assert (cache / "corpus" / "distractors" / "news-fr.jsonl.gz").is_symlink()
-    assert IndexHandle(cache / "product-whoosh-distractors").manifest().doc_count == 4
+    assert IndexHandle(cache / "product-whoosh-distractors").view().manifest.doc_count == 4
     again = relevance.main([*argv, "--setting", "eval", "--limit", "2"])
     assert [r.system for r in again] == ["product (whoosh)"]
     assert again[0].build_seconds == 0.0  # the cached index is reused

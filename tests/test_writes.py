@@ -13,12 +13,13 @@ import pytest
 
 from indexer.build import build_index
 from indexer.store import build_lock
-from service import bootstrap, builder
-from service import corpus as corpus_module
-from service.app import create_app
-from service.bootstrap import build_failure
 from service.config import load_config
+from service.corpus import articles as corpus_module
+from service.corpus import indexing as bootstrap
+from service.corpus import worker as builder
+from service.corpus.indexing import build_failure
 from service.errors import BuildFailed
+from service.web.app import create_app
 from tests.conftest import DATA_DIR, write_config
 
 TOKEN = "s3cret-jeton-de-test-0123456789"
@@ -334,7 +335,7 @@ def test_a_failed_build_puts_the_file_back(client, corpus, monkeypatch, existing
     def full_disk(config, wait):  # as the build worker reports it
         raise BuildFailed(build_failure(config, OSError(errno.ENOSPC, "No space left")))
 
-    monkeypatch.setattr("service.corpus.builder.build", full_disk)
+    monkeypatch.setattr("service.corpus.articles.update_in_worker", full_disk)
     response = client.put(f"/api/documents/{doc_id}", json={"text": "Du zinc."}, headers=AUTH)
     error = error_of(response, 503)
     assert error["code"] == "build_failed" and "disque plein" in error["message"]
@@ -367,5 +368,5 @@ def test_write_builds_leave_the_other_cores_to_searches(monkeypatch):
             return future
 
     monkeypatch.setattr(builder, "_worker", Pool)
-    assert builder.build("config", 2.5) == "report"
-    assert submitted == [(bootstrap.build, ("config", False, None, 2.5, 0))]
+    assert builder.update_in_worker("config", 2.5) == "report"
+    assert submitted == [(bootstrap.update_index, ("config", False, None, 2.5, 0))]

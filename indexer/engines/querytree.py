@@ -114,7 +114,7 @@ class EngineQuery:
     sort: str = "relevance"  # or "date": newest first, undated last
     offset: int = 0
     limit: int = 10
-    facets: bool = True  # False: only the page and the total (a tier whose facets go unused)
+    facets: bool = False  # True: also count country, year and month over all matches
 
 
 @dataclass(frozen=True)
