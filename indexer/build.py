@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import pipeline, store
+from . import pipeline, runs, store
+from .articles import Article
 from .engines import engine_class
+from .engines import querytree as qt
 from .sources import Draft, Skip, list_sources, log_skips, read_drafts, unreadable
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # progress(phase, done, total): bytes of source files indexed so far, of all to index
 Progress = Callable[[str, int, int], None]
+FETCH_BATCH = 500  # stored articles read at once when the article vectors are recomputed
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def build_index(
     """
     started = time.perf_counter()
     progress = progress or (lambda phase, done, total: None)
-    with store.build_lock(index_dir, wait):
+    with store.build_lock(index_dir, wait), runs.shared_vocabulary():
         for orphan in store.remove_orphans(index_dir):
             log.warning("removed %s, left by a build that was killed", orphan)
         live = _live_generation(index_dir)
@@ -146,9 +149,11 @@ def _apply(
         # for tantivy: 1 s of a 20 s build) and its lexicon is written. Leaving the block
         # waits for the thread, so a failed build discards a generation nobody writes to.
         with ThreadPoolExecutor(1, thread_name_prefix="article-vectors") as aside:
+            dropped = set(plan.changed + plan.removed)
 
             def vectors(bags: Bags) -> Future:
-                return aside.submit(dense.write, gen, live, set(plan.changed + plan.removed), bags)
+                kept = lambda: _stored_articles(live, engine_name, dropped)  # noqa: E731
+                return aside.submit(dense.write, gen, live, dropped, bags, kept)
 
             sources, skipped, count, written = _write(
                 corpus, engine, engine_name, old, plan, progress, processes, vectors
@@ -255,6 +260,21 @@ def _batches(corpus: Path, todo: list[str], files: dict) -> Iterator[tuple[list[
             segments, batch = [], []
     if segments:
         yield segments, batch
+
+
+def _stored_articles(gen: Path, engine_name: str, dropped: set[str]) -> Iterator[Article]:
+    """The articles a generation's engine stores, but those of the ``dropped`` sources:
+    what the article vectors are recomputed from when the generation's are lost."""
+    engine = engine_class(engine_name).open(gen)
+    try:
+        everything = qt.EngineQuery(qt.MatchAll(), limit=max(1, engine.doc_count()))
+        ids = [doc_id for doc_id, _ in engine.search(everything).hits]
+        for first in range(0, len(ids), FETCH_BATCH):
+            for article in engine.fetch(ids[first : first + FETCH_BATCH]):
+                if article is not None and article.source not in dropped:
+                    yield article
+    finally:
+        engine.close()
 
 
 def _now() -> str:

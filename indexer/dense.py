@@ -33,6 +33,7 @@ import os
 import tempfile
 from array import array
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -194,21 +195,60 @@ def _names(data) -> dict[str, list[str]]:
     return json.loads(data["names"].tobytes().decode("utf-8"))
 
 
-def write(gen: Path, live: Path | None, dropped: set[str], new: Bags) -> None:
+class VectorsDamaged(Exception):
+    """A generation's article vectors cannot be read: search goes on by words only, the
+    next build recomputes them."""
+
+
+def write(
+    gen: Path,
+    live: Path | None,
+    dropped: set[str],
+    new: Bags,
+    kept: Callable[[], Iterable[Article]] | None = None,
+) -> None:
     """Write the generation's bags and vectors: the live generation's bags (if any) but
-    those of the ``dropped`` sources and of re-added ids, then the ``new`` ones."""
+    those of the ``dropped`` sources and of re-added ids, then the ``new`` ones.
+
+    :param kept: the live generation's articles but the dropped ones, read back from its
+        engine: their bags are recomputed from them when the live bags are missing or
+        unreadable, so a lost file is repaired rather than carried forward.
+    """
     vectors = word_vectors()
     if vectors is None:
         return
-    bags = new
-    if live is not None and (live / BAGS).is_file():
-        try:
-            bags = Bags.load(live / BAGS).without(dropped, set(new.ids)).plus(new)
-        except (OSError, ValueError, KeyError) as e:
-            log.warning("article vectors of %s unreadable (%s): new articles only", live, e)
+    bags = new if live is None else _kept_bags(live, dropped, set(new.ids), kept).plus(new)
     bags.save(gen / BAGS)
     model = _model(bags, vectors)
     _save_atomic(gen / MODEL, **model)
+
+
+def _kept_bags(
+    live: Path, dropped: set[str], ids: set[str], kept: Callable[[], Iterable[Article]] | None
+) -> Bags:
+    """The live generation's bags but those of the dropped sources and of ``ids``."""
+    try:
+        return Bags.load(live / BAGS).without(dropped, ids)
+    except (OSError, ValueError, KeyError) as e:  # missing, truncated, garbage
+        if kept is None:
+            raise VectorsDamaged(f"{live / BAGS}: {e}") from e
+        log.warning("article vectors of %s unreadable (%s): recomputed from its articles", live, e)
+        return recompute(a for a in kept() if a.id not in ids)
+
+
+def recompute(articles: Iterable[Article]) -> Bags:
+    """The bags of articles read back from an index, a batch at a time."""
+    collected = Collected()
+    batch: list[Article] = []
+    for article in chain(articles, [None]):
+        if article is not None:
+            batch.append(article)
+        if batch and (article is None or len(batch) == CHUNK):
+            for bag in bags(batch, [cut(a.title, a.text) for a in batch]):
+                if bag is not None:
+                    collected.add(bag)
+            batch = []
+    return collected.bags()
 
 
 def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
@@ -296,7 +336,7 @@ class DenseIndex:
     @classmethod
     def load(cls, gen: Path) -> DenseIndex | None:
         """The generation's vectors; None without them (built without word vectors, or
-        before they existed) or when they are damaged (warned: search goes on by words)."""
+        before they existed); VectorsDamaged when they cannot be read."""
         vectors = word_vectors()
         if vectors is None or not (gen / MODEL).is_file():
             return None
@@ -306,11 +346,9 @@ class DenseIndex:
             with np.load(gen / MODEL) as data:
                 model = {name: data[name] for name in MODEL_ARRAYS}
         except (OSError, ValueError, KeyError) as e:
-            log.warning("article vectors of %s unreadable (%s): search by words only", gen, e)
-            return None
+            raise VectorsDamaged(f"{gen}: {e}") from e
         if len(ids) != len(model["matrix"]):
-            log.warning("article vectors of %s do not match their ids: search by words only", gen)
-            return None
+            raise VectorsDamaged(f"{gen}: {len(ids)} ids for {len(model['matrix'])} vectors")
         return cls(ids, model, vectors)
 
     def query_vector(self, text: str) -> np.ndarray | None:

@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import TypeVar
 
 from .engines import engine_class
-from .runs import cut
+from .runs import cut, shared_vocabulary
 from .sources import Draft, Skip
 
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
@@ -160,7 +160,9 @@ def _collect(tag, future: Future) -> tuple:
     return tag, prepared, skips
 
 
-# In a worker: the records logged under "indexer" while it makes a batch, sent back.
+# In a worker: the vocabulary of the build it serves (runs.shared_vocabulary), and the
+# records logged under "indexer" while it makes a batch, sent back.
+_vocabulary = shared_vocabulary()
 _records: list[logging.LogRecord] = []
 
 
@@ -173,6 +175,7 @@ class _Keep(logging.Handler):
 
 def _start_worker(level: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops us
+    _vocabulary.__enter__()  # the worker lives for one build: its texts share one vocabulary
     logger = logging.getLogger(_LOGGER)
     logger.setLevel(level)
     logger.addHandler(_Keep())

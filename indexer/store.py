@@ -20,8 +20,10 @@ import fcntl
 import gc
 import itertools
 import json
+import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines import Engine, IndexCorrupt, engine_class
+
+log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -175,8 +179,8 @@ def discard(gen: Path) -> None:
         if current_generation(gen.parent) == gen:
             return  # CURRENT was replaced before the failure: it is live, keep it
     except IndexCorrupt:
-        pass
-    shutil.rmtree(gen, ignore_errors=True)
+        pass  # no live generation to protect: remove it
+    remove_tree(gen)
 
 
 def remove_orphans(index_dir: Path) -> list[str]:
@@ -195,8 +199,21 @@ def remove_orphans(index_dir: Path) -> list[str]:
         if gen.is_dir() and gen != live and not (gen / MANIFEST).exists()
     ]
     for gen in orphans:
-        shutil.rmtree(gen, ignore_errors=True)
+        remove_tree(gen)
     return sorted(gen.name for gen in orphans)
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove a folder that is no longer needed; what cannot be removed is logged (it
+    only costs disk), never raised: the build or write that cleans up has succeeded."""
+
+    def report(function, path, error) -> None:
+        log.warning("could not remove %s (%s): %s", path, function.__name__, error)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(folder, onexc=report)
+    else:  # 3.11: the same hook, with the exception inside sys.exc_info()'s triple
+        shutil.rmtree(folder, onerror=lambda function, path, info: report(function, path, info[1]))
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -242,7 +259,7 @@ def _remove_stale(index_dir: Path, keep: set[str]) -> None:
             keep.add(older.name)  # replaced recently: requests may still be reading it
     for gen in gens:
         if gen.name not in keep:
-            shutil.rmtree(gen, ignore_errors=True)
+            remove_tree(gen)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -284,6 +285,20 @@ def test_an_unrelated_bug_is_still_a_500_not_a_503(site, monkeypatch):
     assert client.get("/api/search?q=chine").status_code == 500
 
 
+def test_a_bug_in_our_whoosh_scorer_is_a_500_with_an_incident_not_a_rebuild(site, monkeypatch):
+    """A ValueError raised by our own engine code (not Whoosh's readers) is a bug: a
+    rebuild would not fix it, so the answer never says to rebuild."""
+    client = create_app(load_config(site, environ={})).test_client()
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug in our scorer")
+
+    monkeypatch.setattr("indexer.engines.whoosh.matcher_scores", bug)
+    response = client.get("/api/search?q=chine")
+    message = response.get_json()["error"]["message"]
+    assert response.status_code == 500 and "incident" in message and "rebuild" not in message
+
+
 # -- a full disk -----------------------------------------------------------------------
 
 
@@ -399,3 +414,22 @@ def test_random_damage_is_a_503_or_an_answer_never_a_crash(built, tmp_path):
             assert status in (200, 404, 503), (trial, url, status)
             outcomes[status] += 1
     assert outcomes[503] and outcomes[200]
+
+
+# -- lost article vectors --------------------------------------------------------------
+
+
+def test_lost_article_vectors_are_said_by_healthz_then_recomputed_by_the_next_build(site):
+    index_dir, corpus = site.parent / "index", site.parent / "corpus"
+    _rewrite(_gen(index_dir) / "dense-bags.npz", GARBAGE)
+    health = create_app(load_config(site, environ={})).test_client().get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["status"] == "degraded" and health.get_json()["vectors"] == "damaged"
+    (corpus / "nouveau.txt").write_text("Un texte sur le Maroc et l'Algérie.", "utf-8")
+    report = build_index(corpus, index_dir)
+    with np.load(_gen(index_dir) / "dense-bags.npz") as data:
+        ids = json.loads(data["names"].tobytes())["ids"]
+    assert sorted(ids) == sorted(a.id for a in Snapshots.at(index_dir).current().engine.fetch(ids))
+    assert len(ids) == report.doc_count  # every article, not only the new one
+    health = create_app(load_config(site, environ={})).test_client().get("/healthz").get_json()
+    assert health["status"] == "ok" and health["vectors"] == "unused"  # 11 articles: too few

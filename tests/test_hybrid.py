@@ -119,9 +119,10 @@ def test_each_generation_keeps_the_vectors_of_its_articles(tmp_path):
     assert sorted(again.ids) == ["b.jsonl#b0", "b.jsonl#b1", "c.jsonl#c0"]
     assert np.allclose(np.linalg.norm(again.matrix, axis=1), 1, atol=1e-5)
 
-    # Damaged vectors: a warning, and search goes on by words.
+    # Damaged vectors: said (the snapshot then searches by words, and /healthz says so).
     (current_generation(tmp_path / "index") / dense.MODEL).write_bytes(b"garbage")
-    assert dense.DenseIndex.load(current_generation(tmp_path / "index")) is None
+    with pytest.raises(dense.VectorsDamaged):
+        dense.DenseIndex.load(current_generation(tmp_path / "index"))
 
 
 def test_collected_bags_are_flat_arrays_and_the_model_does_not_depend_on_chunks(monkeypatch):

@@ -207,7 +207,7 @@ def _length_bytes(column) -> bytes:
     """A length column's bytes, one per document, read in one go (Whoosh's reader,
     ``NumericColumn.Reader`` of "B", unpacks them one by one)."""
     if column._fixedlen != 1 or column._default != 0:
-        raise ValueError(f"{column!r}: not a column of length bytes")
+        raise IndexCorrupt(f"{column!r}: not a column of length bytes")
     data = column._dbfile.get(column._basepos, column._count) if column._count else b""
     return data + bytes(max(column._doccount - column._count, 0))  # past its end: 0
 
@@ -256,8 +256,8 @@ READ_ERRORS = (
     pickle.UnpicklingError,
     WhooshIndexError,  # EmptyIndexError: the table of contents is gone
 )
-# ... and garbage decoded as data, when raised inside an engine call (Whoosh's readers
-# and ours): Whoosh reports a bad block as a bare Exception.
+# ... and garbage decoded as data, when raised inside Whoosh's readers (not ours: a
+# ValueError in our code is a bug): Whoosh reports a bad block as a bare Exception.
 DATA_ERRORS = (ValueError, KeyError)
 
 
@@ -274,7 +274,7 @@ class WhooshEngine(Engine):
         if isinstance(error, READ_ERRORS):
             return True
         garbage = isinstance(error, DATA_ERRORS) or type(error) is Exception
-        return garbage and _raised_in(error, ("whoosh.", __name__))
+        return garbage and _raised_by_whoosh(error)
 
     def __init__(self, ix: index.Index):
         self._ix = ix
@@ -398,14 +398,14 @@ def _weighted(by_field: dict[str, query.Query], weight: float = 1.0) -> query.Qu
     return query.Or(list(by_field.values()))
 
 
-def _raised_in(error: BaseException, modules: tuple[str, ...]) -> bool:
-    """Whether an exception came through a frame of these modules (an engine call)."""
-    tb = error.__traceback__
+def _raised_by_whoosh(error: BaseException) -> bool:
+    """Whether an exception was raised inside Whoosh's own code (its readers decoding a
+    damaged file), not in ours: a ValueError of our scorer or segment code is a bug that
+    no rebuild would fix, so it must not be answered "rebuild the index"."""
+    tb, last = error.__traceback__, None
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__", "").startswith(modules):
-            return True
-        tb = tb.tb_next
-    return False
+        last, tb = tb, tb.tb_next
+    return last is not None and last.tb_frame.f_globals.get("__name__", "").startswith("whoosh.")
 
 
 def to_whoosh(node: qt.Node) -> query.Query:

