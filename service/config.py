@@ -33,6 +33,7 @@ class Config:
     max_per_page: int = 100
     passages: int = 3
     passage_chars: int = 200
+    time_budget_ms: int = 1000  # a search's time budget (service.search.core); then 503
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
@@ -68,6 +69,7 @@ KEYS = {
     ("search", "max_per_page"): "max_per_page",
     ("search", "passages"): "passages",
     ("search", "passage_chars"): "passage_chars",
+    ("search", "time_budget_ms"): "time_budget_ms",
     ("service", "host"): "host",
     ("service", "port"): "port",
     ("service", "threads"): "threads",
@@ -151,6 +153,11 @@ def _check_types(flat: dict, source: Path | None) -> None:
                 raise ConfigError(
                     f"{source} : « {f.name} » doit être de type {expected.__name__}, pas {shown}"
                 )
+    if flat.get("time_budget_ms", 1) < 1:
+        raise ConfigError(
+            f"{source} : « time_budget_ms » doit être un nombre de millisecondes positif, "
+            f"pas {flat['time_budget_ms']}"
+        )
     if flat.get("answer_cache_mb", 0) < 0:
         raise ConfigError(
             f"{source} : « answer_cache_mb » doit être positif ou nul (0 : pas de cache), "

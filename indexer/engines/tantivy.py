@@ -226,6 +226,7 @@ class TantivyEngine(Engine):
         return prepare(article)
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
+        qt.check_deadline(q.deadline)  # tantivy's own search cannot be stopped midway
         with self._docs_lock:  # the documents of this searcher's commit
             if len(self._docs) >= MAX_CACHED_DOCS:
                 self._docs = {}
@@ -306,6 +307,8 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
             }
         )
     if isinstance(node, qt.Prefix):
+        if node.words is not None:  # constant score, as the regex query scores
+            return Query.term_set_query(schema, "exact", list(node.words))
         return Query.regex_query(schema, "exact", _regex_escape(node.prefix) + ".*")
     if isinstance(node, qt.And):
         return _and_not(node, schema)

@@ -34,6 +34,8 @@ from ..articles import Article, ArticleDate
 from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .whoosh_matches import LazyIntersection
+from .whoosh_matches import ids as matcher_ids
 from .whoosh_matches import scores as matcher_scores
 from .whoosh_scoring import WEIGHTING
 from .whoosh_segment import BulkSegmentWriter
@@ -349,7 +351,7 @@ class WhooshEngine(Engine):
         if allowed is not None and not allowed:  # nothing passes the filters
             return qt.EngineResult(0, [], _facets((), state) if q.facets else {})
         docs, best = _matches(
-            state.searcher, to_whoosh(q.tree), allowed, q.offset + q.limit, by_date
+            state.searcher, to_whoosh(q.tree), allowed, q.offset + q.limit, by_date, q.deadline
         )
         if by_date:  # newest first, then by docnum: a stable order across pages
             page = sorted(docs, key=lambda d: (state.dates[d], -d), reverse=True)
@@ -431,9 +433,13 @@ def to_whoosh(node: qt.Node) -> query.Query:
     if isinstance(node, qt.Prefix):
         # Constant, as a prefix expanding to several words already is in Whoosh (and in
         # tantivy); one expansion would otherwise be scored as a plain term on "exact".
-        return query.ConstantScoreQuery(query.Prefix("exact", node.prefix))
+        if node.words is None:
+            return _ConstantScore(query.Prefix("exact", node.prefix))
+        if not node.words:
+            return query.NullQuery
+        return _ConstantScore(query.Or([query.Term("exact", w) for w in node.words]))
     if isinstance(node, qt.And):
-        return query.And([to_whoosh(c) for c in node.children])
+        return _And([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Or):
         return query.Or([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Alternatives):
@@ -441,6 +447,30 @@ def to_whoosh(node: qt.Node) -> query.Query:
     if isinstance(node, qt.Not):
         return query.Not(to_whoosh(node.child))
     return query.Every()
+
+
+class _ConstantScore(query.ConstantScoreQuery):
+    """Whoosh's ConstantScoreQuery, whose matcher leaves its child's documents to be read
+    when scored (``whoosh_matches.ids``, a block at a time) instead of walking them all
+    one by one as it is built: 6 s for 64 bounded prefixes on the news, now 0.1 s."""
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, matching.NullMatcherClass):
+            return m
+        return matching.ConstantScoreWrapperMatcher(m, self.score)
+
+
+class _And(query.And):
+    """Whoosh's And, whose intersections position themselves only when walked
+    (``whoosh_matches.LazyIntersection``)."""
+
+    def _matcher(self, subs, searcher, context):
+        r = searcher.reader()
+        # The same tree as Whoosh's And builds (its weights: minus each size).
+        return self._tree_matcher(
+            subs, LazyIntersection, searcher, context, lambda q: 0 - q.estimate_size(r)
+        )
 
 
 class _DisMaxMatcher(matching.DisjunctionMaxMatcher):
@@ -463,7 +493,14 @@ class _DisjunctionMax(query.DisjunctionMax):
         )
 
 
-def _matches(searcher, wq: query.Query, allowed: set[int] | None, limit: int, unscored: bool):
+def _matches(
+    searcher,
+    wq: query.Query,
+    allowed: set[int] | None,
+    limit: int,
+    unscored: bool,
+    deadline: float | None = None,
+):
     """Every match (in ``allowed`` if given), and the top ``limit`` (score, -docnum).
 
     As Whoosh's TopCollector with neither block skipping nor matcher replacement (which
@@ -477,12 +514,13 @@ def _matches(searcher, wq: query.Query, allowed: set[int] | None, limit: int, un
     docs: set[int] = set()
     candidates: list[tuple[float, int]] = []
     for leaf, offset in searcher.leaf_searchers():
+        qt.check_deadline(deadline)
         m = wq.matcher(leaf, context)
         if unscored:
-            found = [d + offset for d in m.all_ids()]
-            docs.update(found if allowed is None else allowed.intersection(found))
+            found = {d + offset for d in matcher_ids(m, deadline)}
+            docs.update(found if allowed is None else allowed & found)
             continue
-        scored = matcher_scores(m, _DisMaxMatcher)
+        scored = matcher_scores(m, _DisMaxMatcher, deadline=deadline)
         if offset:
             scored = {d + offset: score for d, score in scored.items()}
         if allowed is not None:

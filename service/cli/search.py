@@ -128,7 +128,7 @@ def print_similar(ctx, config: Config, doc_id: str, limit: int | None, as_json: 
 def print_completions(ctx, config: Config, text: str, limit: int | None, as_json: bool) -> None:
     """``search --complete TEXT``: what /api/suggest?q=TEXT answers, words then titles."""
     request = CompletionRequest.from_params(_as_params({"q": text, "limit": limit}))
-    found = completions(open_snapshots(config).current(), request)
+    found = completions(open_snapshots(config).current(), request, Settings.from_config(config))
     click.echo(to_json(found.to_dict()) if as_json else render_completions(found))
     ctx.exit(0 if found.words or found.titles else 1)
 

@@ -15,8 +15,10 @@ from indexer.analysis import analyze_words, fold, stem
 from indexer.engines import querytree as qt
 
 from ..errors import SearchError
+from .core import DEFAULT_SETTINGS, deadline_of
 from .models import CompletionRequest, Completions
 from .query import parse_query
+from .settings import Settings
 from .snapshot import Snapshot, reads_index
 from .wordforms import written_forms
 
@@ -27,9 +29,12 @@ TITLE_WORDS = 3  # completions of the last word that the titles are looked for w
 
 
 @reads_index
-def completions(snapshot: Snapshot, request: CompletionRequest) -> Completions:
+def completions(
+    snapshot: Snapshot, request: CompletionRequest, settings: Settings = DEFAULT_SETTINGS
+) -> Completions:
     """The words that complete the last one typed, and the titles it starts."""
-    titles = complete_titles(snapshot, request.q, min(request.limit, TITLES_LIMIT))
+    deadline = deadline_of(settings)
+    titles = complete_titles(snapshot, request.q, min(request.limit, TITLES_LIMIT), deadline)
     return Completions(request.q, complete_words(snapshot, request.q, request.limit), titles)
 
 
@@ -45,7 +50,9 @@ def complete_words(snapshot: Snapshot, q: str, limit: int) -> list[str]:
     return [f"{head} {forms[w]}".strip() for w in words]
 
 
-def complete_titles(snapshot: Snapshot, q: str, limit: int) -> list[tuple[str, str]]:
+def complete_titles(
+    snapshot: Snapshot, q: str, limit: int, deadline: float | None = None
+) -> list[tuple[str, str]]:
     """(id, title) of the best articles whose title has a word starting like the last word
     of ``q``, and that hold its other words: 'ceinture et la ro' -> the articles titled
     "… la Route …". Nothing under MIN_COMPLETION letters or for a query that cannot parse.
@@ -68,7 +75,8 @@ def complete_titles(snapshot: Snapshot, q: str, limit: int) -> list[tuple[str, s
         except SearchError:
             return []
     engine = snapshot.engine
-    found = engine.search(qt.EngineQuery(tree=tree, limit=limit * TITLE_CANDIDATES))
+    query = qt.EngineQuery(tree=tree, limit=limit * TITLE_CANDIDATES, deadline=deadline)
+    found = engine.search(query)
     titles = []
     for article in engine.fetch([doc_id for doc_id, _ in found.hits]):
         if article is not None and any(

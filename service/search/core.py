@@ -1,7 +1,8 @@
 """The search core: a request and a snapshot in, a result out, the same for every door.
 
     search(snapshot, request, settings) -> SearchResult
-      1. plan      parse the query, widen it with spelling variants, decide how deep to rank
+      1. plan      parse the query, widen it with spelling variants, bound its prefixes,
+                   decide how deep to rank
       2. rank      ask the engine tier by tier: as typed, with variants, then partial
       3. rerank    reorder the first hits by proximity (and meaning, for partial matches)
       4. fuse      mix in articles found by meaning, when the query fell back to partial
@@ -11,6 +12,10 @@
 It imports neither Flask nor click: the API, the page and the command line call it and
 render its result. Everything it reads comes from one ``Snapshot`` (engine, lexicon,
 vectors), so a build that publishes meanwhile never mixes two generations in an answer.
+
+Every search has a time budget (``Settings.time_budget_ms``): the engines stop at its
+deadline where they can, each step looks at it, and a search past it answers 503
+(``TooLong``) instead of holding a server thread for seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from indexer.engines import querytree as qt
 
 from ..errors import DocumentNotFound
 from . import hybrid, rerank
+from .expansion import bound_prefixes
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
 from .passages import Passage, best_passages, match_spans
@@ -50,6 +56,14 @@ class Plan:
     head: int  # first hits to re-rank (0: none)
     fused: int  # ranks the meaning fusion may fill (0: no fusion)
 
+    @property
+    def deadline(self) -> float | None:
+        return self.query.deadline
+
+    def check_time(self) -> None:
+        """SearchTimeout if the search's budget is spent."""
+        qt.check_deadline(self.query.deadline)
+
 
 @dataclass
 class Ranked:
@@ -70,7 +84,7 @@ def search(
 ) -> SearchResult:
     """Run a search request on a snapshot of the index."""
     started = time.perf_counter()
-    plan = plan_query(snapshot, request, settings)
+    plan = plan_query(snapshot, request, settings, deadline_of(settings))
     ranked = rank(snapshot, plan)
     ranked = rerank_head(snapshot, plan, ranked)
     ranked = fuse_by_meaning(snapshot, plan, ranked)
@@ -86,10 +100,18 @@ def search(
     )
 
 
-def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -> Plan:
-    """Parse and widen the query; the engine query of the requested page."""
-    tree = parse_query(request.q, settings.synonyms)
-    expanded = widen(tree, snapshot.lexicon)
+def deadline_of(settings: Settings) -> float:
+    """The time.monotonic() at which a search starting now runs out of budget."""
+    return time.monotonic() + settings.time_budget_ms / 1000
+
+
+def plan_query(
+    snapshot: Snapshot, request: SearchRequest, settings: Settings, deadline: float | None = None
+) -> Plan:
+    """Parse, widen and bound the query; the engine query of the requested page."""
+    lexicon = snapshot.lexicon
+    tree = bound_prefixes(parse_query(request.q, settings.synonyms), lexicon)
+    expanded = widen(tree, lexicon, deadline)
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
     # The re-ranking reorders the first PARTIAL_DEPTH hits at most: ask for them.
@@ -101,6 +123,7 @@ def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -
         sort=request.sort,
         offset=offset,
         limit=request.per_page,
+        deadline=deadline,
     )
     fused = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
     return Plan(request, tree, expanded, leaves, query, head, fused)
@@ -129,6 +152,7 @@ def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
     head = plan.head and rerank.depth(ranked.ranking.tiers)
     if not head:
         return ranked
+    plan.check_time()
     first = ranked.hits[:head]
     articles = snapshot.engine.fetch([doc_id for doc_id, _ in first])
     texts = [match_spans(a.text, plan.leaves) if a is not None else [] for a in articles]
@@ -146,6 +170,7 @@ def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
     """Partial matches on the first page: articles found by meaning join them (``hybrid``)."""
     if not plan.fused or ranked.ranking.all_terms >= plan.request.per_page:
         return ranked
+    plan.check_time()
     dense = snapshot.vectors
     vector = dense.query_vector(plan.request.q) if dense is not None else None
     if vector is None:
@@ -158,6 +183,7 @@ def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
 
 def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) -> list[Hit]:
     """The requested page's hits, with passages and (if asked) why each matched."""
+    plan.check_time()
     offset = plan.query.offset
     page = ranked.hits[offset : offset + plan.request.per_page]
     missing = [doc_id for doc_id, _ in page if doc_id not in ranked.articles]
@@ -183,7 +209,8 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
     def found(q: str) -> int:
         """How many articles hold every word of ``q``, under the request's filters."""
         tree = parse_query(q, settings.synonyms)
-        return snapshot.engine.search(qt.EngineQuery(tree, plan.query.filters, limit=1)).total
+        query = qt.EngineQuery(tree, plan.query.filters, limit=1, deadline=plan.deadline)
+        return snapshot.engine.search(query).total
 
     return did_you_mean(
         plan.request.q,
@@ -198,7 +225,9 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
 @reads_index
 def count(snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAULT_SETTINGS) -> int:
     """How many results ``request`` has, as ``search`` counts them, without the page."""
-    plan = plan_query(snapshot, replace(request, page=1, explain=False), settings)
+    plan = plan_query(
+        snapshot, replace(request, page=1, explain=False), settings, deadline_of(settings)
+    )
     ranked = fuse_by_meaning(snapshot, plan, rank(snapshot, plan))
     return ranked.total
 

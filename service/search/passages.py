@@ -63,9 +63,13 @@ def match_spans(text: str, leaves: list[qt.Term | qt.Phrase | qt.Prefix]) -> lis
     costs a C-speed scan and a few dozen word analyses instead of hundreds.
     """
     stems = {leaf.stem: i for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Term)}
-    prefixes = [(leaf.prefix, i) for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Prefix)]
+    prefixes = [
+        (leaf.prefix, None if leaf.words is None else frozenset(leaf.words), i)
+        for i, leaf in enumerate(leaves)
+        if isinstance(leaf, qt.Prefix)
+    ]
     phrases = [(leaf.stems, i) for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Phrase)]
-    heads = [*stems, *(p for p, _ in prefixes), *(p[0] for p, _ in phrases)]
+    heads = [*stems, *(p for p, _, _ in prefixes), *(p[0] for p, _ in phrases)]
     if not heads:
         return []
     spans: dict[int, tuple] = {}
@@ -79,8 +83,8 @@ def match_spans(text: str, leaves: list[qt.Term | qt.Phrase | qt.Prefix]) -> lis
         if stem in stems:
             spans[start] = (start, end, stems[stem])
         else:
-            for prefix, i in prefixes:
-                if exact.startswith(prefix):
+            for prefix, words, i in prefixes:
+                if exact.startswith(prefix) and (words is None or exact in words):
                     spans[start] = (start, end, i)
                     break
         for phrase, i in phrases:

@@ -107,7 +107,7 @@ class _Parser:
         while self._peek_word("OR"):
             self.i += 1
             sides.append(self.and_expr())
-        sides = [s for s in sides if s is not None]  # "chine OR" is "chine"
+        sides = list(dict.fromkeys(s for s in sides if s is not None))  # "chine OR" is "chine"
         if len(sides) > 1 and any(_is_negative(s) for s in sides):
             raise QueryError("« OR » ne peut pas relier une exclusion : écrivez -mot à part")
         return sides[0] if len(sides) == 1 else (qt.Or(tuple(sides)) if sides else None)
@@ -222,7 +222,8 @@ def _is_negative(node: qt.Node) -> bool:
 
 
 def _and(nodes: list[qt.Node]) -> qt.Node | None:
-    nodes = [n for n in nodes if n is not None]
+    # A word typed twice is one condition: "re* re* re*" costs what "re*" costs.
+    nodes = list(dict.fromkeys(n for n in nodes if n is not None))
     if not nodes:
         return None
     if all(isinstance(n, qt.Not) for n in nodes):

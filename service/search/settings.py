@@ -2,7 +2,8 @@
 
 ``Settings.from_config(config)`` turns the configuration's plain values into what the
 core uses: the synonym groups compiled into index terms, the passages' number and
-length, and the page sizes. The configuration module itself knows nothing of search.
+length, the page sizes and a search's time budget. The configuration module itself
+knows nothing of search.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Settings:
     passage_chars: int = 200
     per_page: int = 10
     max_per_page: int = 100
+    time_budget_ms: int = 1000
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -32,4 +34,5 @@ class Settings:
             config.passage_chars,
             config.per_page,
             config.max_per_page,
+            config.time_budget_ms,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from indexer.analysis import stem
 from indexer.engines import querytree as qt
 
-from .core import DEFAULT_SETTINGS, document, make_hit
+from .core import DEFAULT_SETTINGS, deadline_of, document, make_hit
 from .models import SimilarRequest, SimilarResult
 from .settings import Settings
 from .snapshot import Snapshot, reads_index
@@ -28,7 +28,8 @@ def similar(
     words = snapshot.lexicon.distinctive(f"{article.title}\n{article.text}")
     tree = qt.Or(tuple(qt.Term(stem(w), w) for w in words)) if words else qt.MatchAll()
     engine = snapshot.engine
-    found = engine.search(qt.EngineQuery(tree=tree, limit=request.limit + 1))
+    query = qt.EngineQuery(tree=tree, limit=request.limit + 1, deadline=deadline_of(settings))
+    found = engine.search(query)
     pairs = [(i, score) for i, score in found.hits if i != request.id][: request.limit]
     leaves = list(qt.positive_leaves(tree))
     hits = [

@@ -26,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from indexer.engines.querytree import SearchTimeout
 from indexer.store import IndexHandle, IndexMissing, IndexOutdated, IndexView, read_lexicon
 
-from ..errors import IndexUnavailable, SearchError
+from ..errors import IndexUnavailable, SearchError, TooLong
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -188,6 +189,8 @@ def reads_index(func: Callable[..., T]) -> Callable[..., T]:
         source = snapshot.source
         try:
             return func(snapshot, *args, **kwargs)
+        except SearchTimeout as e:
+            raise too_long(snapshot) from e
         except Exception as e:
             moved = source.handle.live_name() not in (None, snapshot.generation)
             if not moved or _is_user_error(e):
@@ -196,12 +199,23 @@ def reads_index(func: Callable[..., T]) -> Callable[..., T]:
                 raise source.unavailable(e) from e
         try:
             return func(source.current(), *args, **kwargs)
+        except SearchTimeout as e:
+            raise too_long(snapshot) from e
         except Exception as e:
             if _is_user_error(e) or not source.is_index_error(e):
                 raise
             raise source.unavailable(e) from e
 
     return wrapper
+
+
+def too_long(snapshot: Snapshot) -> TooLong:
+    """The 503 of a search past its time budget."""
+    log.warning("search past its time budget on %s", snapshot.generation)
+    return TooLong(
+        "la recherche a dépassé le temps qui lui est accordé : réessayez dans un moment, "
+        "ou simplifiez la requête (moins de mots, de préfixes* ou de fautes)"
+    )
 
 
 def _is_user_error(error: Exception) -> bool:

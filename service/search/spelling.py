@@ -21,6 +21,7 @@ from .lexicon import Lexicon
 
 TYPO_WEIGHT = 0.6
 NAME_WEIGHT = 0.8
+MAX_NAME_VARIANTS = 5  # other spellings of a name added beside it, at most
 SUGGEST_BELOW = 5  # suggest a spelling when a query finds fewer articles than this
 BETTER_RATIO = 20  # ... and a neighbour is this many times more frequent
 # A word the index holds in TYPO_DF articles at most is taken for a typo when no article
@@ -31,14 +32,17 @@ TYPO_RATIO = 100
 WORD = re.compile(r"(?<![\w*-])\w{5,}(?![\w*])")
 
 
-def widen(tree: qt.Node, lexicon: Lexicon) -> qt.Node:
-    """The tree with corrected and variant spellings added beside each typed word."""
+def widen(tree: qt.Node, lexicon: Lexicon, deadline: float | None = None) -> qt.Node:
+    """The tree with corrected and variant spellings added beside each typed word (at
+    most MAX_CORRECTIONS corrections and MAX_NAME_VARIANTS names each); SearchTimeout
+    once ``deadline`` passes (each word's corrections scan the lexicon)."""
     if isinstance(tree, qt.Term):
+        qt.check_deadline(deadline)
         return _variants(tree, lexicon)
     if isinstance(tree, qt.And):
-        return qt.And(tuple(widen(c, lexicon) for c in tree.children))
+        return qt.And(tuple(widen(c, lexicon, deadline) for c in tree.children))
     if isinstance(tree, qt.Or | qt.Alternatives):
-        return type(tree)(tuple(widen(c, lexicon) for c in tree.children))
+        return type(tree)(tuple(widen(c, lexicon, deadline) for c in tree.children))
     return tree  # Not, Phrase, Prefix, MatchAll: as typed
 
 
@@ -55,7 +59,7 @@ def _variants(term: qt.Term, lexicon: Lexicon) -> qt.Node:
         share = math.sqrt(lexicon.df[word] / lexicon.df[corrections[0]])
         weight = round(TYPO_WEIGHT * share, 3)
         alternatives.setdefault(stem(word), qt.Term(stem(word), word, weight, "typo", typed))
-    for word in lexicon.name_variants(term.exact):
+    for word in lexicon.name_variants(term.exact)[:MAX_NAME_VARIANTS]:
         alternatives.setdefault(stem(word), qt.Term(stem(word), word, NAME_WEIGHT, "name", typed))
     alternatives.pop(term.stem, None)
     return qt.Alternatives((term, *alternatives.values())) if alternatives else term

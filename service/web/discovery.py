@@ -29,8 +29,9 @@ bp = Blueprint("discovery", __name__)
 @bp.get("/api/suggest")
 def suggest():
     """Completions of the word being typed, most frequent first, and titles."""
+    svc = current_service()
     req = CompletionRequest.from_params(request.args)
-    return completions(current_service().snapshots.current(), req).to_dict()
+    return completions(svc.snapshots.current(), req, svc.settings).to_dict()
 
 
 @bp.get("/api/documents/<path:doc_id>/similar")

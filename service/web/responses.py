@@ -15,7 +15,7 @@ import uuid
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..errors import SearchError
+from ..errors import SearchError, TooLong
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,9 @@ def error_response(code: str, message: str, status: int):
 
 
 def on_search_error(e: SearchError):
-    return error_response(e.code, str(e), e.status)
+    body, status = error_response(e.code, str(e), e.status)
+    # A search past its time budget: try again in a moment (the server is busy).
+    return body, status, ({"Retry-After": "1"} if isinstance(e, TooLong) else {})
 
 
 def on_http_error(e: HTTPException):

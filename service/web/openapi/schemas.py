@@ -11,7 +11,11 @@ from .shapes import DATE_PATTERN, NULLABLE_STRING, closed_object, json_body, que
 
 ERRORS = {
     "400": json_body("Paramètre ou requête invalide (code `bad_query`).", "Error"),
-    "503": json_body("Index absent ou illisible (code `index_unavailable`).", "Error"),
+    "503": json_body(
+        "Index absent ou illisible (code `index_unavailable`), ou recherche qui a dépassé "
+        "son temps (code `timeout`, avec `Retry-After`).",
+        "Error",
+    ),
 }
 
 NOT_FOUND = json_body("Aucun article n'a cet identifiant (code `not_found`).", "Error")
@@ -110,6 +114,7 @@ SCHEMAS = {
                             "not_found",
                             "method_not_allowed",
                             "index_unavailable",
+                            "timeout",
                             "bad_config",
                             "http_error",
                             "internal",
