@@ -9,7 +9,7 @@ Run it from the repository root. Settings (see EVALUATION.md):
 - ``eval``: the PIAF paragraphs ``../shared/data/eval/corpus.jsonl.gz`` alone (1,518);
 - ``distractors``: the same plus every news article of ``news-fr.jsonl.gz`` (34,160).
 
-Each setting's corpus is a folder of symlinks to the shared files (never a copy) under the
+Each setting's corpus is a folder of hard links to the shared files (no copy) under the
 cache folder (``var/bench/``), and every index built from it stays there, reused by later
 runs until ``--rebuild``. Every query of ``queries-dev.tsv`` goes through ``core.search``,
 the path the page and the API use, with the config's Settings and 100 hits a page. The
@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -224,17 +225,26 @@ def lexical_ceiling(corpus: Path, queries: Mapping[str, str], qrels: Mapping[str
 
 
 def link_corpus(setting: str, data: Path, cache: Path) -> Path:
-    """A folder of symlinks to the setting's shared files (build_index follows them)."""
+    """A folder of hard links to the setting's shared files (copies on another file
+    system): not symbolic links, which the indexer leaves out when they lead out of the
+    corpus."""
     folder = cache / "corpus" / setting
     folder.mkdir(parents=True, exist_ok=True)
     for rel in SETTINGS[setting]:
         target, link = (data / rel).resolve(), folder / Path(rel).name
         if not target.is_file():
             raise SystemExit(f"missing data file {target}: see ../shared/data/README.md")
-        if link.is_symlink() and link.resolve() == target:
+        if (
+            link.is_file()
+            and not link.is_symlink()
+            and link.stat().st_size == target.stat().st_size
+        ):
             continue
         link.unlink(missing_ok=True)
-        link.symlink_to(target)
+        try:
+            os.link(target, link)
+        except OSError:  # another file system
+            shutil.copyfile(target, link)
     return folder
 
 

@@ -23,6 +23,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,6 +47,7 @@ MAX_PROCESSES = 8
 # (load 4-5), two workers were not faster (10,000 articles, da23b4a): they pay off
 # only on cores the build has to itself.
 MIN_CORES = 2
+PARENT_CHECK_SECONDS = 1.0  # how often a worker looks whether its build is still alive
 _LOGGER = "indexer"
 
 T = TypeVar("T")
@@ -87,7 +90,10 @@ class Preparer:
         if self.workers:
             level = logging.getLogger(_LOGGER).getEffectiveLevel()
             self._pool = ProcessPoolExecutor(
-                self.workers, multiprocessing.get_context("spawn"), _start_worker, (level,)
+                self.workers,
+                multiprocessing.get_context("spawn"),
+                _start_worker,
+                (level, os.getpid()),
             )
             with _main_hidden():  # each submit starts a worker while none is idle
                 for _ in range(self.workers):
@@ -173,7 +179,20 @@ class _Keep(logging.Handler):
         _records.append(record)
 
 
-def _start_worker(level: int) -> None:
+def exit_with(parent: int) -> None:
+    """In a worker process: end as soon as ``parent`` is gone. A SIGKILL of the parent
+    runs none of its clean-up, and its workers would stay alive for good."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _start_worker(level: int, parent: int) -> None:
+    exit_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops us
     _vocabulary.__enter__()  # the worker lives for one build: its texts share one vocabulary
     logger = logging.getLogger(_LOGGER)

@@ -19,6 +19,7 @@ import gzip
 import json
 import logging
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,9 +57,13 @@ class Skip:
 def list_sources(root: Path) -> list[str]:
     """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted.
 
-    A path that is not UTF-8 cannot be an id (nor go into JSON): it is left out, with a
-    warning that shows its bytes.
+    Left out, each with a warning: a path that is not UTF-8 (it cannot be an id, nor go
+    into JSON); a symbolic link that leads out of the corpus (the API refuses to write
+    through one, and the index must not serve what lies outside); and a file whose name,
+    normalised to NFC, is another's (ids are NFC: "é" typed as one character or as "e"
+    and an accent is one id).
     """
+    top = root.resolve()
     found = [
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
@@ -68,7 +73,21 @@ def list_sources(root: Path) -> list[str]:
         shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         log.warning("%s", Skip(shown, 0, "file name is not UTF-8: rename the file"))
         found.remove(rel)
+    for rel in [rel for rel in found if not (root / rel).resolve().is_relative_to(top)]:
+        log.warning("%s", Skip(rel, 0, "symbolic link that leads out of the corpus: left out"))
+        found.remove(rel)
+    ids: dict[str, str] = {}
+    for rel in sorted(found):
+        first = ids.setdefault(nfc(rel), rel)
+        if first != rel:
+            log.warning("%s", Skip(rel, 0, f"same name as {first} once normalised (NFC)"))
+            found.remove(rel)
     return sorted(found)
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form (NFC): the form of every id."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _is_utf8(text: str) -> bool:
@@ -152,7 +171,7 @@ def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Draft]:
     match = HEADER.match(text)
     if match:
         header, text = match.group(1), text[match.end() :]
-    return [Draft(rel, text, rel, 1, header, None, len(raw))]
+    return [Draft(nfc(rel), text, rel, 1, header, None, len(raw))]
 
 
 def _binary_reason(raw: bytes) -> str | None:
@@ -200,7 +219,7 @@ def _draft_from_json(
         return _skip(skips, rel, lineno, 'missing or invalid "id"')
     if not isinstance(text, str):
         return _skip(skips, rel, lineno, 'missing or invalid "text"')
-    full_id = f"{rel}#{doc_id}"
+    full_id = nfc(f"{rel}#{doc_id}")
     if full_id in seen:
         return _skip(skips, rel, lineno, f"duplicate id {str(doc_id)!r}")
     seen.add(full_id)

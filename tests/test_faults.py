@@ -110,6 +110,41 @@ def test_a_build_killed_midway_leaves_the_live_index_serving(site):
     assert not report.published and not any(g.exists() for g in orphans)
 
 
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_build_leaves_no_analysis_worker_behind(site):
+    write_articles(site.parent / "corpus" / "lot", 3000)
+    build = subprocess.Popen(
+        [str(INDEX_CMD), "--rebuild", "--processes", "2", "--config", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: len(children_of(build.pid)) >= 2)  # its analysis workers
+    workers = children_of(build.pid)
+    os.kill(build.pid, signal.SIGKILL)
+    assert build.wait() == -signal.SIGKILL
+    wait_for(lambda: not any(map(is_alive, workers)), timeout=10)
+
+
 # -- searches during rebuilds ----------------------------------------------------------
 
 

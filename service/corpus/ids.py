@@ -9,9 +9,12 @@ character, no JSONL article (those change with their source file only).
 
 from __future__ import annotations
 
+import os
 import unicodedata
 import uuid
 from pathlib import Path
+
+from indexer.sources import nfc
 
 from ..errors import InvalidDocument, ReadOnly
 
@@ -45,7 +48,7 @@ def check_id(doc_id: object) -> str:
     reason = _id_problem(doc_id)
     if reason:
         raise InvalidDocument(f"identifiant invalide « {shown} » : {reason}")
-    return doc_id
+    return nfc(doc_id)  # ids are NFC: "é" as one character or as "e" and an accent
 
 
 def _id_problem(doc_id: str) -> str | None:
@@ -64,9 +67,27 @@ def _id_problem(doc_id: str) -> str | None:
 
 
 def article_path(corpus: Path, doc_id: str) -> Path:
-    """The file of a checked id, which must resolve inside the corpus (symlinks followed)."""
+    """The file of a checked id, which must resolve inside the corpus (symlinks followed).
+
+    Each segment is the existing entry whose name is the id's once normalised (NFC), if
+    any: a file named in decomposed form (as macOS writes names) is the article of the
+    same id, replaced in place, never doubled by a second file.
+    """
     root = corpus.resolve()
-    path = root.joinpath(*doc_id.split("/"))
+    path = root
+    for segment in doc_id.split("/"):
+        path = _entry(path, segment)
     if not path.resolve().is_relative_to(root):
         raise InvalidDocument(f"identifiant invalide « {doc_id} » : il mène hors du corpus")
     return path
+
+
+def _entry(folder: Path, name: str) -> Path:
+    """``folder / name``, or the entry of ``folder`` whose NFC name is ``name``."""
+    exact = folder / name
+    if exact.exists() or exact.is_symlink() or not folder.is_dir():
+        return exact
+    try:
+        return next((folder / entry for entry in os.listdir(folder) if nfc(entry) == name), exact)
+    except OSError:
+        return exact

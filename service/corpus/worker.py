@@ -17,11 +17,11 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from indexer.build import BuildReport
+from indexer.pipeline import exit_with
 
 from ..config import Config
 from ..errors import BuildFailed
@@ -29,7 +29,6 @@ from .indexing import update_index
 
 log = logging.getLogger(__name__)
 
-PARENT_CHECK_SECONDS = 1.0
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -56,21 +55,10 @@ def _worker() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with,
+                initializer=exit_with,
                 initargs=(os.getpid(),),
             )
         return _pool
-
-
-def _exit_with(parent: int) -> None:
-    """In the worker: end as soon as the server process is gone (the parent changes)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)  # a build cut here leaves an orphan generation: the next build removes it
-
-    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 def _forget(pool: ProcessPoolExecutor) -> None:

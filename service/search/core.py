@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from indexer.articles import Article
 from indexer.engines import querytree as qt
+from indexer.sources import nfc
 
 from ..errors import DocumentNotFound
 from . import hybrid, rerank
@@ -234,8 +235,8 @@ def count(snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAU
 
 @reads_index
 def document(snapshot: Snapshot, doc_id: str) -> Article:
-    """One article by id; DocumentNotFound if the index has no such id."""
-    article = snapshot.engine.fetch([doc_id])[0]
+    """One article by id (in any Unicode form: ids are NFC); DocumentNotFound if none."""
+    article = snapshot.engine.fetch([nfc(doc_id)])[0]
     if article is None:
         raise DocumentNotFound(f"aucun article n'a l'identifiant « {doc_id} »")
     return article

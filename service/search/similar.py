@@ -24,17 +24,17 @@ def similar(
     snapshot: Snapshot, request: SimilarRequest, settings: Settings = DEFAULT_SETTINGS
 ) -> SimilarResult:
     """The articles nearest to ``request.id``; DocumentNotFound if there is no such id."""
-    article = document(snapshot, request.id)
+    article = document(snapshot, request.id)  # its NFC id, as the index holds it
     words = snapshot.lexicon.distinctive(f"{article.title}\n{article.text}")
     tree = qt.Or(tuple(qt.Term(stem(w), w) for w in words)) if words else qt.MatchAll()
     engine = snapshot.engine
     query = qt.EngineQuery(tree=tree, limit=request.limit + 1, deadline=deadline_of(settings))
     found = engine.search(query)
-    pairs = [(i, score) for i, score in found.hits if i != request.id][: request.limit]
+    pairs = [(i, score) for i, score in found.hits if i != article.id][: request.limit]
     leaves = list(qt.positive_leaves(tree))
     hits = [
         make_hit(a, score, leaves, settings, False)
         for (_, score), a in zip(pairs, engine.fetch([i for i, _ in pairs]), strict=True)
         if a is not None
     ]
-    return SimilarResult(request.id, article.title, hits)
+    return SimilarResult(article.id, article.title, hits)

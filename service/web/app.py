@@ -55,6 +55,10 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # werkzeug answers 413 past it
+    # Werkzeug answers "/api//search" with a redirect whose Location it builds from the
+    # request's Host header: a client could make the service point elsewhere. No such
+    # redirect: a doubled slash is a 404 like any unknown address.
+    app.url_map.merge_slashes = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's key order
     answers = AnswerCache(config.answer_cache_mb * 1024 * 1024)

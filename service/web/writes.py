@@ -94,7 +94,10 @@ def delete_document(doc_id: str):
 
 def json_body(fields: tuple[str, ...]) -> dict:
     """The request's JSON object with only these fields; InvalidDocument otherwise."""
-    body = request.get_json(force=True, silent=True)  # a body over the limit is still 413
+    try:
+        body = request.get_json(force=True, silent=True)  # a body over the limit is still 413
+    except RecursionError:  # [[[[…]]]] nested thousands deep: json gives up, not silently
+        raise InvalidDocument("corps JSON trop imbriqué : un objet avec text, date, id") from None
     if not isinstance(body, dict):
         raise InvalidDocument(f"corps JSON attendu : un objet avec {', '.join(fields)}")
     unknown = sorted(set(body) - set(fields))
