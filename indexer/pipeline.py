@@ -29,11 +29,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import chain
 from types import ModuleType
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+from .analysis import kept_terms
+from .articles import Article
 from .engines import engine_class
-from .runs import cut, shared_vocabulary
+from .runs import Cut, cut, per_run, shared_vocabulary
 from .sources import Draft, Skip
 
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
@@ -139,9 +142,18 @@ def _main_hidden() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], list[Skip]]:
-    """(prepared article, its ``dense.bag``) for each draft (None for a draft that makes no
-    article), and the skips that say why."""
+class Made(NamedTuple):
+    """An article made from a draft: what the engine's writer adds, its ``dense`` bag,
+    and its distinct folded words (the vocabulary's document frequencies)."""
+
+    prepared: object
+    bag: object | None
+    words: frozenset[str]
+
+
+def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[Made | None], list[Skip]]:
+    """What each draft makes (None for a draft that makes no article), and the skips that
+    say why."""
     from . import dense  # NumPy and the word vectors: only for a build
 
     prepare = engine_class(engine).prepare
@@ -153,8 +165,25 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], li
         if article is not None:
             made.append(article)
             cuts.append(cut(article.title, article.text))
-    found = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
-    return [None if p is None else (p, next(found)) for p in prepared], skips
+    bags = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
+    words = iter([words_of(c) for c in cuts])
+    return [None if p is None else Made(p, next(bags), next(words)) for p in prepared], skips
+
+
+def words_of(texts: Cut) -> frozenset[str]:
+    """The distinct folded words of cut texts (``runs.cut``), as the index holds them in
+    its exact field: each distinct run analysed once per vocabulary."""
+    column = texts.vocabulary.column(_EXACT_WORDS)
+    return frozenset(chain.from_iterable(map(column.__getitem__, set(chain(*texts.numbers)))))
+
+
+def article_words(article: Article) -> frozenset[str]:
+    """An article's distinct folded words (an article read back from the index)."""
+    return words_of(cut(article.title, article.text))
+
+
+# A column of the vocabulary (indexer.runs): each run's folded words, computed once.
+_EXACT_WORDS = per_run(lambda run: kept_terms(run)[1])
 
 
 def _collect(tag, future: Future) -> tuple:

@@ -16,8 +16,11 @@ is logged as ``file:line: reason`` and the rest of the corpus is read.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import json
 import logging
+import os
 import re
 import unicodedata
 import zlib
@@ -145,10 +148,64 @@ def read_drafts(root: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
 
     Raises OSError when the file cannot be read at all (``read_source`` says so).
     """
-    if rel.endswith(".txt"):
-        yield from _read_txt(root / rel, rel, skips)
-    else:
-        yield from _read_jsonl(root / rel, rel, skips)
+    yield from Reading(root, rel, skips).drafts()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a source file was when it was indexed: its size, modification time and the
+    SHA-1 of the very bytes that were read and indexed."""
+
+    size: int
+    mtime_ns: int
+    sha1: str
+    articles: int = 0
+
+
+class Reading:
+    """One source file read once: its drafts, then (``signature``) the size, time and
+    SHA-1 of the bytes they came from. A file changed after a build planned to read it
+    is recorded as what was indexed, never as what the plan saw."""
+
+    def __init__(self, root: Path, rel: str, skips: list[Skip]):
+        self.path, self.rel, self.skips = root / rel, rel, skips
+        self.signature: Signature | None = None  # set once every draft is read
+
+    def drafts(self) -> Iterator[Draft]:
+        with open(self.path, "rb") as raw:
+            stat = os.fstat(raw.fileno())
+            f = _Hashing(raw)
+            if self.rel.endswith(".txt"):
+                yield from _read_txt(f.read(), self.rel, self.skips)
+            else:
+                yield from _read_jsonl(f, self.rel, self.skips)
+                f.drain()  # a JSONL file cut short is signed whole, as it is seen next time
+        self.signature = Signature(f.count, stat.st_mtime_ns, f.digest.hexdigest())
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file that hashes what is read through it (gzip reads through it too)."""
+
+    def __init__(self, raw):
+        self.raw, self.digest, self.count = raw, hashlib.sha1(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+            self.count += n
+        return n or 0
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def drain(self) -> None:
+        while chunk := self.raw.read(1 << 20):
+            self.digest.update(chunk)
+            self.count += len(chunk)
 
 
 def log_skips(skips: list[Skip]) -> None:
@@ -157,8 +214,7 @@ def log_skips(skips: list[Skip]) -> None:
         log.warning("%s", skip)
 
 
-def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Draft]:
-    raw = path.read_bytes()
+def _read_txt(raw: bytes, rel: str, skips: list[Skip]) -> list[Draft]:
     reason = _binary_reason(raw)
     if reason:
         return _skip(skips, rel, 1, reason) or []
@@ -182,10 +238,10 @@ def _binary_reason(raw: bytes) -> str | None:
     return None
 
 
-def _read_jsonl(path: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
+def _read_jsonl(raw, rel: str, skips: list[Skip]) -> Iterator[Draft]:
     seen: set[str] = set()
     gz = rel.endswith(".gz")
-    with (gzip.open if gz else open)(path, "rb") as f:
+    with gzip.GzipFile(fileobj=raw, mode="rb") if gz else io.BufferedReader(raw) as f:
         lineno, offset = 0, 0
         try:
             for lineno, raw in enumerate(f, 1):  # noqa: B007 (lineno is read after the loop)

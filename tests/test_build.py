@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from indexer import build as build_module
+from indexer import pipeline
 from indexer.build import build_index
 from indexer.store import BuildLocked, build_lock, current_generation
 from service.search.core import search
@@ -84,12 +84,15 @@ def test_a_failing_build_leaves_the_live_index_untouched(corpus, tmp_path, monke
     def explode(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module.pipeline, "make_batch", explode)
+    monkeypatch.setattr(pipeline, "make_batch", explode)
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus, index_dir)
     assert current_generation(index_dir) == live
     assert ids(index_dir) == before
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [live.name]
+    monkeypatch.undo()  # the disk has room again: the next build catches up
+    report = build_index(corpus, index_dir)
+    assert report.recovered == ["nouveau.txt"] and ids(index_dir) == before | {"nouveau.txt"}
 
 
 def test_readers_keep_their_generation_while_a_new_one_is_published(corpus, tmp_path):

@@ -224,7 +224,7 @@ def test_fetch_returns_the_stored_article_or_none(built_data, engine):
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_doc_count_and_vocabulary(built_data, engine):
-    eng = built_data(engine).snapshots.current().engine
+    eng = built_data(engine).snapshots.current().view.engine
     assert eng.doc_count() == 10
     assert eng.vocabulary("co", 3) == [("cooperation", 2), ("commune", 1), ("coree", 1)]
 

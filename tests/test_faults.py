@@ -17,12 +17,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from indexer import dense, store
 from indexer.build import build_index
+from indexer.catalog import Catalog
+from indexer.dense_index import DenseIndex
 from indexer.engines.whoosh import WhooshEngine, WhooshWriter
 from indexer.store import current_generation
 from service.cli.index import index_cmd
@@ -34,7 +35,7 @@ from service.search.snapshot import Snapshots
 from service.web.app import create_app
 from tests.conftest import DATA_DIR, html_elements, write_config
 
-QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine"]
+QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine", "laos"]
 INDEX_CMD = Path(sys.executable).with_name("search-index")
 
 
@@ -197,6 +198,11 @@ def _postings(gen: Path) -> Path:
     return next(p for pattern in ("*.pst", "*.seg") for p in sorted(gen.glob(pattern)))
 
 
+def _toc(gen: Path) -> Path:
+    """The table of contents of the live commit (the latest)."""
+    return max(gen.glob("*.toc"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+
+
 def _rewrite(path: Path, change) -> None:
     path.write_bytes(change(path.read_bytes()))
 
@@ -224,12 +230,11 @@ DAMAGES = {
     "a segment is empty": lambda d: _rewrite(_postings(_gen(d)), lambda _: b""),
     "a segment is garbage": lambda d: _rewrite(_postings(_gen(d)), GARBAGE),
     "a segment is gone": lambda d: _postings(_gen(d)).unlink(),
-    "the table of contents is truncated": lambda d: _rewrite(next(_gen(d).glob("*.toc")), HALF),
-    "the table of contents is empty": lambda d: _rewrite(
-        next(_gen(d).glob("*.toc")), lambda _: b""
-    ),
-    "the table of contents is garbage": lambda d: _rewrite(next(_gen(d).glob("*.toc")), GARBAGE),
-    "the vocabulary is garbage": lambda d: _rewrite(_gen(d) / "lexicon.tsv", GARBAGE),
+    "the table of contents is truncated": lambda d: _rewrite(_toc(_gen(d)), HALF),
+    "the table of contents is empty": lambda d: _rewrite(_toc(_gen(d)), lambda _: b""),
+    "the table of contents is garbage": lambda d: _rewrite(_toc(_gen(d)), GARBAGE),
+    "the catalog is garbage": lambda d: _rewrite(_gen(d) / "catalog.sqlite", GARBAGE),
+    "the catalog is gone": lambda d: (_gen(d) / "catalog.sqlite").unlink(),
 }
 
 
@@ -328,7 +333,7 @@ def test_a_bug_in_our_whoosh_scorer_is_a_500_with_an_incident_not_a_rebuild(site
     def bug(*args, **kwargs):
         raise ValueError("a bug in our scorer")
 
-    monkeypatch.setattr("indexer.engines.whoosh.matcher_scores", bug)
+    monkeypatch.setattr("indexer.engines.whoosh_reader.matcher_scores", bug)
     response = client.get("/api/search?q=chine")
     message = response.get_json()["error"]["message"]
     assert response.status_code == 500 and "incident" in message and "rebuild" not in message
@@ -347,12 +352,16 @@ def _enospc_on_current(path, data):
     return _write_atomic(path, data)
 
 
-_write_atomic = store.write_atomic
-FULL_DISK_AT = {
+_write_atomic = store.write_atomic  # as store imported it (indexer.disk)
+FULL_DISK_AT = {  # a change in place: a file added, then search-index
+    "the intent": (Catalog, "begin", _enospc),
     "the engine's commit": (WhooshWriter, "commit", _enospc),
-    "the article vectors": (dense, "_save_atomic", _enospc),  # in a thread, during the commit
-    "the vocabulary": (store, "write_lexicon", _enospc),
-    "the copy of the live generation": (store.shutil, "copy2", _enospc),
+    "the catalog's commit": (Catalog, "apply", _enospc),
+}
+FULL_DISK_AT_REBUILD = {  # a full build aside: search-index --rebuild
+    "the engine's commit": (WhooshWriter, "commit", _enospc),
+    "the article vectors": (dense, "_save_atomic", _enospc),
+    "the catalog": (Catalog, "apply", _enospc),
     "the publication": (store, "write_atomic", _enospc_on_current),
 }
 
@@ -367,8 +376,16 @@ def assert_build_failed_cleanly(index_dir: Path, live: Path, before: dict, resul
     assert answers(index_dir) == before
 
 
+def assert_heals_once_there_is_room(site: Path, before: dict, index_dir: Path | None = None):
+    """The next search-index, the disk freed, indexes what failed: no one deletes anything."""
+    result = CliRunner().invoke(index_cmd, ["--config", str(site)])
+    assert result.exit_code == 0, result.output
+    healed = answers(index_dir or site.parent / "index")
+    assert healed != before and "nouveau.txt" in healed["laos"]
+
+
 @pytest.mark.parametrize("where", FULL_DISK_AT)
-def test_a_full_disk_during_a_build_fails_clearly_and_keeps_the_old_index(site, monkeypatch, where):
+def test_a_full_disk_during_a_change_fails_clearly_then_heals(site, monkeypatch, where):
     index_dir = site.parent / "index"
     live, before = current_generation(index_dir), answers(index_dir)
     (site.parent / "corpus" / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
@@ -376,6 +393,21 @@ def test_a_full_disk_during_a_build_fails_clearly_and_keeps_the_old_index(site, 
     result = CliRunner().invoke(index_cmd, ["--config", str(site)])
     monkeypatch.undo()
     assert_build_failed_cleanly(index_dir, live, before, result)
+    assert_heals_once_there_is_room(site, before)
+
+
+@pytest.mark.parametrize("where", FULL_DISK_AT_REBUILD)
+def test_a_full_disk_during_a_rebuild_fails_clearly_and_keeps_the_old_index(
+    site, monkeypatch, where
+):
+    index_dir = site.parent / "index"
+    live, before = current_generation(index_dir), answers(index_dir)
+    (site.parent / "corpus" / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
+    monkeypatch.setattr(*FULL_DISK_AT_REBUILD[where])
+    result = CliRunner().invoke(index_cmd, ["--rebuild", "--config", str(site)])
+    monkeypatch.undo()
+    assert_build_failed_cleanly(index_dir, live, before, result)
+    assert_heals_once_there_is_room(site, before)
 
 
 @pytest.fixture
@@ -412,6 +444,10 @@ def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_d
         (corpus / f"gros-{n}.txt").write_text(" ".join(words), "utf-8")
     result = CliRunner().invoke(index_cmd, ["--config", str(site)])
     assert_build_failed_cleanly(index_dir, live, before, result)
+    for n in range(6):  # room made by hand: the next search-index works, nothing stuck
+        (corpus / f"gros-{n}.txt").unlink()
+    (corpus / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
+    assert_heals_once_there_is_room(site, before, index_dir)
 
 
 # -- random damage (slow) --------------------------------------------------------------
@@ -419,7 +455,7 @@ def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_d
 
 def _damage_randomly(gen: Path, rnd: random.Random) -> None:
     """Flip bytes, cut, or zero a range of the segment or the table of contents."""
-    path = rnd.choice([_postings(gen), next(gen.glob("*.toc"))])
+    path = rnd.choice([_postings(gen), _toc(gen)])
     data = bytearray(path.read_bytes())
     how = rnd.choice(["flip", "cut", "zero"])
     if how == "flip":
@@ -454,17 +490,15 @@ def test_random_damage_is_a_503_or_an_answer_never_a_crash(built, tmp_path):
 # -- lost article vectors --------------------------------------------------------------
 
 
-def test_lost_article_vectors_are_said_by_healthz_then_recomputed_by_the_next_build(site):
+def test_lost_article_vectors_are_said_by_healthz_then_recomputed_by_the_next_change(site):
     index_dir, corpus = site.parent / "index", site.parent / "corpus"
-    _rewrite(_gen(index_dir) / "dense-bags.npz", GARBAGE)
+    _rewrite(_gen(index_dir) / "dense-model.npz", GARBAGE)
     health = create_app(load_config(site, environ={})).test_client().get("/healthz")
     assert health.status_code == 200
     assert health.get_json()["status"] == "degraded" and health.get_json()["vectors"] == "damaged"
     (corpus / "nouveau.txt").write_text("Un texte sur le Maroc et l'Algérie.", "utf-8")
     report = build_index(corpus, index_dir)
-    with np.load(_gen(index_dir) / "dense-bags.npz") as data:
-        ids = json.loads(data["names"].tobytes())["ids"]
-    assert sorted(ids) == sorted(a.id for a in Snapshots.at(index_dir).current().engine.fetch(ids))
-    assert len(ids) == report.doc_count  # every article, not only the new one
+    vectors = DenseIndex.load(_gen(index_dir))
+    assert len(vectors) == report.doc_count  # every article, not only the new one
     health = create_app(load_config(site, environ={})).test_client().get("/healthz").get_json()
     assert health["status"] == "ok" and health["vectors"] == "unused"  # 11 articles: too few

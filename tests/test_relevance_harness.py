@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.store import IndexHandle
+from indexer.live import IndexHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ holds scripts beside the installed packages

@@ -34,6 +34,8 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .whoosh_files import write_toc
+
 BLOCK = 128  # postings per block: W3Codec's blocklimit
 # Whoosh pickles blocks with protocol 2, where bytes (the position values) go through
 # _codecs.encode calls; readers unpickle any protocol, and with 5 a block of positions is
@@ -164,7 +166,7 @@ class BulkSegmentWriter(SegmentWriter):
     or frequencies may be given as lists of already analysed terms (positions are then
     consecutive, as ``PreAnalyzedTokenizer`` makes them); other fields go through
     ``field.index`` as in Whoosh. Boosts (``_boost`` keys) and term vectors are not
-    supported.
+    supported. Its commits are durable and delete nothing (``whoosh_files``).
     """
 
     def __init__(self, ix, **kwargs):
@@ -175,6 +177,9 @@ class BulkSegmentWriter(SegmentWriter):
         self._postings: dict[str, dict] = {}  # field -> term (str or bytes) -> _Postings
         self._lengths: dict[str, bytearray] = {}  # field -> length byte per document
         self._tokens: dict[str, _Tokens] = {}  # text field given as terms -> its tokens
+
+    def _commit_toc(self, segments) -> None:
+        write_toc(self, segments)  # durable, and nothing deleted (whoosh_files)
 
     def commit(self, *args, **kwargs) -> None:
         try:

@@ -5,35 +5,36 @@ The corpus stays the source of truth (DESIGN.md): an article written over HTTP i
 then the text. Its id is its path relative to the corpus (``ids``).
 
     put_article(config, "api/note.txt", content) -> created?
-      1. the id and the text were checked (``ids.check_id``, ``article_file``)
-      2. the file is replaced atomically (temporary file, fsync, rename)
-      3. an incremental build publishes a new generation (``worker``: in a process of its
-         own), waiting up to WRITE_WAIT seconds for the build lock (503 after that); if
-         it fails, the old file is put back
-      4. the caller reads the article back from the index: searchable from then on
+      in the build worker (``worker``: a process of its own, a core of its own):
+      1. the build lock, within WRITE_WAIT seconds (else 503: nothing was touched)
+      2. the file replaced atomically (temporary file, fsync, rename), the old one kept
+      3. the index changed in place for that file alone (``indexer.update``): one engine
+         commit and one catalog commit, durable; if that fails, the old file is put back
+    then the caller reads the article back from the index: searchable from then on.
 
-Builds are serialised by the index folder's build lock (``search-index`` too), and writes
-that wait for it together are published by one build: the first to get the lock indexes
-every file written so far, and the others find nothing left to do (a group commit).
-This module imports neither Flask nor click.
-"""
+A write costs its article, not the index. Retrying a PUT writes the same file again and
+leaves the same index; retrying a DELETE answers 404 and changes nothing. This module
+imports neither Flask nor click."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from indexer import store
+from indexer import disk, runs, store
 from indexer.dates import DateError, parse_date
 from indexer.sources import HEADER, MAX_ARTICLE_CHARS, Skip, make_article
 from indexer.store import BuildLocked
+from indexer.update import change_sources
 
 from ..config import Config
 from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
 from .ids import article_path
-from .worker import update_in_worker
+from .indexing import build_failure
+from .worker import in_worker
 
 log = logging.getLogger(__name__)
 
@@ -85,36 +86,98 @@ def _header(date: str | None) -> str | None:
 
 
 def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
-    """Create or replace the article file, then publish it; whether it was created."""
-    path = article_path(config.corpus_path, doc_id)
-    with _files:
-        if path.is_dir():
-            raise Conflict(f"« {doc_id} » est un dossier du corpus, pas un article")
-        previous = path.read_bytes() if path.exists() else None
-        if create_only and previous is not None:
-            raise Conflict(f"l'article « {doc_id} » existe déjà : remplacez-le avec PUT")
-        _make_folders(path, config.corpus_path, doc_id)
-        _store(lambda: store.write_atomic(path, content), doc_id)
-    _publish(config, path, content, previous)
-    log.info("article %s %s", doc_id, "replaced" if previous is not None else "created")
-    return previous is None
+    """Create or replace the article file and publish it in the index, in the build
+    worker; whether it was created."""
+    created = in_worker(write_article, config, doc_id, content, create_only, WRITE_WAIT)
+    log.info("article %s %s", doc_id, "created" if created else "replaced")
+    return created
 
 
 def delete_article(config: Config, doc_id: str) -> None:
-    """Remove the article file, then publish the index without it; DocumentNotFound if none."""
-    path = article_path(config.corpus_path, doc_id)
-    with _files:
-        if not path.is_file():
-            raise DocumentNotFound(f"aucun article « {doc_id} » dans le corpus")
-        previous = path.read_bytes()
-        _store(lambda: _unlink(path), doc_id)
-    _publish(config, path, None, previous)
+    """Remove the article file and publish the index without it, in the build worker;
+    DocumentNotFound if there is none."""
+    in_worker(write_article, config, doc_id, None, False, WRITE_WAIT)
     log.info("article %s deleted", doc_id)
 
 
-# The checks and file changes of concurrent writes in this process, one at a time: they
-# are short. The builds that follow wait for the build lock instead.
-_files = threading.Lock()
+def write_article(
+    config: Config,
+    doc_id: str,
+    content: bytes | None,
+    create_only: bool = False,
+    wait: float = WRITE_WAIT,
+) -> bool:
+    """Write (``content``) or delete (None) one article file and change the index with
+    it, holding the build lock from before the file is touched until the index commits:
+    a write that cannot have the lock within WRITE_WAIT seconds changed nothing, and no
+    build ever reads a file that its write has not yet published. If the index cannot
+    commit the change, the file is put back as it was (never by rewriting it: by a link
+    or a rename, which a full disk cannot refuse). Whether it was created."""
+    corpus = config.corpus_path.resolve()
+    try:
+        with store.build_lock(config.index_path, wait), runs.shared_vocabulary():
+            path = article_path(corpus, doc_id)
+            existed = _check(path, doc_id, content, create_only)
+            with _undoable(path, existed):
+                _change_file(path, corpus, doc_id, content)
+                rel = path.relative_to(corpus).as_posix()
+                change_sources(corpus, config.index_path, config.engine, [rel])
+    except BuildLocked:
+        raise IndexUnavailable(
+            f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
+            "rien n'a changé, réessayez dans un moment"
+        ) from None
+    except OSError as e:  # the file was put back: the corpus and the index are unchanged
+        raise BuildFailed(build_failure(config, e)) from e
+    return not existed
+
+
+def _check(path: Path, doc_id: str, content: bytes | None, create_only: bool) -> bool:
+    """Whether the article exists; Conflict or DocumentNotFound when the write cannot be."""
+    if path.is_dir():
+        raise Conflict(f"« {doc_id} » est un dossier du corpus, pas un article")
+    exists = path.is_file()
+    if content is None and not exists:
+        raise DocumentNotFound(f"aucun article « {doc_id} » dans le corpus")
+    if create_only and exists:
+        raise Conflict(f"l'article « {doc_id} » existe déjà : remplacez-le avec PUT")
+    return exists
+
+
+def _change_file(path: Path, corpus: Path, doc_id: str, content: bytes | None) -> None:
+    """The new file written atomically (temporary file, fsync, rename), or removed."""
+    if content is None:
+        path.unlink()
+        disk.fsync_dir(path.parent)
+        return
+    _make_folders(path, corpus, doc_id)
+    disk.write_atomic(path, content)
+
+
+@contextmanager
+def _undoable(path: Path, existed: bool) -> Iterator[None]:
+    """The file as it was, kept aside (a hard link: no space needed) while the block
+    runs; put back if it fails. A crash leaves the index and the corpus for the next
+    writer to reconcile (``indexer.update``)."""
+    kept = path.with_name(f".{path.name}.{os.getpid()}.kept")
+    if existed:
+        kept.unlink(missing_ok=True)  # a crash's leftover
+        os.link(path, kept)
+    try:
+        yield
+    except BaseException:
+        try:
+            if existed:
+                os.replace(kept, path)
+            else:
+                path.unlink(missing_ok=True)
+            disk.fsync_dir(path.parent)
+        except OSError as e:  # the next writer reconciles the corpus and the index
+            log.error("could not put %s back after a failed write: %s", path, e)
+        raise
+    finally:
+        if existed:
+            kept.unlink(missing_ok=True)
 
 
 def _make_folders(path: Path, corpus: Path, doc_id: str) -> None:
@@ -122,49 +185,5 @@ def _make_folders(path: Path, corpus: Path, doc_id: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise Conflict(f"« {doc_id} » passe par un article comme par un dossier") from None
-    if not path.resolve().is_relative_to(corpus.resolve()):  # a folder replaced meanwhile
+    if not path.resolve().is_relative_to(corpus):  # a folder replaced meanwhile
         raise InvalidDocument(f"identifiant invalide « {doc_id} » : il mène hors du corpus")
-
-
-def _store(write: Callable[[], None], doc_id: str) -> None:
-    try:
-        write()
-    except OSError as e:
-        raise BuildFailed(
-            f"article « {doc_id} » non enregistré : {e.strerror or e} ; l'index est inchangé"
-        ) from e
-
-
-def _unlink(path: Path) -> None:
-    path.unlink()
-    store.fsync_dir(path.parent)
-
-
-def _publish(config: Config, path: Path, written: bytes | None, previous: bytes | None) -> None:
-    """Build the index with the change; if that fails, undo the change, then raise."""
-    try:
-        update_in_worker(config, wait=WRITE_WAIT)
-    except BuildLocked:
-        _undo(path, written, previous)
-        raise IndexUnavailable(
-            f"l'index est en cours de construction depuis plus de {WRITE_WAIT:.0f} s : "
-            "rien n'a changé, réessayez dans un moment"
-        ) from None
-    except BaseException:
-        _undo(path, written, previous)
-        raise
-
-
-def _undo(path: Path, written: bytes | None, previous: bytes | None) -> None:
-    """Put the previous file back, unless another write changed it meanwhile."""
-    with _files:
-        current = path.read_bytes() if path.is_file() else None
-        if current != written:
-            return
-        try:
-            if previous is None:
-                _unlink(path)
-            else:
-                store.write_atomic(path, previous)
-        except OSError as e:  # the corpus differs from the index until the next build
-            log.error("could not restore %s after a failed build: %s", path, e)

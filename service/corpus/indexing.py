@@ -1,7 +1,8 @@
 """The configured index: opened, built from the corpus first if none exists yet, updated.
 
     open_or_build(config)         the index folder, built (or rebuilt, if of an older
-                                  format) from the corpus first
+                                  format) from the corpus first; for the service, also
+                                  brought up to the corpus (``reconcile``)
     update_index(config, ...)     a full or incremental build of the configured index
 
 Shared by the commands, the service and the build worker: it imports neither Flask nor
@@ -15,16 +16,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.build import BuildReport, Progress, build_index
-from indexer.engines import ENGINE_NAMES
-from indexer.store import (
-    IndexCorrupt,
-    IndexHandle,
-    IndexOutdated,
-    Manifest,
-    current_generation,
-    has_index,
-)
+from indexer.build import BuildReport, build_index
+from indexer.engines import ENGINE_NAMES, IndexCorrupt
+from indexer.ingest import Progress
+from indexer.live import IndexHandle
+from indexer.store import BuildLocked, IndexOutdated, Manifest, current_generation, has_index
 
 from ..config import Config
 from ..errors import BuildFailed, ConfigError
@@ -36,6 +32,7 @@ def open_or_build(
     config: Config,
     announce: Callable[[str], None] = log.info,
     build_with: Callable[[Config], object] | None = None,
+    reconcile: bool = False,
 ) -> IndexHandle:
     """The configured index, built from the corpus first if none was ever published, or
     rebuilt if it was written in an older format (an index is derived data: the corpus
@@ -43,6 +40,7 @@ def open_or_build(
 
     :param build_with: how to build (the command line shows a progress bar);
         ``update_index`` by default.
+    :param reconcile: also bring an existing index up to the corpus (the service, at start).
     """
     if not has_index(config.index_path):
         announce(f"Construction de l'index depuis {config.corpus_path}…")
@@ -50,7 +48,28 @@ def open_or_build(
     elif _outdated(config.index_path):
         announce(f"Index d'un format ancien : reconstruction depuis {config.corpus_path}…")
         (build_with or update_index)(config)  # the build starts afresh over an outdated index
+    elif reconcile:
+        _reconcile(config, announce)
     return IndexHandle(config.index_path)
+
+
+def _reconcile(config: Config, announce: Callable[[str], None]) -> None:
+    """Bring the index up to the corpus before serving: the files changed while the
+    service was down, and what a crash left undone. A build running elsewhere does it."""
+    try:
+        report = update_index(config)
+    except BuildLocked:
+        log.info("a build is running: it brings the index up to the corpus")
+        return
+    except (BuildFailed, OSError) as e:
+        log.warning("index not brought up to the corpus at start: %s", e)
+        return
+    if report.published:
+        changed = len(report.added) + len(report.changed) + len(report.removed)
+        announce(
+            f"Index mis à jour depuis le corpus : {changed} fichier(s) ajouté(s), modifié(s) "
+            f"ou supprimé(s), {len(report.recovered)} écriture(s) inachevée(s) reprise(s)."
+        )
 
 
 def _outdated(index_dir: Path) -> bool:

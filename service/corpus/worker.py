@@ -1,14 +1,15 @@
-"""The builds that the write API asks for, run in a process of their own.
+"""The writes that the API asks for, run in a process of their own.
 
-A build is CPU-bound Python. In a server thread it competes with every search for the
-interpreter lock: under 32 clients, an incremental build of 0.7 s took 5 to 10 s. One
-worker process, started on the first write and kept, runs the builds one after another,
-on another core; writes that wait together are published by its next build.
+A write is CPU-bound Python (its article's analysis, the engine's segment). In a server
+thread it competes with every search for the interpreter lock, and waits behind them;
+in one worker process, started on the first write and kept, writes run one after
+another on another core.
 
 The worker is spawned, not forked (the server has threads), and ends with the server,
 however that ends (a SIGTERM or SIGKILL runs no clean-up: the worker watches its parent).
-If it dies (killed, out of memory), the write that saw it fails with 503 and the next one
-starts a new worker.
+If it dies (killed, out of memory) during a write, that write answers 503 without
+claiming that nothing changed (the file may be written, the next writer reconciles the
+index with it), and the next write starts a new worker.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
-from indexer.build import BuildReport
 from indexer.pipeline import exit_with
 
-from ..config import Config
 from ..errors import BuildFailed
-from .indexing import update_index
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +35,18 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def update_in_worker(config: Config, wait: float) -> BuildReport:
-    """``update_index(config)`` in the worker process; its exceptions are raised here."""
+def in_worker(function: Callable[..., T], *args) -> T:
+    """``function(*args)`` in the worker process; its exceptions are raised here."""
     pool = _worker()
     try:
-        # One core for the build, the others for searches: no analysis workers of its own.
-        return pool.submit(update_index, config, False, None, wait, 0).result()
+        return pool.submit(function, *args).result()
     except BrokenProcessPool:
         _forget(pool)
-        log.error("the build worker died; the next write starts another")
+        log.error("the write worker died; the next write starts another")
         raise BuildFailed(
-            "le processus de construction de l'index s'est arrêté : rien n'a changé, "
-            "réessayez ; si cela se répète, lancez « search-index »"
+            "le processus d'écriture s'est arrêté pendant l'écriture : elle a pu aboutir "
+            "ou non ; relisez l'article, ou rejouez l'écriture (PUT et DELETE se rejouent "
+            "sans risque)"
         ) from None
 
 

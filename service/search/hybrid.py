@@ -32,7 +32,7 @@ from .models import SearchRequest
 from .tiers import split
 
 if TYPE_CHECKING:
-    from indexer.dense import DenseIndex
+    from indexer.dense_index import DenseIndex
 
 DEPTH = 100  # the ranks the fusion fills
 KEPT = 10  # lexical hits kept first, whatever the vectors say

@@ -94,6 +94,28 @@ class Lexicon:
         self._corrected: dict[str, list[str]] = {}  # expand and suggest ask for the same words
         self._stem_df: dict[str, int] = {}
 
+    def with_changes(self, changed: list[tuple[str, int]], doc_count: int) -> Lexicon:
+        """The lexicon after a commit: the words it changed, with their new document
+        frequencies (0: no article holds the word any more). What was computed from this
+        one (its words by length and by name key) is carried over and patched, not
+        computed again: a write costs the words it touched."""
+        new = Lexicon.__new__(Lexicon)
+        new.df = dict(self.df)
+        new.doc_count = doc_count
+        new._corrected, new._stem_df = {}, {}
+        added = sorted({w for w, n in changed if n > 0 and w not in self.df})
+        gone = {w for w, n in changed if n <= 0 and w in self.df}
+        for word, n in changed:
+            if n > 0:
+                new.df[word] = n
+            else:
+                new.df.pop(word, None)
+        new.words = _patched(self.words, added, gone)
+        for name, key in (("_by_length", len), ("_by_key", name_key)):
+            if name in vars(self):  # computed on this one: patch a copy
+                vars(new)[name] = _patched_groups(vars(self)[name], added, gone, key)
+        return new
+
     @cached_property
     def _by_length(self) -> dict[int, list[str]]:
         """Words by length: a typo of an n-letter word is among words of n±edits letters."""
@@ -192,6 +214,9 @@ class Lexicon:
         ]
         return [word for _, word in sorted(scored, reverse=True)[:limit]]
 
+    def __len__(self) -> int:
+        return len(self.words)
+
     def warm_up(self) -> None:
         """Build the indexes that corrections and name variants need, now rather than on
         the first request that asks (1-2 s on the 34,160 news articles)."""
@@ -199,3 +224,29 @@ class Lexicon:
 
     def _is_common(self, word: str) -> bool:
         return self.df.get(word, 0) > max(NAME_MAX_COUNT, NAME_MAX_SHARE * self.doc_count)
+
+
+def _patched(words: list[str], added: list[str], gone: set[str]) -> list[str]:
+    """A sorted word list with ``added`` (sorted) put in and ``gone`` taken out."""
+    if not added and not gone:
+        return words
+    kept = [w for w in words if w not in gone] if gone else list(words)
+    for word in added:
+        bisect.insort(kept, word)
+    return kept
+
+
+def _patched_groups(groups: dict, added: list[str], gone: set[str], key) -> dict:
+    """Words grouped by ``key`` (their length, their name key), patched: the groups the
+    change touches are copied, the others shared."""
+    out = defaultdict(list, groups)
+    for word in gone:
+        k = key(word)
+        if word in out.get(k, ()):
+            out[k] = [w for w in out[k] if w != word]
+    for word in added:
+        if key is len or (len(word) >= NAME_KEY_MIN_LENGTH and not word.isdigit()):
+            k = key(word)
+            out[k] = list(out.get(k, []))  # a copy: the old lexicon's group is shared
+            bisect.insort(out[k], word)  # in word order, as a lexicon built whole has them
+    return out

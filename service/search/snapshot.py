@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from indexer.engines.querytree import SearchTimeout
-from indexer.store import IndexHandle, IndexMissing, IndexOutdated, IndexView, read_lexicon
+from indexer.live import IndexHandle, IndexView
+from indexer.store import IndexMissing, IndexOutdated
 
 from ..errors import IndexUnavailable, SearchError, TooLong
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
-    from indexer.dense import DenseIndex
+    from indexer.dense_index import DenseIndex
 
 log = logging.getLogger(__name__)
 
@@ -42,78 +43,80 @@ MAX_WORD_FORMS = 20_000  # written forms remembered per snapshot (``wordforms``)
 # Below this many articles their mean and main direction are noise, and the nearest
 # articles of a query are most of the index: the smallest corpus measured had 1,518.
 MIN_VECTOR_ARTICLES = 1000
+DERIVE_TRIES = 5  # commits that may come between a view and its catalog read
 
 T = TypeVar("T")
 
 
 class Snapshot:
-    """The index as one request sees it: an opened generation and its memoized data."""
+    """The index as one request sees it: a commit of the live generation, its engine
+    reader, and what was computed for that commit (lexicon, vector changes) and is
+    memoized here (article vectors, word forms)."""
 
-    def __init__(self, view: IndexView, source: Snapshots):
+    def __init__(
+        self, view: IndexView, source: Snapshots, lexicon: Lexicon, changes: dict, epoch: int
+    ):
         self.view = view
-        self.engine = view.engine
+        self.engine = view.reader  # the engine at this commit
         self.manifest = view.manifest
-        self.generation = view.name
+        self.generation = view.name  # generation@commit: what an answer depends on
+        self.commit = view.commit.number
+        self.doc_count = view.commit.doc_count
+        self.lexicon = lexicon
+        self.vector_changes = changes  # id -> vector of an article written since the build
+        self.vectors_epoch = epoch  # the commit at which the build's vectors were made anew
         self.source = source
         self.word_forms: dict[str, str] = {}  # bounded by ``wordforms`` (MAX_WORD_FORMS)
         self._memo: dict[str, Any] = {}
-        self._locks = {name: threading.Lock() for name in ("lexicon", "vectors")}
+        self._lock = threading.Lock()
 
     def _once(self, name: str, load: Callable[[], T]) -> T:
         """``load()`` the first time, the same value after; concurrent first calls wait."""
         if name in self._memo:
             return self._memo[name]
-        with self._locks[name]:
+        with self._lock:
             if name not in self._memo:
                 self._memo[name] = load()
             return self._memo[name]
 
     @property
-    def lexicon(self) -> Lexicon:
-        """The generation's vocabulary (``lexicon.tsv``): typos, names, completions."""
-        return self._once(
-            "lexicon",
-            lambda: Lexicon(read_lexicon(self.view.generation), self.manifest.doc_count),
-        )
-
-    @property
     def vectors(self) -> DenseIndex | None:
-        """The generation's article vectors, if it has enough articles to rank by meaning.
-        NumPy and the word vectors come with them: not before a query needs them."""
+        """The article vectors at this commit, if there are enough articles to rank by
+        meaning. NumPy and the word vectors come with them: not before a query needs them."""
         return self._once("vectors", self._load_vectors)
 
     @property
     def vectors_state(self) -> str:
         """ "ok" (in use), "unused" (under MIN_VECTOR_ARTICLES articles), "absent" (built
         without word vectors) or "damaged" (unreadable: search goes on by words until the
-        next build recomputes them)."""
+        next ``search-index`` recomputes them)."""
         self._once("vectors", self._load_vectors)
         return self._memo["vectors_state"]
 
     def _load_vectors(self) -> DenseIndex | None:
-        from indexer.dense import DenseIndex, VectorsDamaged
-
-        try:
-            dense = DenseIndex.load(self.view.generation)
-        except VectorsDamaged as e:
-            log.error("article vectors unreadable, search by words only: %s", e)
-            dense, state = None, "damaged"
-        else:
-            state = "absent" if dense is None else "ok"
-            if dense is not None and len(dense.ids) < MIN_VECTOR_ARTICLES:
+        dense, state = self.source.base_vectors(self.view.generation, self.vectors_epoch)
+        if dense is not None:
+            dense = dense.with_changes(self.vector_changes)
+            if len(dense) < MIN_VECTOR_ARTICLES:
                 dense, state = None, "unused"
         self._memo["vectors_state"] = state
         return dense
 
 
 class Snapshots:
-    """The live snapshot of an index folder, refreshed when a build publishes another
-    generation (Lucene's ``SearcherManager``). Thread-safe; one per folder per process."""
+    """The live snapshot of an index folder, refreshed when a build or a write publishes
+    (Lucene's ``SearcherManager``). Thread-safe; one per folder per process.
+
+    A new commit of the same generation derives its snapshot from the previous one: the
+    catalog gives the words and vectors that changed since, read in the same transaction
+    as the commit, so the engine, the lexicon and the vectors always belong together.
+    """
 
     def __init__(self, handle: IndexHandle):
         self.handle = handle
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        self._base: tuple | None = None  # ((generation, epoch), the build's vectors, state)
 
     @classmethod
     def at(cls, index_dir: Path) -> Snapshots:
@@ -125,33 +128,66 @@ class Snapshots:
         return self.handle.index_dir
 
     def current(self) -> Snapshot:
-        """The snapshot of the live generation; IndexUnavailable when there is none or it
+        """The snapshot of the live commit; IndexUnavailable when there is none or it
         cannot be opened."""
         try:
             view = self.handle.view()
-        except Exception as e:
-            if not self.is_index_error(e):
-                raise
-            raise self.unavailable(e) from e
-        snapshot = self._snapshot
-        if snapshot is None or snapshot.view is not view:
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.view is view:
+                return snapshot
             with self._lock:
-                if self._snapshot is None or self._snapshot.view is not view:
-                    self._snapshot = self._opened(view)
-                snapshot = self._snapshot
-        return snapshot
-
-    def _opened(self, view: IndexView) -> Snapshot:
-        """A new snapshot, its lexicon loaded: a damaged vocabulary makes the whole index
-        unavailable (503, rebuild) rather than spelling help silently gone."""
-        snapshot = Snapshot(view, self)
-        try:
-            snapshot.lexicon  # noqa: B018 (memoized on the snapshot)
+                for _ in range(DERIVE_TRIES):
+                    if self._snapshot is not None and self._snapshot.view is view:
+                        break
+                    derived = self._derived(view, self._snapshot)
+                    if derived is not None:
+                        self._snapshot = derived
+                        break
+                    view = self.handle.view()  # a commit came between: the newer one
+                return self._snapshot
         except Exception as e:
             if not self.is_index_error(e):
                 raise
             raise self.unavailable(e) from e
-        return snapshot
+
+    def _derived(self, view: IndexView, previous: Snapshot | None) -> Snapshot | None:
+        """The snapshot of ``view``: from the previous one and what changed since, or
+        read whole (another generation, or made anew since); None if the catalog has
+        moved past ``view`` (its words and vectors would be newer than its engine)."""
+        catalog = view.catalog
+        with catalog.read() as db:
+            if catalog.commit_in(db) != view.commit:
+                return None
+            same = previous is not None and previous.view.generation == view.generation
+            since = previous.commit if same else 0
+            if same and catalog.reset_at(db, "words") <= since:
+                changed = catalog.words(db, since)
+                lexicon = previous.lexicon.with_changes(changed, view.commit.doc_count)
+            else:
+                words = [(w, n) for w, n in catalog.words(db, 0) if n > 0]
+                lexicon = Lexicon(words, view.commit.doc_count)
+            epoch = catalog.reset_at(db, "vectors")
+            if same and epoch <= since:
+                changes = {**previous.vector_changes, **dict(catalog.vectors(db, since))}
+            else:
+                changes = dict(catalog.vectors(db, 0))
+        return Snapshot(view, self, lexicon, changes, epoch)
+
+    def base_vectors(self, generation: Path, epoch: int) -> tuple[DenseIndex | None, str]:
+        """The build's article vectors of a generation (as made anew at commit ``epoch``),
+        loaded once, and their state."""
+        base = self._base
+        if base is None or base[0] != (generation, epoch):
+            from indexer.dense_index import DenseIndex, VectorsDamaged
+
+            try:
+                dense = DenseIndex.load(generation)
+                state = "absent" if dense is None else "ok"
+            except VectorsDamaged as e:
+                log.error("article vectors unreadable, search by words only: %s", e)
+                dense, state = None, "damaged"
+            base = self._base = ((generation, epoch), dense, state)
+        return base[1], base[2]
 
     def is_index_error(self, error: BaseException) -> bool:
         """Whether an exception says the index is missing or its files are damaged."""

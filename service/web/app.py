@@ -19,7 +19,8 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
 from indexer.engines import IndexCorrupt
-from indexer.store import BuildLocked, IndexHandle
+from indexer.live import IndexHandle
+from indexer.store import BuildLocked
 
 from ..config import Config, load_config
 from ..corpus.indexing import open_or_build
