@@ -10,9 +10,10 @@ catalog's latest, made by writes in place): a request that holds it reads one co
 whatever is published meanwhile, as a Lucene ``SearcherManager`` hands out searchers.
 Only when ``CURRENT`` or the last commit changed is anything opened again.
 
-Before a generation serves, its files are checked against what the engine wrote
-(``verify``); a check that fails is ``IndexCorrupt``: the service answers 503 with how to
-rebuild, never a crash.
+Before a commit serves, every file it reads is checked against the checksum its engine
+wrote (``engines.integrity``), and before each request, that none has changed since (a
+``stat`` each); a check that fails is ``IndexCorrupt``: the service answers 503 with how
+to rebuild, never a crash (a truncated file mapped in memory would kill the process).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class IndexHandle:
             if not (path / MANIFEST).exists():
                 raise IndexCorrupt(f"{path}: generation folder was removed")  # by hand
             if view.catalog.last() == view.commit:
+                view.engine.check(view.reader)  # its files unchanged since verified
                 return view
         with self._lock:
             generation = self._open(path)
@@ -90,6 +92,7 @@ class IndexHandle:
                 raise IndexCorrupt(f"{path}: the catalog holds no commit")
             if self._view is None or self._view.commit != commit or self._view.generation != path:
                 reader = _reader_at(generation.engine, commit)
+                generation.engine.check(reader)  # every file it reads, before it reads one
                 self._view = IndexView(
                     path, generation.manifest, generation.engine, generation.catalog, commit, reader
                 )

@@ -151,6 +151,22 @@ class Engine(ABC):
         By default the article itself, and ``add_prepared`` is ``add``."""
         return article
 
+    def files(self, reader: EngineReader) -> list[Path]:
+        """The files a reader's commit reads, to check before each request (``integrity``);
+        none by default."""
+        return []
+
+    def check_file(self, path: Path) -> None:  # noqa: B027 (engines without files to check)
+        """Check a file's content (its checksum): IndexCorrupt if it is damaged."""
+
+    def check(self, reader: EngineReader) -> None:
+        """Before a request: every file of the reader's commit as it was verified, or
+        verified again (changed since); IndexCorrupt if one is damaged, before any read."""
+        from .integrity import Verified  # it imports this module's IndexCorrupt
+
+        verified = self.__dict__.setdefault("_verified", Verified())
+        verified.check_unchanged(self.files(reader), self.check_file)
+
     def collect_garbage(self, grace_seconds: float = 60.0) -> None:  # noqa: B027 (optional)
         """Remove the files no commit of the last ``grace_seconds`` needs (readers still
         on an older commit may need them); engines that collect their own do nothing."""

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 import threading
 from collections.abc import Iterable
 from itertools import chain
@@ -64,6 +65,7 @@ from ..articles import Article
 from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .integrity import crc32
 from .tantivy_reader import NO_DATE, TantivyReader, date_number
 
 WRITER_HEAP = 256_000_000  # bytes shared by the writer threads; bigger means fewer segments
@@ -71,6 +73,7 @@ WRITER_THREADS = 1  # Python analysis is the bottleneck; one thread keeps insert
 log = logging.getLogger(__name__)
 
 META = "meta.json"  # tantivy's list of segments, replaced by each commit
+FOOTER_MAGIC, FOOTER_MAX = 1337, 50_000  # every segment file ends with a footer (CRC32)
 RELOAD_TRIES = 3
 
 
@@ -236,6 +239,15 @@ class TantivyEngine(Engine):
     def prepare(cls, article: Article) -> Prepared:
         return prepare(article)
 
+    def files(self, reader: TantivyReader) -> list[Path]:
+        """The segment files of the latest commit (meta.json's segments), read per commit."""
+        if getattr(reader, "files", None) is None:
+            reader.files = segment_files(self.path)
+        return reader.files
+
+    def check_file(self, path: Path) -> None:
+        check_footer(path)
+
     def close(self) -> None:
         self._reader = None
         self.index = None  # mmaps are released when the last searcher goes
@@ -253,3 +265,32 @@ def _article_json(a: Article) -> bytes:
         "countries": list(a.countries),
     }
     return json.dumps(fields, ensure_ascii=False).encode("utf-8")
+
+
+def segment_files(path: Path) -> list[Path]:
+    """The files of the segments that meta.json lists (a segment's id without its
+    dashes names its files; deletions are in ``<id>.<opstamp>.del``)."""
+    try:
+        meta = json.loads((path / META).read_bytes())
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{path / META}: {e}") from e
+    ids = {segment["segment_id"].replace("-", "") for segment in meta.get("segments", [])}
+    return sorted(p for p in path.iterdir() if p.name.split(".", 1)[0] in ids)
+
+
+def check_footer(path: Path) -> None:
+    """A tantivy file's footer (JSON, its length, the magic number 1337) and the CRC32 of
+    its body it records; IndexCorrupt when they do not match the file."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 8))
+            length, magic = struct.unpack("<II", f.read(8)) if size >= 8 else (0, 0)
+            if magic != FOOTER_MAGIC or length > min(FOOTER_MAX, size - 8):
+                raise IndexCorrupt(f"{path}: no tantivy footer (file cut or overwritten)")
+            f.seek(size - 8 - length)
+            footer = json.loads(f.read(length))
+        if crc32(path, size - 8 - length) != footer["crc"]:
+            raise IndexCorrupt(f"{path}: checksum mismatch (file damaged)")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexCorrupt(f"{path}: {e}") from e

@@ -30,7 +30,7 @@ from ..articles import Article
 from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
-from .whoosh_files import remove_superseded
+from .whoosh_files import check_file, remove_superseded, segment_files
 from .whoosh_reader import NO_DATE, WhooshReader
 from .whoosh_segment import BulkSegmentWriter
 
@@ -197,6 +197,12 @@ class WhooshEngine(Engine):
     @classmethod
     def prepare(cls, article: Article) -> dict:
         return prepare(article)
+
+    def files(self, reader: WhooshReader) -> list[Path]:
+        return segment_files(self.path, reader.segment_ids)
+
+    def check_file(self, path: Path) -> None:
+        check_file(path)
 
     def collect_garbage(self, grace_seconds: float = GRACE_SECONDS) -> None:
         remove_superseded(self._ix.storage, self._ix.indexname, grace_seconds)

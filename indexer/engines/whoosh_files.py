@@ -15,6 +15,7 @@ every file the new table of contents does not name. Both are wrong for a live in
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -23,23 +24,27 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from ..disk import fsync
+from ..disk import fsync, write_atomic
+from .base import IndexCorrupt
+from .integrity import crc32
 
 log = logging.getLogger(__name__)
 
 # A segment's files: its id ("<index>_<16 letters and digits>", Segment.segment_id), a dot.
 SEGMENT_FILE = re.compile(r"^(?P<segment>(?P<index>.+)_[a-z0-9]{16})\.")
+SUMS = ".sums"  # a segment's files, their sizes and CRC32s (ours: Whoosh keeps none)
 
 
 def write_toc(writer, segments: list) -> None:
     """``SegmentWriter._commit_toc`` made durable, and without Whoosh's deletions."""
     storage, indexname = writer.storage, writer.indexname
     folder = Path(storage.folder)
-    known = {s.segment_id() for s in writer.segments}  # the commit the writer started from
     for segment in segments:
-        if segment.segment_id() not in known:
-            for name in _files_of(storage, segment.segment_id()):
+        if segment.segment_id() not in writer.started_with:  # new in this commit
+            names = _files_of(storage, segment.segment_id())
+            for name in names:
                 fsync(folder / name)
+            write_sums(folder, segment.segment_id(), names)
     TOC(writer.schema, segments, writer.generation).write(storage, indexname)
     fsync(folder / TOC._filename(indexname, writer.generation))
     fsync(folder)
@@ -80,6 +85,47 @@ def remove_superseded(storage, indexname: str, grace_seconds: float) -> list[str
             shutil.rmtree(temporary, ignore_errors=True)
             removed.append(temporary.name)
     return removed
+
+
+def write_sums(folder: Path, segment_id: str, names: list[str]) -> None:
+    """Record each file of a new segment, its size and CRC32: Whoosh keeps no checksums,
+    and a damaged file must be a 503, not a wrong answer (``check_file``)."""
+    sums = {name: [(folder / name).stat().st_size, crc32(folder / name)] for name in names}
+    write_atomic(folder / f"{segment_id}{SUMS}", json.dumps(sums, sort_keys=True))
+
+
+def segment_files(folder: Path, segment_ids: list[str]) -> list[Path]:
+    """The files of these segments, as their sums list them (the sums file included)."""
+    files = []
+    for segment_id in segment_ids:
+        files.append(folder / f"{segment_id}{SUMS}")
+        files.extend(folder / name for name in sorted(_sums(folder, segment_id)))
+    return files
+
+
+def check_file(path: Path) -> None:
+    """A Whoosh segment file as its segment's sums record it; IndexCorrupt otherwise."""
+    segment_id = path.name.split(".", 1)[0]
+    sums = _sums(path.parent, segment_id)
+    if path.name == f"{segment_id}{SUMS}":
+        return  # read and parsed by _sums
+    expected = sums.get(path.name)
+    try:
+        found = [path.stat().st_size, crc32(path)] if expected is not None else None
+    except OSError as e:
+        raise IndexCorrupt(f"{path}: {e}") from e
+    if found != expected:
+        raise IndexCorrupt(f"{path}: not the file its segment wrote (cut, overwritten)")
+
+
+def _sums(folder: Path, segment_id: str) -> dict[str, list[int]]:
+    try:
+        sums = json.loads((folder / f"{segment_id}{SUMS}").read_bytes())
+        if not isinstance(sums, dict):
+            raise ValueError("not an object")
+        return sums
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{folder / segment_id}{SUMS}: {e}") from e
 
 
 def _tocs(storage, indexname: str) -> list[int]:

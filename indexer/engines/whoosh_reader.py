@@ -54,6 +54,11 @@ class WhooshReader(EngineReader):
         index made them): what deleted articles took from the per-segment counts."""
         self._ix, self.generation, self.commit = ix, generation, str(generation)
         self._words_of = words_of
+        try:
+            toc = TOC.read(ix.storage, ix.indexname, generation, schema=ix._schema)
+        except Exception as e:  # a pickle: garbage unpickles into any exception at all
+            raise IndexCorrupt(f"table of contents {generation}: {type(e).__name__}: {e}") from e
+        self.segment_ids = [segment.segment_id() for segment in toc.segments]
         self._pool = _Pool()
         self._created = 0
         self._pool_lock = threading.Lock()

@@ -174,6 +174,8 @@ class BulkSegmentWriter(SegmentWriter):
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
+        # The segments of the commit it starts from (Whoosh appends to ``segments``).
+        self.started_with = frozenset(segment.segment_id() for segment in self.segments)
         self._postings: dict[str, dict] = {}  # field -> term (str or bytes) -> _Postings
         self._lengths: dict[str, bytearray] = {}  # field -> length byte per document
         self._tokens: dict[str, _Tokens] = {}  # text field given as terms -> its tokens

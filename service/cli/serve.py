@@ -36,7 +36,9 @@ def serve_cmd(host: str | None, port: int | None, config_path: Path | None) -> N
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress").setLevel(logging.WARNING)  # we print the address ourselves
     config = load_config(config_path)
-    open_or_build(config, announce=lambda message: click.echo(message, err=True))
+    # Built if missing; else brought up to the corpus: what changed while the service was
+    # down, and any write a crash left undone.
+    open_or_build(config, announce=lambda message: click.echo(message, err=True), reconcile=True)
     app = create_app(config)
     server = make_server(
         app, host or config.host, config.port if port is None else port, config.threads
