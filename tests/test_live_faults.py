@@ -28,6 +28,7 @@ from indexer.build import build_index
 from indexer.store import current_generation
 from tests.conftest import DATA_DIR, write_config
 from tests.live_server import live_process
+from tests.test_faults import children_of
 
 INDEX_CMD = Path(sys.executable).with_name("search-index")
 TOKEN = "jeton-des-pannes"
@@ -136,7 +137,7 @@ def test_killed_with_its_worker_the_server_catches_up_when_it_starts(site):
     corpus = config.parent / "corpus"
     with live_process(config, ENV) as (url, process):
         assert send("PUT", f"{url}/api/documents/api/un.txt", {"text": "Le zinc du Laos."}) == 201
-        worker = _children(process.pid)
+        worker = children_of(process.pid)
         # Two files written but never acknowledged: the process died before their commit.
         (corpus / "api" / "deux.txt").write_text("Le nickel du Laos.", "utf-8")
         (corpus / "api" / "trois.txt").write_text("L'étain du Laos.", "utf-8")
@@ -174,15 +175,3 @@ def test_hostile_queries_hold_no_thread_for_seconds(site):
         assert all(status in (200, 400, 503) for status, _ in results), results
         assert max(seconds for _, seconds in results) < 3.0, results
         assert health.result()[1] < 3.0
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
