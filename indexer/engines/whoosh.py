@@ -31,6 +31,7 @@ from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .whoosh_files import check_file, remove_superseded, segment_files
+from .whoosh_merge import merge_small
 from .whoosh_reader import NO_DATE, WhooshReader
 from .whoosh_segment import BulkSegmentWriter
 
@@ -106,7 +107,7 @@ class WhooshWriter(EngineWriter):
         self._w.delete_by_term("source", source)
 
     def commit(self) -> str:
-        self._w.commit()
+        self._w.commit(mergetype=merge_small)
         self.commit_id = str(self._w.generation)
         return self.commit_id
 

@@ -101,9 +101,11 @@ class WhooshReader(EngineReader):
             return state.searcher.doc_count()
 
     def articles_of(self, source: str) -> list[Article]:
-        with self._borrow() as state:
-            docs = state.searcher.docs_for_query(query.Term("source", source))
-            return [_article(state.searcher.stored_fields(d)) for d in docs]
+        # A plain searcher: a writer asks this of the commit it changes, and a searcher
+        # state would first read every article's columns.
+        with open_generation(self._ix, self.generation) as searcher:
+            docs = searcher.docs_for_query(query.Term("source", source))
+            return [_article(searcher.stored_fields(d)) for d in docs]
 
     def verify(self) -> None:
         # Postings are written in term order: the first and the last term's lists sit at

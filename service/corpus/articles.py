@@ -28,7 +28,7 @@ from indexer import disk, runs, store
 from indexer.dates import DateError, parse_date
 from indexer.sources import HEADER, MAX_ARTICLE_CHARS, Skip, make_article
 from indexer.store import BuildLocked
-from indexer.update import change_sources
+from indexer.update import LiveIndex, change_sources, updatable
 
 from ..config import Config
 from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
@@ -121,7 +121,8 @@ def write_article(
             with _undoable(path, existed):
                 _change_file(path, corpus, doc_id, content)
                 rel = path.relative_to(corpus).as_posix()
-                change_sources(corpus, config.index_path, config.engine, [rel])
+                kept = _kept(config)
+                change_sources(corpus, config.index_path, config.engine, [rel], kept)
     except BuildLocked:
         raise IndexUnavailable(
             f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
@@ -130,6 +131,23 @@ def write_article(
     except OSError as e:  # the file was put back: the corpus and the index are unchanged
         raise BuildFailed(build_failure(config, e)) from e
     return not existed
+
+
+# The live generation kept open between writes, by index folder: in the write worker,
+# the only process that writes through the API (opened again when a build replaces it).
+_live: dict[Path, LiveIndex] = {}
+
+
+def _kept(config: Config) -> LiveIndex | None:
+    """The worker's open live generation (holding the build lock), current or reopened."""
+    gen = updatable(config.index_path, config.engine)
+    kept = _live.get(config.index_path)
+    if kept is not None and kept.gen != gen:  # superseded by a rebuild
+        _live.pop(config.index_path).close()
+        kept = None
+    if kept is None and gen is not None:
+        kept = _live[config.index_path] = LiveIndex(gen)
+    return kept
 
 
 def _check(path: Path, doc_id: str, content: bytes | None, create_only: bool) -> bool:
