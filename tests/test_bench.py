@@ -38,6 +38,7 @@ run_all = importlib.import_module("bench.run_all")
 targets = importlib.import_module("bench.targets")
 http_load = importlib.import_module("bench.http_load")
 completions = importlib.import_module("bench.completions")
+writes = importlib.import_module("bench.writes")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -478,3 +479,15 @@ def test_build_cpu_time_counts_ended_worker_processes():
     burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
     subprocess.run([sys.executable, "-c", burn], check=True)
     assert cpu_time() - before >= 0.3  # this process itself only waited
+
+
+@pytest.mark.skipif(not writes.NEWS.exists(), reason=f"{writes.NEWS} is absent (shared data)")
+def test_the_write_script_writes_while_clients_search(tmp_path):
+    rows = writes.main(
+        ["--docs", "40", "--engines", "tantivy", "--writes", "12", "--searchers", "2"]
+        + ["--grace", "0", "--work", str(tmp_path / "work"), "--results", str(tmp_path)]
+    )
+    (row,) = rows
+    assert row["errors"] == 0 and row["writes"] == 12 and row["searches"] > 0
+    assert row["write_p50_ms"] > 0 and row["rebuilt_mb"] > 0
+    assert (tmp_path / "writes-40.json").is_file()
