@@ -18,6 +18,7 @@ imports neither Flask nor click."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Iterator
@@ -33,7 +34,6 @@ from indexer.update import LiveIndex, change_sources, updatable
 from ..config import Config
 from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
 from .ids import article_path
-from .indexing import build_failure
 from .worker import in_worker
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,22 @@ def write_article(
             "rien n'a changé, réessayez dans un moment"
         ) from None
     except OSError as e:  # the file was put back: the corpus and the index are unchanged
-        raise BuildFailed(build_failure(config, e)) from e
+        raise BuildFailed(write_failure(config, e)) from e
     return not existed
+
+
+def write_failure(config: Config, error: OSError) -> str:
+    """What a writer reads when the file system refuses a write: nothing changed, what to do."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"écriture refusée : disque plein ({config.index_path}) ; l'article et l'index "
+            "n'ont pas changé ; libérez de la place puis réessayez"
+        )
+    where = error.filename or config.index_path
+    return (
+        f"écriture refusée : {error.strerror or error} ({where}) ; l'article et l'index "
+        "n'ont pas changé ; corrigez la cause puis réessayez"
+    )
 
 
 # The live generation kept open between writes, by index folder: in the write worker,
