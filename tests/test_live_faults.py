@@ -216,7 +216,8 @@ def test_a_full_disk_refuses_writes_changes_nothing_and_heals(site, small_disk):
         assert refused is not None, "the disk never filled"
         n, status, body = refused
         assert written and status == 503, (written, status, body)
-        assert body["error"]["code"] == "build_failed" and "disque plein" in body["error"]["message"]
+        error = body["error"]
+        assert error["code"] == "build_failed" and "disque plein" in error["message"]
         assert not (config.parent / "corpus" / "api" / f"gros{n}.txt").exists()
         after = get(f"{url}/api/search?q=laos")
         assert after[0] == 200 and after[1]["total"] == before + len(written)  # nothing lost

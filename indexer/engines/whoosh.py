@@ -30,9 +30,10 @@ from ..articles import Article
 from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .whoosh_columns import NO_DATE, ColumnCache
 from .whoosh_files import check_file, remove_superseded, segment_files
 from .whoosh_merge import merge_small
-from .whoosh_reader import NO_DATE, WhooshReader
+from .whoosh_reader import WhooshReader
 from .whoosh_segment import BulkSegmentWriter
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class WhooshEngine(Engine):
     def __init__(self, ix: index.FileIndex, path: Path):
         self._ix, self.path = ix, path
         self._readers: dict[int, WhooshReader] = {}  # the last ones opened, by generation
+        self._columns = ColumnCache()  # what their searchers read of each segment
         self._lock = threading.Lock()
 
     @classmethod
@@ -186,10 +188,12 @@ class WhooshEngine(Engine):
         with self._lock:
             reader = self._readers.get(generation)
             if reader is None:
-                reader = WhooshReader(self._ix, generation, _words_of)
+                reader = WhooshReader(self._ix, generation, _words_of, self._columns)
                 self._readers[generation] = reader
                 for old in sorted(self._readers)[:-KEPT_READERS]:
                     self._readers.pop(old).close()  # requests still on it finish on it
+                kept = self._readers.values()
+                self._columns.keep({s for r in kept for s in r.segment_ids})
             return reader
 
     def latest_commit(self) -> str:
