@@ -224,6 +224,18 @@ class LiveIndex:
             self._dense_file = _identity(self.gen / MODEL)
         return self._dense
 
+    def warm_up(self) -> None:
+        """Read the vector model now rather than at the first change (a damaged one is
+        left to that change, which recomputes it and records so)."""
+        from .dense import MODEL
+        from .dense_index import DenseIndex, VectorsDamaged
+
+        try:
+            self._dense = DenseIndex.load(self.gen)
+        except VectorsDamaged:
+            return
+        self._dense_file = _identity(self.gen / MODEL)
+
     def __enter__(self) -> LiveIndex:
         return self
 

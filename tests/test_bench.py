@@ -39,6 +39,7 @@ targets = importlib.import_module("bench.targets")
 http_load = importlib.import_module("bench.http_load")
 completions = importlib.import_module("bench.completions")
 writes = importlib.import_module("bench.writes")
+hostile = importlib.import_module("bench.hostile")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -491,3 +492,17 @@ def test_the_write_script_writes_while_clients_search(tmp_path):
     assert row["errors"] == 0 and row["writes"] == 12 and row["searches"] > 0
     assert row["write_p50_ms"] > 0 and row["rebuilt_mb"] > 0
     assert (tmp_path / "writes-40.json").is_file()
+
+
+@pytest.mark.skipif(not writes.NEWS.exists(), reason=f"{writes.NEWS} is absent (shared data)")
+def test_the_hostile_script_times_each_query_with_and_without_the_budget(tmp_path):
+    OUTCOMES = ("503 timeout", "400 bad_query")  # what a client may get besides hits
+    rows = hostile.main(
+        ["--docs", "40", "--engines", "tantivy", "--rounds", "1"]
+        + ["--work", str(tmp_path / "work"), "--results", str(tmp_path)]
+    )
+    assert [r["query"] for r in rows] == list(hostile.QUERIES)
+    for row in rows:
+        assert row["unbudgeted_ms"] > 0 and row["budget_ms"] == 1000
+        assert row["outcome"].endswith(" found") or row["outcome"] in OUTCOMES, row
+    assert (tmp_path / "hostile-40.json").is_file()

@@ -230,3 +230,16 @@ def test_a_full_disk_refuses_writes_changes_nothing_and_heals(site, small_disk):
         assert get(f"{url}/api/search?q=zinc")[1]["total"] == 1
         assert get(f"{url}/api/search?q=laos")[1]["total"] == before + 1
         assert process.poll() is None
+
+
+def test_the_write_worker_is_started_with_a_write_token_not_at_the_first_write(site):
+    config, _ = site
+    with live_process(config, ENV) as (url, process):
+        deadline = time.monotonic() + 20
+        while not children_of(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children_of(process.pid), "no write worker before the first write"
+        assert send("PUT", f"{url}/api/documents/api/un.txt", {"text": "Le zinc du Laos."}) == 201
+    with live_process(config) as (url, process):  # no token: no worker
+        time.sleep(1.0)
+        assert get(f"{url}/healthz")[0] == 200 and not children_of(process.pid)

@@ -34,7 +34,7 @@ from indexer.update import LiveIndex, change_sources, updatable
 from ..config import Config
 from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
 from .ids import article_path
-from .worker import in_worker
+from .worker import in_worker, submit_to_worker
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,23 @@ def write_failure(config: Config, error: OSError) -> str:
 # The live generation kept open between writes, by index folder: in the write worker,
 # the only process that writes through the API (opened again when a build replaces it).
 _live: dict[Path, LiveIndex] = {}
+
+
+def warm_up_writes(config: Config) -> None:
+    """Start the write worker and open the live generation in it now, so that the first
+    write does not pay for it (2 s at 3,000 articles: the engine, the vector model and the
+    word vectors read). In the background; skipped while a build holds the lock."""
+    submit_to_worker(_warm_up, config)
+
+
+def _warm_up(config: Config) -> None:
+    try:
+        with store.build_lock(config.index_path), runs.shared_vocabulary():
+            kept = _kept(config)
+            if kept is not None:
+                kept.warm_up()
+    except BuildLocked:
+        pass
 
 
 def _kept(config: Config) -> LiveIndex | None:
