@@ -11,8 +11,10 @@ after another: 60 % PUT of a new article, 30 % PUT replacing one written before,
 DELETE of one written before (texts: news articles past the corpus). Reported: write
 latency p50/p99/max, search latency meanwhile, errors (none expected), and the index
 folder's size after the fresh build, right after the writes, and once the superseded
-files' grace period is over; then, for scale, a fresh build of the corpus as the writes
-left it. Results: var/bench/results/writes-DOCS.json and a table on stdout.
+files' grace period is over; then a burst (``--storm``: 32 clients at once, each PUTting
+5 new articles then DELETEing them: writes per second, latency, errors); then, for scale,
+a fresh build of the corpus as the writes left it. Results:
+var/bench/results/writes-DOCS.json and tables on stdout.
 """
 
 from __future__ import annotations
@@ -58,6 +60,18 @@ HEADERS = [
     "after MB",
     "settled MB",
     "ratio",
+]
+
+
+STORM_HEADERS = [
+    "engine",
+    "articles",
+    "writers",
+    "writes",
+    "writes/s",
+    "p50 ms",
+    "p99 ms",
+    "errors",
 ]
 
 
@@ -163,8 +177,57 @@ def searchers(base_url: str, count: int, stop: threading.Event) -> tuple[list, l
     return threads, latencies
 
 
+def storm(base_url: str, writers: int, each: int, bodies: list[str]) -> dict:
+    """``writers`` clients at once, each PUTting ``each`` new articles then DELETEing
+    them: a newsroom's burst. Latency of every write, writes per second, errors."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def run(number: int) -> None:
+        client = Client(base_url, 20_000 + number, [], False)
+        urls = [f"/api/documents/storm/{number}-{n}.txt" for n in range(each)]
+        steps = [("PUT", url, {201}) for url in urls] + [("DELETE", url, {204}) for url in urls]
+        for n, (method, url, ok) in enumerate(steps):
+            body = json.dumps({"text": bodies[(number * each + n) % len(bodies)]}).encode()
+            started = time.perf_counter()
+            try:
+                status = client.request(method, url, body if method == "PUT" else None)
+                failed = None if status in ok else f"{method} {url} -> {status}"
+            except Exception as e:  # noqa: BLE001 (counted)
+                failed = f"{method} {url} -> {type(e).__name__}: {e}"
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                if failed:
+                    errors.append(failed)
+        client.conn.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(writers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - started
+    return {
+        "writers": writers,
+        "writes": len(latencies),
+        "per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "errors": len(errors),
+        "error_examples": errors[:5],
+    }
+
+
 def run_engine(
-    folder: Path, docs: int | None, engine: str, writes: int, count: int, grace: float
+    folder: Path,
+    docs: int | None,
+    engine: str,
+    writes: int,
+    count: int,
+    grace: float,
+    burst_of: tuple[int, int],
 ) -> dict:
     config = make_site(folder, docs, engine)
     index_dir = folder / "index"
@@ -187,6 +250,7 @@ def run_engine(
         writer.step(writes)  # one more write: its commit removes what the grace kept
         writer.client.conn.close()
         settled = disk_size_mb(index_dir)
+        burst = storm(url, *burst_of, writer.bodies)
     finally:
         stop_server(process)
     rebuilt = folder / "rebuilt"
@@ -214,6 +278,7 @@ def run_engine(
         "settled_mb": settled,
         "rebuilt_mb": rebuilt_mb,
         "ratio": round(settled / rebuilt_mb, 2) if rebuilt_mb else None,
+        "storm": burst,
         "server": memory,
         "load_average": load_average(),
     }
@@ -228,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--grace", type=float, default=GRACE_SECONDS, help="seconds before the settled size"
     )
+    p.add_argument("--storm", default="32x5", help="the burst: WRITERSxEACH (PUTs, then DELETEs)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--work", type=Path, default=Path("var/bench/writes"), help="sites' folder")
     args = p.parse_args(argv)
@@ -236,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     for engine in args.engines.split(","):
         folder = args.work / f"{engine}-{args.docs}"
         shutil.rmtree(folder, ignore_errors=True)
-        rows.append(run_engine(folder, docs, engine, args.writes, args.searchers, args.grace))
+        burst_of = tuple(int(n) for n in args.storm.split("x"))
+        rows.append(
+            run_engine(folder, docs, engine, args.writes, args.searchers, args.grace, burst_of)
+        )
         print(json.dumps(rows[-1], ensure_ascii=False))
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / f"writes-{args.docs}.json").write_text(json.dumps(rows, indent=1), "utf-8")
@@ -247,6 +316,13 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows
     ]  # fmt: skip
     print(markdown_table(HEADERS, table))
+    bursts = [
+        [r["engine"], r["articles"], r["storm"]["writers"], r["storm"]["writes"],
+         r["storm"]["per_second"], r["storm"]["p50_ms"], r["storm"]["p99_ms"],
+         r["storm"]["errors"]]
+        for r in rows
+    ]  # fmt: skip
+    print(markdown_table(STORM_HEADERS, bursts))
     return rows
 
 

@@ -2,6 +2,7 @@
 an index shares (generations, the catalog, the engines' commits).
 
     write_atomic(path, data)   replaced in one rename, flushed: a crash keeps the old one
+    replace_all({path: data})  the same for many files, flushed together
     fsync(path), fsync_all(paths), fsync_dir(folder)
     remove_tree(folder)        a failure is logged, never raised
 """
@@ -47,6 +48,24 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         tmp.unlink(missing_ok=True)  # a full disk must not keep the half-written copy
         raise
     fsync_dir(path.parent)
+
+
+def replace_all(files: dict[Path, bytes]) -> None:
+    """``write_atomic`` for many files, their flushes taken together: every new file
+    written and flushed, then each renamed over the old, then the folders flushed. A
+    crash keeps each file whole, old or new; on a failure, no temporary file is left."""
+    tmps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in files}
+    try:
+        for path, data in files.items():
+            tmps[path].write_bytes(data)
+        fsync_all(list(tmps.values()))
+        for path, tmp in tmps.items():
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)  # a full disk must not keep the half-written copies
+        raise
+    fsync_all(sorted({path.parent for path in files}))
 
 
 def fsync_all(paths: list[Path]) -> None:

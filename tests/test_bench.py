@@ -486,11 +486,13 @@ def test_build_cpu_time_counts_ended_worker_processes():
 def test_the_write_script_writes_while_clients_search(tmp_path):
     rows = writes.main(
         ["--docs", "40", "--engines", "tantivy", "--writes", "12", "--searchers", "2"]
-        + ["--grace", "0", "--work", str(tmp_path / "work"), "--results", str(tmp_path)]
+        + ["--grace", "0", "--storm", "4x2", "--work", str(tmp_path / "work")]
+        + ["--results", str(tmp_path)]
     )
     (row,) = rows
     assert row["errors"] == 0 and row["writes"] == 12 and row["searches"] > 0
     assert row["write_p50_ms"] > 0 and row["rebuilt_mb"] > 0
+    assert row["storm"]["writes"] == 16 and row["storm"]["errors"] == 0
     assert (tmp_path / "writes-40.json").is_file()
 
 

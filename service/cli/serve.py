@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import load_config
-from ..corpus.articles import warm_up_writes
+from ..corpus.commits import warm_up_writes
 from ..corpus.indexing import open_or_build
 from ..search.snapshot import warm_up
 from ..web.app import create_app, current_snapshots
