@@ -4,6 +4,7 @@ Neither Flask nor click, nor the search core: the commands and the web service c
 
     indexing    open the configured index, building it first if needed; build or update it
     ids         the ids an API write may use, and the files they name
+    commits     the API's writes, queued and committed together (put_article, delete_article)
     articles    write, replace and delete article files, and publish the index with them
-    worker      the builds that writes ask for, in a process of their own
+    worker      the process where writes are committed, a core of its own
 """
