@@ -40,6 +40,7 @@ http_load = importlib.import_module("bench.http_load")
 completions = importlib.import_module("bench.completions")
 writes = importlib.import_module("bench.writes")
 hostile = importlib.import_module("bench.hostile")
+revisions = importlib.import_module("bench.revisions")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -508,3 +509,23 @@ def test_the_hostile_script_times_each_query_with_and_without_the_budget(tmp_pat
         assert row["unbudgeted_ms"] > 0 and row["budget_ms"] == 1000
         assert row["outcome"].endswith(" found") or row["outcome"] in OUTCOMES, row
     assert (tmp_path / "hostile-40.json").is_file()
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="not a git checkout")
+def test_the_revisions_script_alternates_two_checkouts(tiny_source, tmp_path):
+    work = tmp_path / "revisions"
+    try:
+        rows = revisions.main(
+            ["HEAD", "--docs", "all", "--rounds", "2", "--systems", "product-tantivy"]
+            + ["--source", str(tiny_source), "--work", str(work), "--results", str(tmp_path)]
+        )
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "HEAD")]
+        )
+    assert [(r["system"], r["measure"]) for r in rows] == [
+        ("product-tantivy", "docs_per_s"),
+        ("product-tantivy", "query_p50_ms"),
+    ]
+    assert all(len(r["ratios"]) == 2 and r["ratio"] > 0 for r in rows)
+    assert (tmp_path / "revisions-HEAD-all.json").is_file()
