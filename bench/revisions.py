@@ -5,7 +5,8 @@
 
 The other revision is checked out in var/bench/revisions/REV (a git worktree) and runs
 with this checkout's interpreter and packages; each revision keeps its own corpus cache
-and indexes. Every round builds (``bench.indexing``) then runs the query mix
+and indexes; both read the same corpus, named by its absolute path (the other tree's
+``../shared`` does not exist). Every round builds (``bench.indexing``) then runs the query mix
 (``bench.queries``, 3 rounds of its own) with one revision, then the other, the order
 swapped each round, so that both see the same machine. Reported per system: each
 revision's median over the rounds of docs/s and of the mix's p50, and their ratio (this
@@ -23,6 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.corpus import NEWS
 from bench.results import RESULTS, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +45,7 @@ def worktree(rev: str, folder: Path) -> Path:
 def run_round(tree: Path, args, results: Path) -> dict:
     """One build and one query mix with the code in ``tree``; the two results' rows."""
     common = ["--docs", args.docs, "--systems", args.systems, "--results", str(results)]
-    common += ["--cache", str(tree / "var" / "bench")]
-    if args.source:
-        common += ["--source", str(args.source)]
+    common += ["--cache", str(tree / "var" / "bench"), "--source", str(args.source)]
     for script, extra in (("bench.indexing", []), ("bench.queries", ["--rounds", "3"])):
         subprocess.run([sys.executable, "-m", script, *common, *extra], cwd=tree, check=True)
     (indexing_file,) = results.glob("indexing-*.json")  # one per round's folder
@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--docs", default="10000")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--systems", default="product-whoosh,product-tantivy")
-    p.add_argument("--source", type=Path, help="the JSONL(.gz) corpus (the news by default)")
+    p.add_argument(
+        "--source", type=Path, default=NEWS, help="the JSONL(.gz) corpus (the news by default)"
+    )
     p.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "revisions")
     p.add_argument("--results", type=Path, default=RESULTS)
     args = p.parse_args(argv)
