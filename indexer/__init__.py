@@ -3,7 +3,7 @@
 It takes explicit arguments and reads no configuration; ``service`` drives it.
 """
 
-from .analysis import analyze, exact_analyzer, french_analyzer
+from .analysis import analyze
 from .articles import Article, ArticleDate
 from .build import BuildReport, build_index  # noqa: E402
 from .store import IndexHandle, IndexMissing
@@ -16,8 +16,6 @@ __all__ = [
     "IndexMissing",
     "analyze",
     "build_index",
-    "exact_analyzer",
-    "french_analyzer",
 ]
 
 

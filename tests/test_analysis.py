@@ -1,17 +1,24 @@
+import subprocess
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.analysis import (
-    ElisionFilter,
-    FoldFilter,
-    FrenchStemFilter,
-    FrenchTokenizer,
-    PreAnalyzedTokenizer,
+    WORD,
     analyze,
-    analyze_spans,
+    analyze_word,
     analyze_words,
-    exact_analyzer,
-    french_analyzer,
+    elided_length,
+    fold,
+    is_stopword,
+    kept_terms,
+    kept_word,
+    stem,
+    word_terms,
 )
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -34,7 +41,7 @@ from indexer.analysis import (
         ("Pékin", ["pekin"]),
         ("Pekin", ["pekin"]),
         ("jusqu’à Bakou", ["bakou"]),
-        ("qu'il", ["il"][:0]),  # "il" is a stop word once "qu'" is elided
+        ("qu'il", []),  # "il" is a stop word once "qu'" is elided
         ("presqu’île", ["ile"]),
         ("d’État", ["etat"]),
         ("an us", ["an", "us"]),  # English stop words are French words here
@@ -48,60 +55,48 @@ def test_french_analyzer_terms(text, terms):
     assert analyze(text) == terms
 
 
-def test_stages_run_in_a_fixed_order():
-    stages = [type(item) for item in french_analyzer().items]
-    names = [s.__name__ for s in stages]
-    assert stages[0] is FrenchTokenizer
-    assert names == [
-        "FrenchTokenizer",
-        "ElisionFilter",
-        "LowercaseFilter",
-        "FoldFilter",
-        "StopFilter",
-        "FrenchStemFilter",
-    ]
-    assert names.index(FoldFilter.__name__) < names.index("StopFilter")
-    assert names.index(ElisionFilter.__name__) < names.index(FrenchStemFilter.__name__)
+@pytest.mark.parametrize(
+    "stage, given, expected",
+    [
+        (elided_length, "l’Azerbaïdjan", 2),
+        (elided_length, "jusqu'à", 6),
+        (elided_length, "aujourd'hui", 0),
+        (fold, "Œuvre", "oeuvre"),
+        (is_stopword, "a", True),
+        (stem, "relations", "relat"),
+    ],
+)
+def test_each_stage_does_what_its_docstring_shows(stage, given, expected):
+    assert stage(given) == expected
 
 
-def test_stop_words_are_folded_so_accented_and_plain_forms_stop_alike():
-    assert analyze("à a été ete") == []
+def test_the_chain_elides_then_folds_then_stops_then_stems():
+    assert word_terms("qu’il") is None  # elision before the stop list
+    assert analyze("à a été ete") == []  # the stop list on the folded form
+    assert word_terms("l’Économie") == (2, "economie", "econom")
+    assert analyze_word("coopération") == analyze_word("cooperation") == "cooper"
 
 
-def test_tokens_keep_offsets_into_the_original_text():
+def test_words_keep_offsets_into_the_original_text():
     text = "Le chef de l’État azerbaïdjanais"
-    spans = analyze_spans(text)
-    assert [(t, text[s:e]) for t, _, s, e in spans] == [
+    assert [(s, text[a:b]) for _, s, a, b in analyze_words(text)] == [
         ("chef", "chef"),
         ("etat", "État"),
         ("azerbaidjan", "azerbaïdjanais"),
     ]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Le chef de l’État azerbaïdjanais a salué l'œuvre jusqu’à Pékin.",
-        "ÉCONOMIE : les échanges sino-azerbaïdjanais ont crû de 20 % en 2023 !",
-        "Æ ǅ ﬁ 北京 — « citation » l' d’ qu’",
-    ],
-)
-def test_fused_word_analysis_agrees_with_the_chain(text):
-    fused = analyze_words(text)
-    assert [(stem, s, e) for _, stem, s, e in fused] == [
-        (t, s, e) for t, _, s, e in analyze_spans(text)
-    ]
-    assert [exact for exact, *_ in fused] == analyze(text, stemmed=False)
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(max_size=40))
+def test_every_reading_of_a_text_is_the_one_chain(text):
+    words = analyze_words(text)
+    kept = [w for w in WORD.findall(text) if word_terms(w)]
+    assert analyze(text) == [s for _, s, _, _ in words] == list(kept_terms(text)[0])
+    assert analyze(text, stemmed=False) == [e for e, _, _, _ in words]
+    assert [kept_word(w) for w in kept] == [text[a:b] for _, _, a, b in words]
 
 
-@pytest.mark.parametrize("stemmed", [True, False])
-def test_pre_analyzed_tokenizer_indexes_the_same_terms_as_the_chain(stemmed):
-    text = "Les relations sino-azerbaïdjanaises de l’Œuvre, jusqu’à Pékin."
-    tokenizer = PreAnalyzedTokenizer(stemmed=stemmed)
-    from_text = [(t.text, t.pos) for t in tokenizer(text, positions=True)]
-    chain = french_analyzer() if stemmed else exact_analyzer()
-    expected = [t.text for t in chain(text)]
-    assert [term for term, _ in from_text] == expected
-    assert [pos for _, pos in from_text] == list(range(len(expected)))
-    terms = list(expected)
-    assert [t.text for t in tokenizer(terms)] == terms  # a pre-analysed list passes through
+@pytest.mark.parametrize("module", ["indexer.analysis", "indexer.engines.tantivy"])
+def test_the_analysis_and_the_tantivy_engine_do_not_import_whoosh(module):
+    code = f"import sys, {module}; assert 'whoosh' not in sys.modules, sorted(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -1,12 +1,10 @@
 """The tantivy engine: tantivy-py (Rust core), the same fields and answers as Whoosh.
 
-Our French analysis decides the terms, in Python: each text is cut into runs
-(``indexer.runs``), every distinct run once into words with ``analysis.WORD`` and each
-word through ``word_terms`` (elision, folding, stop words, PyStemmer), and the kept terms,
-joined by spaces, are indexed with tantivy's ``whitespace`` tokenizer. Positions follow
-the order of kept words, so stop words leave no gap, as with Whoosh's
-StopFilter(renumber=True): '"la Ceinture et la Route"' is the phrase (ceintur, rout) in
-both engines.
+Our French analysis decides the terms, in Python (``fields.article_fields``: each
+distinct run of text analysed once, each word through ``analysis.word_terms``), and the
+kept terms, joined by spaces, are indexed with tantivy's ``whitespace`` tokenizer.
+Positions follow the order of kept words, so stop words leave no gap, as in the Whoosh
+engine: '"la Ceinture et la Route"' is the phrase (ceintur, rout) in both engines.
 
 Why not tantivy's own chain (regex tokenizer | lowercase | ascii_fold | our stop list |
 French stemmer)? It costs more CPU, and it answers differently: tantivy-py has no elision
@@ -53,18 +51,16 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
 import tantivy
 from tantivy import Occur, Query
 
-from ..analysis import kept_terms
 from ..articles import Article, ArticleDate
-from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .fields import article_fields
 
 NO_DATE = 0  # the date key of an undated article: sorts after every real date, newest first
 MAX_CACHED_DOCS = 1_000  # stored documents kept from recent searches (``TantivyEngine._docs``)
@@ -99,26 +95,14 @@ def date_number(key: str) -> int:
     return int(key.replace("-", "")) if key else NO_DATE
 
 
-def _run_terms(run: str) -> tuple[str, str]:
-    """The kept terms of a run's words, space-separated: (stems, exact words)."""
-    stems, exacts = kept_terms(run)
-    return " ".join(stems), " ".join(exacts)
-
-
-# Two columns of the vocabulary (indexer.runs), computed once per distinct run: a text's
-# terms are then a map over its runs' numbers in C, which makes our analysis cheaper than
-# tantivy's own chain; ``kept_terms`` (``word_terms``) stays the one definition of the chain.
-_TERMS = per_run(_run_terms)
-
-
 class Prepared(NamedTuple):
     """An article as the writer adds it: its fields analysed, picklable (``prepare``)."""
 
     id: str
     source: str
-    title: str  # stems, space-separated (extra spaces where words were stopped)
+    title: str  # stems, space-separated
     body: str
-    exact: str  # folded words of title and body
+    exact: str  # exact terms of title and body
     countries: tuple[str, ...]
     date: int  # date_number
     article: bytes  # the Article as JSON
@@ -126,15 +110,13 @@ class Prepared(NamedTuple):
 
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
-    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
-    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
-    title, body = texts.numbers
+    terms = article_fields(a)
     return Prepared(
         a.id,
         a.source,
-        " ".join(map(stems.__getitem__, title)),
-        " ".join(map(stems.__getitem__, body)),
-        " ".join(map(exacts.__getitem__, chain(title, body))),
+        " ".join(terms.title),
+        " ".join(terms.body),
+        " ".join(terms.exact),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),

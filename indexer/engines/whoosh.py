@@ -23,18 +23,17 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from whoosh import columns, index, matching, query
+from whoosh import index, matching, query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.util.numeric import byte_to_length
 
-from ..analysis import PreAnalyzedTokenizer, kept_terms
 from ..articles import Article, ArticleDate
-from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .fields import article_fields
 from .whoosh_matches import scores as matcher_scores
+from .whoosh_schema import make_schema
 from .whoosh_scoring import WEIGHTING
 from .whoosh_segment import BulkSegmentWriter
 
@@ -43,41 +42,16 @@ MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
 POOL_SIZE = 2  # searcher states per engine
 
 
-def make_schema() -> Schema:
-    """The Whoosh schema: searchable fields, stored article, facet columns."""
-    fr, exact = PreAnalyzedTokenizer(stemmed=True), PreAnalyzedTokenizer(stemmed=False)
-    return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        source=ID(stored=True),
-        title=TEXT(analyzer=fr, phrase=True),  # weights are applied per query
-        body=TEXT(analyzer=fr, phrase=True),
-        exact=TEXT(analyzer=exact, phrase=False),
-        text=STORED(),
-        meta=STORED(),  # title, url, date value/precision/source
-        date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts
-        country=KEYWORD(stored=True, lowercase=False, scorable=False),
-        country_col=COLUMN(columns.VarBytesColumn()),
-    )
-
-
-# Two columns of the vocabulary (indexer.runs): each run's stems, and its folded words,
-# computed once per distinct run.
-_TERMS = per_run(kept_terms)
-
-
 def prepare(a: Article) -> dict:
     """An article's fields for the writer (``add_document``), analysed: picklable."""
     d = a.date
-    # The kept words of each run, looked up in C: each distinct run analysed once.
-    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
-    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
-    title, body = texts.numbers
+    terms = article_fields(a)
     return dict(
         id=a.id,
         source=a.source,
-        title=list(chain.from_iterable(map(stems.__getitem__, title))),
-        body=list(chain.from_iterable(map(stems.__getitem__, body))),
-        exact=list(chain.from_iterable(map(exacts.__getitem__, chain(title, body)))),
+        title=terms.title,
+        body=terms.body,
+        exact=terms.exact,
         text=a.text,
         meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
         date=qt.date_key(d.value) if d else NO_DATE,
@@ -264,8 +238,9 @@ DATA_ERRORS = (ValueError, KeyError)
 class WhooshEngine(Engine):
     name = "whoosh"
     # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
-    # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions
-    format_version = 5
+    # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions;
+    # 6: the schema's tokenizer moved to whoosh_schema (the pickled schema names it)
+    format_version = 6
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 
