@@ -4,15 +4,19 @@ Pure Python over PyStemmer and Unidecode: no engine is imported here (an engine 
 the terms to its own index: ``indexer.engines``). The chain, in a fixed order (a test
 pins it), fused per word in ``word_terms``, the only path::
 
-    "L’Économie chinoise et l’œuvre"
-      WORD          "L’Économie" "chinoise" "et" "l’œuvre"     words, offsets kept
-      elision       "Économie" "chinoise" "et" "œuvre"          l' d' qu' jusqu' ... (’ ‘ ʼ)
-      fold          "economie" "chinoise" "et" "oeuvre"         exact terms: prefixes, lexicon
-      is_stopword   "economie" "chinoise" "oeuvre"              folded: "à" and "a" go alike
-      stem          "econom" "chinois" "oeuvr"                  Snowball French (PyStemmer)
+    "L’Éloignée chinoise et l’œuvre"
+      WORD          "L’Éloignée" "chinoise" "et" "l’œuvre"     words, offsets kept
+      elision       "Éloignée" "chinoise" "et" "œuvre"          l' d' qu' jusqu' ... (’ ‘ ʼ)
+      lower         "éloignée" "chinoise" "et" "œuvre"
+      fold          "eloignee" "chinoise" "et" "oeuvre"         exact terms: prefixes, lexicon
+      is_stopword   "eloignee" "chinoise" "oeuvre"              folded: "à" and "a" go alike
+      stem          "eloign" "chinois" "oeuvr"                  Snowball on the accented form,
+                                                                then folded
 
-Folding comes before the stop list and stemming so that accented and accent-less
-spellings meet: "coopération" and "cooperation" both stem to "cooper".
+``stem`` (``stemming``) is itself a fixed chain: ``open_letters`` (fold the letters
+Snowball does not read), ``mend_ending`` (the accents a typed ending lacks: "eloignee" ->
+"eloignée"), ``snowball``, ``fold``, ``join_families``. So "éloigné", "éloignée" and
+"eloignee" meet, and accents, case, ligatures and elision never matter.
 """
 
 from .chain import (
@@ -25,10 +29,19 @@ from .chain import (
     kept_word,
     word_terms,
 )
-from .stemming import fold, stem
+from .stemming import (
+    STEM_CHAIN,
+    fold,
+    join_families,
+    mend_ending,
+    open_letters,
+    snowball,
+    stem,
+)
 from .stopwords import STOPWORDS, is_stopword
 
 __all__ = [
+    "STEM_CHAIN",
     "STOPWORDS",
     "WORD",
     "analyze",
@@ -37,8 +50,12 @@ __all__ = [
     "elided_length",
     "fold",
     "is_stopword",
+    "join_families",
     "kept_terms",
     "kept_word",
+    "mend_ending",
+    "open_letters",
+    "snowball",
     "stem",
     "word_terms",
 ]

@@ -3,12 +3,13 @@
 ``word_terms`` is the chain, fused and cached per distinct word; every other function
 here reads a text's words through it::
 
-    "l’Économie"
-      WORD                 -> "l’Économie"          letters, digits, inner apostrophes
-      elided_length        -> 2: "Économie"         l' d' qu' jusqu' ... (’ ‘ ʼ count as ')
-      fold                 -> exact "economie"      lower case, accents and ligatures folded
+    "l’Éloignée"
+      WORD                 -> "l’Éloignée"          letters, digits, inner apostrophes
+      elided_length        -> 2: "Éloignée"         l' d' qu' jusqu' ... (’ ‘ ʼ count as ')
+      str.lower            -> "éloignée"
+      fold                 -> exact "eloignee"      the unstemmed term (prefixes, lexicon)
       is_stopword          -> kept                  folded, so "à" and "a" go alike
-      stem                 -> "econom"              Snowball French, through PyStemmer (C)
+      stem                 -> "eloign"              Snowball on the accented form, then folded
 
 Every word keeps its offsets into the original text, so passages mark it as written.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .stemming import fold, stem
+from .stemming import _stem, fold
 from .stopwords import is_stopword
 
 # A word, with inner apostrophes kept so that "l’État" stays whole until its elision.
@@ -39,16 +40,17 @@ def elided_length(word: str) -> int:
 @lru_cache(maxsize=500_000)
 def word_terms(word: str) -> tuple[int, str, str] | None:
     """One word through the chain: (elided characters, exact term, stem), or None if it
-    is a stop word: "l’Azerbaïdjan" -> (2, "azerbaidjan", "azerbaidjan"); "et" -> None."""
+    is a stop word: "l’Éloignée" -> (2, "eloignee", "eloign"); "et" -> None."""
     skip = elided_length(word)
-    exact = fold(word[skip:])
+    lower = word[skip:].lower()
+    exact = fold(lower)
     if not exact or is_stopword(exact):  # a word of symbols only folds to nothing
         return None
-    return skip, exact, stem(exact)
+    return skip, exact, _stem(lower)
 
 
 def analyze_word(word: str) -> str | None:
-    """A word's term: 'l’Économie' -> 'econom'; 'et' -> None."""
+    """A word's term: 'l’Éloignée' -> 'eloign'; 'et' -> None."""
     terms = word_terms(word)
     return None if terms is None else terms[2]
 
