@@ -55,7 +55,9 @@ from tests.conftest import ROOT
         ("Æsop", ["aesop"]),
         ("COVID-19", ["covid", "19"]),
         ("l’Éloignée", ["eloign"]),
-        ("la loi adoptée, la Loi adoptee", ["loi", "adopt", "loi", "adopt"]),
+        ("Europe de l'Est", ["europ", "est"]),
+        ("les avions de chasse", ["avion", "chass"]),
+        ("le maïs, mais", ["mais"]),
     ],
 )
 def test_french_analyzer_terms(text, terms):
@@ -84,7 +86,8 @@ def test_stem_stages_run_in_a_fixed_order():
         (elided_length, "l’Azerbaïdjan", 2),
         (elided_length, "jusqu'à", 6),
         (elided_length, "aujourd'hui", 0),
-        (is_stopword, "a", True),
+        (is_stopword, "mais", True),
+        (is_stopword, "maïs", False),
         (open_letters, "œuvre", "oeuvre"),
         (open_letters, "maïs", "mais"),
         (open_letters, "après", "apres"),
@@ -107,12 +110,29 @@ def test_each_stage_does_what_its_docstring_shows(stage, given, expected):
     assert stage(given) == expected
 
 
-def test_the_chain_elides_stops_and_stems_before_folding():
-    # Elision before the stop list, stemming before folding.
+def test_the_chain_stops_words_as_written_and_stems_before_folding():
+    # Elision before the stop list, the stop list before folding, stemming before folding.
     assert word_terms("qu’il") is None
+    assert word_terms("mais") is None and word_terms("maïs") == (0, "mais", "mais")
     assert word_terms("l’Éloignée") == (2, "eloignee", "eloign")
     assert analyze_word("éloigné") == analyze_word("éloignée") == "eloign"
-    assert analyze_word("premier") == analyze_word("première") == analyze_word("premiere")
+    assert analyze_word("mai") != analyze_word("maïs")
+
+
+def test_stop_words_are_checked_as_written():
+    assert analyze("à a où ou mais pas") == []
+    assert analyze("maïs sûr né dû été est son sommes avions ton") == [
+        "mais",
+        "sur",
+        "ne",
+        "du",
+        "ete",
+        "est",
+        "son",
+        "somm",
+        "avion",
+        "ton",
+    ]
 
 
 def test_words_keep_offsets_into_the_original_text():

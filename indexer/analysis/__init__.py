@@ -4,19 +4,22 @@ Pure Python over PyStemmer and Unidecode: no engine is imported here (an engine 
 the terms to its own index: ``indexer.engines``). The chain, in a fixed order (a test
 pins it), fused per word in ``word_terms``, the only path::
 
-    "L’Éloignée chinoise et l’œuvre"
-      WORD          "L’Éloignée" "chinoise" "et" "l’œuvre"     words, offsets kept
-      elision       "Éloignée" "chinoise" "et" "œuvre"          l' d' qu' jusqu' ... (’ ‘ ʼ)
-      lower         "éloignée" "chinoise" "et" "œuvre"
-      fold          "eloignee" "chinoise" "et" "oeuvre"         exact terms: prefixes, lexicon
-      is_stopword   "eloignee" "chinoise" "oeuvre"              folded: "à" and "a" go alike
-      stem          "eloign" "chinois" "oeuvr"                  Snowball on the accented form,
-                                                                then folded
+    "L’Éloignée du maïs, et des œuvres"
+      WORD          "L’Éloignée" "du" "maïs" "et" "des" "œuvres"   words, offsets kept
+      elision       "Éloignée"                                    l' d' qu' jusqu' ... (’ ‘ ʼ)
+      lower         "éloignée" "du" "maïs" "et" "des" "œuvres"
+      is_stopword   "éloignée" "maïs" "œuvres"                    as written: "maïs" is not "mais"
+      fold          exact terms "eloignee" "mais" "oeuvres"       prefixes, lexicon, vectors
+      stem          "eloign" "mais" "oeuvr"                       Snowball on the accented form,
+                                                                  then folded
 
 ``stem`` (``stemming``) is itself a fixed chain: ``open_letters`` (fold the letters
 Snowball does not read), ``mend_ending`` (the accents a typed ending lacks: "eloignee" ->
 "eloignée"), ``snowball``, ``fold``, ``join_families``. So "éloigné", "éloignée" and
-"eloignee" meet, and accents, case, ligatures and elision never matter.
+"eloignee" meet, "maïs" stays apart from "mais" (stopped) and from "mai", and accents,
+case, ligatures and elision never matter.
+Stop words: ``stopwords`` (function words only, with where each group comes from); a
+question also drops the function words that are content words elsewhere ("est", "été").
 """
 
 from .chain import (
@@ -38,9 +41,10 @@ from .stemming import (
     snowball,
     stem,
 )
-from .stopwords import STOPWORDS, is_stopword
+from .stopwords import HOMONYMS, STOPWORDS, is_question, is_stopword
 
 __all__ = [
+    "HOMONYMS",
     "STEM_CHAIN",
     "STOPWORDS",
     "WORD",
@@ -49,6 +53,7 @@ __all__ = [
     "analyze_words",
     "elided_length",
     "fold",
+    "is_question",
     "is_stopword",
     "join_families",
     "kept_terms",

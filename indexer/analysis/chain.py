@@ -7,9 +7,12 @@ here reads a text's words through it::
       WORD                 -> "l’Éloignée"          letters, digits, inner apostrophes
       elided_length        -> 2: "Éloignée"         l' d' qu' jusqu' ... (’ ‘ ʼ count as ')
       str.lower            -> "éloignée"
+      is_stopword          -> kept                  the form as written: "mais" goes, "maïs" stays
       fold                 -> exact "eloignee"      the unstemmed term (prefixes, lexicon)
-      is_stopword          -> kept                  folded, so "à" and "a" go alike
       stem                 -> "eloign"              Snowball on the accented form, then folded
+
+In a question (``stopwords.is_question``), ``analyze_words`` also drops the function words
+that are content words elsewhere: "Qui est ... ?" drops "est", "Europe de l'Est" keeps it.
 
 Every word keeps its offsets into the original text, so passages mark it as written.
 """
@@ -20,7 +23,7 @@ import re
 from functools import lru_cache
 
 from .stemming import _stem, fold
-from .stopwords import is_stopword
+from .stopwords import HOMONYMS, is_stopword
 
 # A word, with inner apostrophes kept so that "l’État" stays whole until its elision.
 WORD = re.compile(r"\w+(?:['’‘ʼ]\w+)*")
@@ -40,27 +43,33 @@ def elided_length(word: str) -> int:
 @lru_cache(maxsize=500_000)
 def word_terms(word: str) -> tuple[int, str, str] | None:
     """One word through the chain: (elided characters, exact term, stem), or None if it
-    is a stop word: "l’Éloignée" -> (2, "eloignee", "eloign"); "et" -> None."""
+    is a stop word: "l’Éloignée" -> (2, "eloignee", "eloign"); "mais" -> None."""
     skip = elided_length(word)
     lower = word[skip:].lower()
+    if is_stopword(lower):
+        return None
     exact = fold(lower)
-    if not exact or is_stopword(exact):  # a word of symbols only folds to nothing
+    if not exact:  # a word made only of symbols folds to nothing
         return None
     return skip, exact, _stem(lower)
 
 
 def analyze_word(word: str) -> str | None:
-    """A word's term: 'l’Éloignée' -> 'eloign'; 'et' -> None."""
+    """A word's term: 'l’Éloignée' -> 'eloign'; 'maïs' -> 'mais'; 'mais' -> None."""
     terms = word_terms(word)
     return None if terms is None else terms[2]
 
 
-def analyze_words(text: str) -> list[tuple[str, str, int, int]]:
-    """(exact, stem, start, end) for every kept word of a text, offsets into ``text``."""
+def analyze_words(text: str, question: bool = False) -> list[tuple[str, str, int, int]]:
+    """(exact, stem, start, end) for every kept word of a text, offsets into ``text``.
+
+    :param question: the text is (part of) a question (``is_question``): the function
+        words that are also content words ("est", "été", "son") are dropped too.
+    """
     out = []
     for match in WORD.finditer(text):
         terms = word_terms(match.group())
-        if terms is not None:
+        if terms is not None and not (question and terms[1] in HOMONYMS):
             skip, exact, stemmed = terms
             out.append((exact, stemmed, match.start() + skip, match.end()))
     return out

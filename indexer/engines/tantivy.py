@@ -169,8 +169,9 @@ class TantivyWriter(EngineWriter):
 class TantivyEngine(Engine):
     name = "tantivy"
     # 2: article vectors (indexer.dense) beside the engine's files; 3: 128-d; 4: French
-    # terms stemmed before folding (indexer.analysis.stemming)
-    format_version = 4
+    # terms stemmed before folding (indexer.analysis.stemming); 5: stop words checked as
+    # written (indexer.analysis.stopwords)
+    format_version = 5
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.

@@ -240,8 +240,9 @@ class WhooshEngine(Engine):
     # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
     # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions;
     # 6: the schema's tokenizer moved to whoosh_schema (the pickled schema names it);
-    # 7: French terms stemmed before folding (indexer.analysis.stemming)
-    format_version = 7
+    # 7: French terms stemmed before folding (indexer.analysis.stemming); 8: stop words
+    # checked as written (indexer.analysis.stopwords)
+    format_version = 8
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 
