@@ -9,7 +9,9 @@ list of the compared chains stops) and measures each chain of terms on it:
 - **split groups**: Snowball's stem groups (the forms with one ``Stemmer("french")``
   stem, accents as written) of two forms or more, that the chain gives several terms;
 - **accent-less misses**: the forms with an accent (or a ligature) whose accent-less
-  spelling (``fold``) gets another term than the form as written.
+  spelling (``fold``) gets another term than the form as written;
+- **joined groups**: the terms that join Snowball groups whose stems differ beyond their
+  accents (the cost of a chain that meets more: "police" and "policier" as one term).
 
 Both are also given weighted by occurrences. The chains, each a step from the last:
 folding before stemming (the analysis before this measure), stemming first then
@@ -83,6 +85,9 @@ def measure(term: Chain, forms: Counter[str]) -> dict:
     split = [g for g in several if len({term(w) for w in g}) > 1]
     accented = [w for w in forms if fold(w) != w]
     missed = [w for w in accented if term(fold(w)) != term(w)]
+    stems_of: dict[str, set[str]] = defaultdict(set)
+    for w in forms:
+        stems_of[term(w)].add(fold(snowball(w)))
 
     def weight(words) -> int:
         return sum(forms[w] for w in words)
@@ -94,6 +99,7 @@ def measure(term: Chain, forms: Counter[str]) -> dict:
         "accented": len(accented),
         "missed": len(missed),
         "missed_tokens": weight(missed) / weight(accented),
+        "joined": sum(1 for stems in stems_of.values() if len(stems) > 1),
         "split_examples": sorted(split, key=lambda g: -weight(g)),
         "missed_examples": sorted(missed, key=lambda w: -forms[w]),
     }
@@ -102,14 +108,15 @@ def measure(term: Chain, forms: Counter[str]) -> dict:
 def table(rows: dict[str, dict]) -> str:
     """The Markdown table of the measures."""
     lines = [
-        "| chain | split groups | (occurrences) | accent-less misses | (occurrences) |",
-        "|---|---:|---:|---:|---:|",
+        "| chain | split groups | (occurrences) | accent-less misses | (occurrences) "
+        "| joined groups |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
         lines.append(
             f"| {name} | {r['split']:,} of {r['groups']:,} ({r['split'] / r['groups']:.2%}) "
             f"| {r['split_tokens']:.2%} | {r['missed']:,} of {r['accented']:,} "
-            f"({r['missed'] / r['accented']:.2%}) | {r['missed_tokens']:.2%} |"
+            f"({r['missed'] / r['accented']:.2%}) | {r['missed_tokens']:.2%} | {r['joined']:,} |"
         )
     return "\n".join(lines)
 
