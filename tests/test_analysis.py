@@ -13,6 +13,7 @@ from indexer.analysis import (
     analyze_words,
     elided_length,
     fold,
+    fold_stem,
     is_stopword,
     join_families,
     kept_terms,
@@ -71,7 +72,7 @@ def test_stem_stages_run_in_a_fixed_order():
         "open_letters",
         "mend_ending",
         "snowball",
-        "fold",
+        "fold_stem",
         "join_families",
     ]
     word = "eloignee"
@@ -103,6 +104,8 @@ def test_stem_stages_run_in_a_fixed_order():
         (mend_ending, "employe", "employé"),
         (snowball, "éloignée", "éloign"),
         (fold, "Œuvre", "oeuvre"),
+        (fold, "Pékin 2024", "pekin2024"),
+        (fold_stem, "éloign", "eloign"),
         (join_families, "identifi", "identif"),
     ],
 )

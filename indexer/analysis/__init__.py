@@ -15,7 +15,7 @@ pins it), fused per word in ``word_terms``, the only path::
 
 ``stem`` (``stemming``) is itself a fixed chain: ``open_letters`` (fold the letters
 Snowball does not read), ``mend_ending`` (the accents a typed ending lacks: "eloignee" ->
-"eloignée"), ``snowball``, ``fold``, ``join_families``. So "éloigné", "éloignée" and
+"eloignée"), ``snowball``, ``fold_stem``, ``join_families``. So "éloigné", "éloignée" and
 "eloignee" meet, "maïs" stays apart from "mais" (stopped) and from "mai", and accents,
 case, ligatures and elision never matter.
 Stop words: ``stopwords`` (function words only, with where each group comes from); a
@@ -35,6 +35,7 @@ from .chain import (
 from .stemming import (
     STEM_CHAIN,
     fold,
+    fold_stem,
     join_families,
     mend_ending,
     open_letters,
@@ -53,6 +54,7 @@ __all__ = [
     "analyze_words",
     "elided_length",
     "fold",
+    "fold_stem",
     "is_question",
     "is_stopword",
     "join_families",
