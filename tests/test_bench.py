@@ -7,6 +7,7 @@ cannot rot; the news corpus is needed only by the test that slices it.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib
 import io
 import json
@@ -41,6 +42,7 @@ completions = importlib.import_module("bench.completions")
 writes = importlib.import_module("bench.writes")
 hostile = importlib.import_module("bench.hostile")
 revisions = importlib.import_module("bench.revisions")
+french_terms = importlib.import_module("bench.french_terms")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -529,3 +531,17 @@ def test_the_revisions_script_alternates_two_checkouts(tiny_source, tmp_path):
     ]
     assert all(len(r["ratios"]) == 2 and r["ratio"] > 0 for r in rows)
     assert (tmp_path / "revisions-HEAD-all.json").is_file()
+
+
+def test_french_terms_counts_split_groups_and_accent_less_misses(tmp_path, capsys):
+    news = [{"id": "1", "title": "Adoptée", "text": "L'éloignée, l'éloigné, publié, publie."}]
+    with gzip.open(tmp_path / "news-fr.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(article) + "\n" for article in news)
+    forms = french_terms.word_forms(tmp_path / "news-fr.jsonl.gz")
+    assert set(forms) == {"adoptée", "éloignée", "éloigné", "publié", "publie"}
+    before = french_terms.measure(french_terms.chains()["fold, then stem (before)"], forms)
+    assert (before["groups"], before["split"], before["missed"]) == (1, 1, 0)  # éloign(e)
+    product = french_terms.measure(french_terms.chains()["+ join_families (the product)"], forms)
+    assert (product["split"], product["accented"], product["missed"]) == (0, 4, 1)  # publié
+    french_terms.main(["--data", str(tmp_path), "--show", "1"])
+    assert "missed: publié publi / publie publ" in capsys.readouterr().out
