@@ -4,10 +4,14 @@ The language, as users type it::
 
     chine relations          both words (terms are ANDed)
     "la Ceinture et la Route"  a phrase (an unclosed quote closes at the end)
-    chine OR russie          either side
-    -taïwan                  without this word (also -"a phrase")
+    chine OR russie          either side (also OU)
+    chine AND russie         both (also ET: the default, written out)
+    -taïwan                  without this word (also -"a phrase", NOT taïwan, SAUF taïwan)
     multilat*                words starting with "multilat" (2 letters at least)
     (chine OR russie) gaz    grouping
+
+Operators are words in capitals, in English or in French: ``AND``/``ET``, ``OR``/``OU``,
+``NOT``/``SAUF``; in lower case (or another case) they are ordinary words ("et", "not").
 
 Words go through the same French analysis as the index, so accents, case and elision do
 not matter. Synonym groups (config.toml) widen a run of words that spells one of their
@@ -30,6 +34,10 @@ MAX_QUERY_CHARS = 1000
 MAX_LEAVES = 64
 MAX_DEPTH = 20
 MIN_PREFIX = 2
+# Operators as people type them, in capitals: English and French.
+AND_WORDS = frozenset({"AND", "ET"})
+OR_WORDS = frozenset({"OR", "OU"})
+NOT_WORDS = frozenset({"NOT", "SAUF"})
 TOKEN = re.compile(r'\s*(?:(?P<quote>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+))')
 
 
@@ -72,17 +80,23 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> qt.Node:
 
 
 def _tokenize(text: str) -> list[_Tok]:
+    """The query's tokens; operators become the parser's: ``-`` and NOT/SAUF set the next
+    token's ``negated``, AND/ET go (terms are ANDed anyway), OU is OR."""
     tokens: list[_Tok] = []
     negate = False
     for match in TOKEN.finditer(text.replace("\u201c", '"').replace("\u201d", '"')):
         kind = match.lastgroup
         value = match.group(kind)
         if kind == "word" and value.startswith("-") and len(value) > 1:
-            kind, value, negate = "word", value[1:], True
-        if kind == "word" and value == "-":
-            negate = True  # '-"phrase"' and '-(group)' negate what follows
+            tokens.append(_Tok(kind, value[1:], True))  # "-NOT" is the word "not", excluded
+            negate = False
             continue
-        tokens.append(_Tok(kind, value, negate))
+        if kind == "word" and (value == "-" or value in NOT_WORDS):
+            negate = True  # '-"phrase"', '-(group)' and 'NOT word' negate what follows
+            continue
+        if kind == "word" and value in AND_WORDS:
+            continue
+        tokens.append(_Tok(kind, "OR" if kind == "word" and value in OR_WORDS else value, negate))
         negate = False
     return tokens
 
@@ -109,7 +123,9 @@ class _Parser:
             sides.append(self.and_expr())
         sides = [s for s in sides if s is not None]  # "chine OR" is "chine"
         if len(sides) > 1 and any(_is_negative(s) for s in sides):
-            raise QueryError("« OR » ne peut pas relier une exclusion : écrivez -mot à part")
+            raise QueryError(
+                "« OR » (ou « OU ») ne peut pas relier une exclusion : écrivez -mot à part"
+            )
         return sides[0] if len(sides) == 1 else (qt.Or(tuple(sides)) if sides else None)
 
     def and_expr(self) -> qt.Node | None:
