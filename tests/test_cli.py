@@ -61,6 +61,8 @@ def test_search_json_is_the_result_model(seeds_config_path):
         (["Azerbaïdjan"], 0, ""),
         (["introuvablemot"], 1, "Aucun résultat"),
         (["--from", "2021-13"], 2, "date invalide « 2021-13 »"),
+        (["Azerbaïdjan", "--from", "01/01/2020", "--to", "12/2025"], 0, ""),
+        (["--from", "32/01/2020"], 2, "date invalide « 32/01/2020 »"),
         (["--country", "XX"], 2, "pays inconnu « XX »"),
         (["a*"], 2, "préfixe inutilisable"),
         (["--page", "0"], 2, "hors limites"),

@@ -204,7 +204,6 @@ def test_when_no_article_has_every_word_the_page_says_so(client):
     "url, kept",
     [
         ("/?q=de*", "de*"),
-        ("/?q=chine&from=2023-13", "chine"),
         ("/?q=chine&page=0", "chine"),
         ("/?q=chine&country=ZZ", "chine"),
         ("/?q=chine&q=russie", "chine"),
@@ -218,6 +217,26 @@ def test_a_query_error_is_shown_beside_the_search_box(client, url, kept):
     assert box["attrs"]["value"] == kept
     assert box["attrs"]["aria-invalid"] == "true"
     assert "q-error" in box["attrs"]["aria-describedby"]
+
+
+@pytest.mark.parametrize(
+    "url, field, typed",
+    [
+        ("/?q=chine&from=2023-13", "from", {"from": "2023-13", "to": ""}),
+        ("/?q=chine&from=2019&to=31/02/2020", "to", {"from": "2019", "to": "31/02/2020"}),
+        ("/?q=chine&from=2024&to=2020", "to", {"from": "2024", "to": "2020"}),
+    ],
+)
+def test_a_bad_date_keeps_the_period_form_as_typed_and_says_why_there(client, url, field, typed):
+    page = get_page(client, url, 400)
+    assert not find(page, "p", id="q-error")
+    (error,) = find(page, "p", id="period-error")
+    assert error["attrs"]["role"] == "alert"
+    for name, value in typed.items():
+        (box,) = find(page, "input", id=name)
+        assert box["attrs"]["value"] == value
+        assert (box["attrs"].get("aria-invalid") == "true") == (name == field)
+    assert hit_ids(page)  # the search still answers, without the period
 
 
 def test_article_view_shows_the_text_with_the_query_marked(client):

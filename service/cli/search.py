@@ -40,7 +40,10 @@ from .render import render_completions, render_similar, render_text, to_json
     help="Code pays ISO (AZ, CN…), répétable.",
 )
 @click.option(
-    "--from", "date_from", metavar="DATE", help="Depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ)."
+    "--from",
+    "date_from",
+    metavar="DATE",
+    help="Depuis cette date (AAAA, MM/AAAA, JJ/MM/AAAA, AAAA-MM ou AAAA-MM-JJ).",
 )
 @click.option("--to", "date_to", metavar="DATE", help="Jusqu'à cette date incluse.")
 @click.option(

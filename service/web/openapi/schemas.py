@@ -7,7 +7,15 @@ checks real responses against them, so the two cannot drift.
 from __future__ import annotations
 
 from ...search.models import MAX_PAGE, SORTS
-from .shapes import DATE_PATTERN, NULLABLE_STRING, closed_object, json_body, query_param, ref
+from .shapes import (
+    DATE_PATTERN,
+    NULLABLE_STRING,
+    TYPED_DATE_PATTERN,
+    closed_object,
+    json_body,
+    query_param,
+    ref,
+)
 
 ERRORS = {
     "400": json_body("Paramètre ou requête invalide (code `bad_query`).", "Error"),
@@ -43,14 +51,14 @@ SEARCH_PARAMETERS = [
     ),
     query_param(
         "from",
-        "Depuis cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
-        {"type": "string", "pattern": DATE_PATTERN},
-        example="2021",
+        "Depuis cette date incluse : AAAA, AAAA-MM, AAAA-MM-JJ, MM/AAAA ou JJ/MM/AAAA.",
+        {"type": "string", "pattern": TYPED_DATE_PATTERN},
+        example="15/04/2019",
     ),
     query_param(
         "to",
-        "Jusqu'à cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
-        {"type": "string", "pattern": DATE_PATTERN},
+        "Jusqu'à cette date incluse : AAAA, AAAA-MM, AAAA-MM-JJ, MM/AAAA ou JJ/MM/AAAA.",
+        {"type": "string", "pattern": TYPED_DATE_PATTERN},
         example="2025-06",
     ),
     query_param(
