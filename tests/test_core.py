@@ -190,6 +190,15 @@ def test_partial_matches_keep_the_exclusions(seeds_index):
     assert "001_21c5a49f65fa3f46.txt" not in hit_ids(result)  # it names the COP29
 
 
+@pytest.mark.parametrize("q", ["Kirghizistan coopération", "Azerbaïdjan Chine", "Taïwan Bichkek"])
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_every_page_counts_the_same_results_and_pages_through_them_once(seeds_index, q, per_page):
+    pages = [run(seeds_index, q=q, per_page=str(per_page), page=str(p)) for p in range(1, 7)]
+    assert len({r.total for r in pages}) == 1
+    seen = [doc_id for r in pages for doc_id in hit_ids(r)]
+    assert len(seen) == len(set(seen)) == pages[0].total
+
+
 def test_no_fallback_when_every_term_fills_the_page(seeds_index):
     result = run(seeds_index, q="Azerbaïdjan Chine", per_page="2")
     assert result.all_terms_total == result.total == 4

@@ -215,6 +215,18 @@ def test_facets_count_all_matches(built_data, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_ids_restrict_a_query_to_some_articles_and_count_their_facets(built_data, engine):
+    eng = built_data(engine).snapshots.current().engine
+    some = qt.Ids(("news.jsonl#n1", "a_ceinture.txt", "b_oeuvre.txt", "nope.txt"))
+    chine = qt.Or((qt.Term(stem("chine"), "chine"), qt.Term(stem("chinois"), "chinois")))
+    found = eng.search(qt.EngineQuery(qt.And((chine, some)), limit=10))
+    assert {doc_id for doc_id, _ in found.hits} == {"news.jsonl#n1", "a_ceinture.txt"}
+    counted = eng.search(qt.EngineQuery(some, limit=1, facets=True))
+    assert counted.total == 3 and sum(counted.facets["year"].values()) == 3
+    assert eng.search(qt.EngineQuery(qt.Ids(()), limit=1)).total == 0
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_fetch_returns_the_stored_article_or_none(built_data, engine):
     articles, _ = read_source(DATA_DIR, "news.jsonl")
     n1 = next(a for a in articles if a.id.endswith("#n1"))

@@ -64,6 +64,28 @@ def test_lexical_hits_pushed_out_of_the_fused_ranks_follow_them():
     assert pushed == [f"l{i}" for i in range(1, 151) if f"l{i}" not in ids[: hybrid.DEPTH]]
 
 
+def test_an_article_that_holds_some_words_never_joins_by_meaning():
+    hits = lexical(150)
+    nearest = [("l120", 0.95), ("d1", 0.9), ("m1", 0.85), ("d2", 0.8)]
+    # The engine says which candidates hold some words: l120, and m1 (beyond the fetched hits)
+    fused = hybrid.fuse(hits, 0, nearest, matched=frozenset({"l120", "m1"}))
+    ids = [doc_id for doc_id, _ in fused.hits]
+    assert fused.by_meaning == {"d1", "d2"}  # not m1, nor l120 (lexical, further down)
+    assert len(ids) == len(set(ids)) == 150 + fused.added
+    assert ids.index("l120") == 119 + fused.added  # at its own rank, after the fused ones
+
+
+def test_only_the_first_nearest_articles_may_join():
+    nearest = [(f"l{i}", 0.9) for i in range(1, 6)] + [
+        (f"d{i}", 0.5) for i in range(1, hybrid.MEANING_RANKS + 5)
+    ]
+    assert hybrid.candidates(lexical(50), nearest) == [
+        f"d{i}" for i in range(1, hybrid.MEANING_RANKS - 4)
+    ]
+    fused = hybrid.fuse(lexical(50), 0, nearest)
+    assert fused.added == hybrid.MEANING_RANKS - 5
+
+
 @pytest.mark.parametrize(
     "params, applies",
     [

@@ -84,7 +84,15 @@ class MatchAll:
     """Every document (an empty query, or one made only of exclusions)."""
 
 
-Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll
+@dataclass(frozen=True)
+class Ids:
+    """The documents with these ids, all scored alike: which of a few articles match a
+    query (``And((tree, Ids(...)))``), or their facets."""
+
+    ids: tuple[str, ...]
+
+
+Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll | Ids
 
 
 def positive_leaves(node: Node) -> Iterator[Term | Phrase | Prefix]:

@@ -315,6 +315,8 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
         return Query.disjunction_max_query([to_tantivy(c, schema) for c in node.children])
     if isinstance(node, qt.Not):
         return _without(Query.all_query(), [to_tantivy(node.child, schema)])
+    if isinstance(node, qt.Ids):
+        return Query.const_score_query(Query.term_set_query(schema, "id", list(node.ids)), 0.0)
     return Query.all_query()
 
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from indexer.articles import Article
 from indexer.engines import querytree as qt
 
 from ..errors import DocumentNotFound
-from . import hybrid, rerank
+from . import hybrid, rerank, tiers
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
 from .passages import Passage, best_passages, match_spans
@@ -62,6 +63,7 @@ class Ranked:
     articles: dict[str, Article] = field(default_factory=dict)
     spans: dict[str, list] = field(default_factory=dict)
     by_meaning: frozenset[str] = frozenset()
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @reads_index
@@ -79,7 +81,7 @@ def search(
         request,
         ranked.total,
         hits,
-        facets_of(ranked.ranking.facets),
+        facets_of(ranked.facets),
         took_ms=(time.perf_counter() - started) * 1000,
         all_terms_total=ranked.ranking.all_terms,
         suggestion=respell(snapshot, plan, ranked.ranking, settings),
@@ -120,7 +122,7 @@ def rank(snapshot: Snapshot, plan: Plan) -> Ranked:
     ranking = search_in_tiers(
         snapshot.engine, plan.query, plan.expanded, depth=max(plan.head, plan.fused)
     )
-    return Ranked(ranking, ranking.hits, ranking.total)
+    return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
 
 
 def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
@@ -143,17 +145,43 @@ def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
 
 
 def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
-    """Partial matches on the first page: articles found by meaning join them (``hybrid``)."""
+    """Partial matches: articles found by meaning join them (``hybrid``), on every page
+    alike, counted in the total and the facets."""
     if not plan.fused or ranked.ranking.all_terms >= plan.request.per_page:
         return ranked
     dense = snapshot.vectors
     vector = dense.query_vector(plan.request.q) if dense is not None else None
     if vector is None:
         return ranked
-    fused = hybrid.fuse(ranked.hits, ranked.ranking.all_terms, hybrid.nearest(dense, vector))
+    nearest = hybrid.nearest(dense, vector)
+    matched = _matching(snapshot, plan, hybrid.candidates(ranked.hits, nearest))
+    fused = hybrid.fuse(ranked.hits, ranked.ranking.all_terms, nearest, matched)
     ranked.hits, ranked.by_meaning = fused.hits, fused.by_meaning
-    ranked.total += fused.added
+    if fused.added:
+        ranked.total += fused.added
+        found = snapshot.engine.search(
+            qt.EngineQuery(qt.Ids(tuple(sorted(fused.by_meaning))), limit=1, facets=True)
+        )
+        ranked.facets = add_facets(ranked.facets, found.facets)
     return ranked
+
+
+def _matching(snapshot: Snapshot, plan: Plan, ids: list[str]) -> frozenset[str]:
+    """Those of ``ids`` that hold some of the query's words (a lexical hit further down)."""
+    if not ids:
+        return frozenset()
+    words = tiers.relaxed(plan.expanded) or plan.expanded
+    tree = qt.And((words, qt.Ids(tuple(ids))))
+    found = snapshot.engine.search(qt.EngineQuery(tree, limit=len(ids)))
+    return frozenset(doc_id for doc_id, _ in found.hits)
+
+
+def add_facets(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
+    """Facet counts of two disjoint sets of articles, summed."""
+    return {
+        name: dict(Counter(a.get(name, {})) + Counter(b.get(name, {})))
+        for name in a.keys() | b.keys()
+    }
 
 
 def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) -> list[Hit]:

@@ -3,7 +3,8 @@
 1. the words as typed, every one of them (terms are ANDed);
 2. the same with corrected and variant spellings (``spelling.expand``), so that an
    article that holds the word as typed always ranks above one that holds a variant;
-3. when those fill less than a page, as Meilisearch's matching strategy does, the words
+3. when those fill less than a page (the first: ``limit``, whatever page is asked, so
+   every page counts the same results), as Meilisearch's matching strategy does, the words
    as an OR, ranked by BM25, so a question typed in full ("Quand l'Azerbaïdjan a-t-il
    présidé la CICA ?") still finds the article though no article holds every word.
 
@@ -61,7 +62,7 @@ def search_in_tiers(
     results.append((ALL_TERMS, run(expanded, facets=True)))
     all_terms = results[-1][1].total
     loose = relaxed(expanded) if query.sort == "relevance" else None
-    if loose is not None and all_terms < window:
+    if loose is not None and all_terms < query.limit:
         results.append((SOME_TERMS, run(loose, facets=True)))
     widest = results[-1][1]
     hits, tiers = _merge(results)
