@@ -24,7 +24,7 @@ from indexer.articles import Article
 from indexer.engines import querytree as qt
 
 from ..errors import DocumentNotFound
-from . import hybrid, rerank, tiers
+from . import hybrid, questions, rerank, tiers
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
 from .passages import Passage, best_passages, match_spans
@@ -90,7 +90,7 @@ def search(
 
 def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -> Plan:
     """Parse and widen the query; the engine query of the requested page."""
-    tree = parse_query(request.q, settings.synonyms)
+    tree = parse_query(questions.content(request.q), settings.synonyms)
     expanded = widen(tree, snapshot.lexicon)
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
