@@ -31,7 +31,7 @@ from .passages import Passage, best_passages, match_spans
 from .query import parse_query
 from .settings import Settings
 from .snapshot import Snapshot, reads_index
-from .spelling import did_you_mean, widen
+from .spelling import correct, did_you_mean
 from .tiers import Ranking, search_in_tiers
 from .wordforms import written_forms
 
@@ -89,17 +89,24 @@ def search(
 
 
 def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -> Plan:
-    """Parse and widen the query; the engine query of the requested page."""
+    """Parse the query, spell it as the archive does (``spelling.correct``); the engine
+    query of the requested page."""
     tree = parse_query(questions.content(request.q), settings.synonyms)
-    expanded = widen(tree, snapshot.lexicon)
+    filters = filters_of(request)
+
+    def count(node: qt.Node) -> int:
+        return snapshot.engine.search(qt.EngineQuery(node, filters, limit=1)).total
+
+    corrected = correct(tree, snapshot.lexicon, count)
+    expanded = corrected.expanded
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
     # The re-ranking reorders the first PARTIAL_DEPTH hits at most: ask for them.
     relevance = request.sort == "relevance" and leaves
     head = rerank.PARTIAL_DEPTH if relevance and offset < rerank.PARTIAL_DEPTH else 0
     query = qt.EngineQuery(
-        tree=tree,
-        filters=filters_of(request),
+        tree=corrected.intended,
+        filters=filters,
         sort=request.sort,
         offset=offset,
         limit=request.per_page,
@@ -218,7 +225,6 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
         ranking.total,
         snapshot.lexicon,
         found,
-        all_terms=ranking.all_terms,
         written=functools.partial(written_forms, snapshot),
     )
 

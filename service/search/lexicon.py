@@ -10,7 +10,11 @@ for every engine.
 - Names: transliterations of the same name share a key (``name_key``): Bayramov and
   Baïramov, Djeyhoun and Jeyhun, Aliyev and Aliev, Poutine and Putin. A rare word brings
   in the other words of the index with its key. Common words are left alone, so "pour"
-  never meets "pur".
+  never meets "pur"; but a word the index lacks, or holds in ``MISSPELT_DF`` articles at
+  most, meets a common one too ("Philipe": "Philippe").
+- Misspellings of the archive: a word that one or two articles hold is a misspelling
+  when a spelling ``MISSPELT_RATIO`` times more used is one edit away or shares its key
+  ("macorn", 1 article: "macron", 5,071) (``respellings``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ MAX_CORRECTIONS = 3
 MAX_CACHED_CORRECTIONS = 10_000
 FREQUENT_SHARE = 0.1  # a correction is kept if used at least this share as often as the best
 NAME_KEY_MIN_LENGTH = 4
+# A word in this many articles at most is a misspelling when a spelling MISSPELT_RATIO
+# times more used is one edit away, or shares its transliteration key: "a name that one
+# or two articles misspell". The ratio keeps rare names as typed ("Varron" is in 2
+# articles, "marron" in 42).
+MISSPELT_DF = 2
+MISSPELT_RATIO = 100
 # A word in more than this share of the articles (and more than NAME_MAX_COUNT of them)
 # is a common word, not a name.
 NAME_MAX_SHARE = 0.02
@@ -167,12 +177,32 @@ class Lexicon:
         return [(w, int(d)) for w, d, _ in ranked]
 
     def name_variants(self, word: str) -> list[str]:
-        """Other spellings of a rare word in the index that share its transliteration key."""
+        """Other spellings of a rare word in the index that share its transliteration key;
+        of a word it lacks or misspells (``is_rare``), common ones too."""
         if len(word) < NAME_KEY_MIN_LENGTH or self._is_common(word):
             return []
+        rare = self.is_rare(word)
         return [
-            w for w in self._by_key.get(name_key(word), []) if w != word and not self._is_common(w)
+            w
+            for w in self._by_key.get(name_key(word), [])
+            if w != word and (rare or not self._is_common(w))
         ]
+
+    def is_rare(self, word: str) -> bool:
+        """Whether the index lacks a word or holds it in ``MISSPELT_DF`` articles at most."""
+        return self.df.get(word, 0) <= MISSPELT_DF
+
+    def respellings(self, word: str) -> list[str]:
+        """The spellings a word of the index misspells, most used first: for a word in
+        ``MISSPELT_DF`` articles at most, the words ``MISSPELT_RATIO`` times more used one
+        edit away or with its transliteration key, never one of its own forms."""
+        held = self.df.get(word, 0)
+        if not held or held > MISSPELT_DF or word.isdigit():
+            return []
+        floor = MISSPELT_RATIO * held
+        near = self.corrections_of_known(word) + self._by_key.get(name_key(word), [])
+        found = {w for w in near if self.df[w] >= floor and stem(w) != stem(word)}
+        return sorted(found, key=lambda w: (-self.df[w], w))
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """The most frequent words that start with ``prefix``."""
