@@ -22,7 +22,7 @@ from . import pipeline, runs, store
 from .articles import Article
 from .engines import engine_class
 from .engines import querytree as qt
-from .sources import Draft, Skip, list_sources, log_skips, read_drafts, unreadable
+from .sources import Draft, Skip, list_sources, log_skips, read_drafts, source_path, unreadable
 
 if TYPE_CHECKING:
     from .dense import Bags
@@ -109,7 +109,9 @@ class _Plan:
 
 
 def _plan(corpus: Path, known: dict[str, dict]) -> _Plan:
-    signatures = {rel: _signature(corpus / rel, known.get(rel)) for rel in list_sources(corpus)}
+    signatures = {
+        rel: _signature(source_path(corpus, rel), known.get(rel)) for rel in list_sources(corpus)
+    }
     plan = _Plan(signatures, [], [], sorted(set(known) - set(signatures)), [])
     for rel, sig in signatures.items():
         old = known.get(rel)

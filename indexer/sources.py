@@ -1,6 +1,7 @@
 """Source files -> Article records; bad input is skipped with a warning, never fatal.
 
-A corpus is a folder of ``.txt`` articles and ``.jsonl`` (optionally ``.jsonl.gz``) files.
+A corpus is a folder of ``.txt`` articles and ``.jsonl`` (optionally ``.jsonl.gz``) files,
+or one such file.
 
 - ``.txt``: UTF-8 (a BOM is tolerated); the text may open with a header `` date YYYY-MM``
   (the word ``date`` then ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), the article following on
@@ -54,11 +55,14 @@ class Skip:
 
 
 def list_sources(root: Path) -> list[str]:
-    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted.
+    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted; a
+    corpus that is one source file is that file's name (``source_path``).
 
     A path that is not UTF-8 cannot be an id (nor go into JSON): it is left out, with a
     warning that shows its bytes.
     """
+    if root.is_file():
+        return [root.name] if root.name.endswith(SOURCE_SUFFIXES) else []
     found = [
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
@@ -121,15 +125,21 @@ def unreadable(rel: str, error: OSError) -> Skip:
     return Skip(rel, 0, f"cannot read file: {error.strerror or error}")
 
 
+def source_path(root: Path, rel: str) -> Path:
+    """Where a source of the corpus is: ``root / rel``, or ``root`` itself when the corpus
+    is that one file (its ids are then ``FILE#ID``, as in a folder)."""
+    return root if root.is_file() else root / rel
+
+
 def read_drafts(root: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
     """The drafts of one source file, in order; rejected inputs go to ``skips``.
 
     Raises OSError when the file cannot be read at all (``read_source`` says so).
     """
     if rel.endswith(".txt"):
-        yield from _read_txt(root / rel, rel, skips)
+        yield from _read_txt(source_path(root, rel), rel, skips)
     else:
-        yield from _read_jsonl(root / rel, rel, skips)
+        yield from _read_jsonl(source_path(root, rel), rel, skips)
 
 
 def log_skips(skips: list[Skip]) -> None:

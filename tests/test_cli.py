@@ -164,7 +164,17 @@ def test_search_index_chooses_its_analysis_processes(tmp_path, monkeypatch):
 def test_missing_corpus_is_a_clear_error(tmp_path):
     config = write_config(tmp_path, tmp_path / "absent")
     result = invoke(index_cmd, "--config", str(config))
-    assert result.exit_code == 2 and "dossier du corpus introuvable" in result.output
+    assert result.exit_code == 2 and "corpus introuvable" in result.output
+    assert "attendu un dossier, ou un fichier .txt, .jsonl ou .jsonl.gz" in result.output
+
+
+def test_a_corpus_can_be_one_jsonl_file(tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    shutil.copy(DATA_DIR / "news.jsonl", corpus)
+    config = str(write_config(tmp_path, corpus))
+    assert invoke(index_cmd, "--config", config).exit_code == 0
+    found = json.loads(invoke(search_cmd, "Chine", "--json", "--config", config).output)
+    assert [hit["id"] for hit in found["hits"]] == ["news.jsonl#n1"]
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path):
@@ -183,10 +193,16 @@ def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path)
         search_cmd, "kirghizstan", "--country", "JP", "--config", str(seeds_config_path)
     )
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    lines = result.output.splitlines()
+    assert lines[:2] == [
         "Aucun résultat pour « kirghizstan ».",
         "Vouliez-vous dire : « Kirghizistan » ?",
     ]
+    # a search run from another folder says which corpus and index it read
+    assert lines[2] == (
+        f"Corpus : {SEEDS_DIR} ; index : {seeds_config_path.parent / 'index'} (whoosh, 5 articles) ; "
+        f"configuration : {seeds_config_path}."
+    )
 
 
 def test_explain_prints_why_each_hit_matched(seeds_config_path):

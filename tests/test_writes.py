@@ -370,3 +370,18 @@ def test_write_builds_leave_the_other_cores_to_searches(monkeypatch):
     monkeypatch.setattr(builder, "_worker", Pool)
     assert builder.update_in_worker("config", 2.5) == "report"
     assert submitted == [(bootstrap.update_index, ("config", False, None, 2.5, 0))]
+
+
+def test_a_corpus_of_one_file_is_read_only_through_the_api(tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    shutil.copy(DATA_DIR / "news.jsonl", corpus)
+    config = load_config(write_config(tmp_path, corpus, service={"write_token": TOKEN}), {})
+    build_index(corpus, config.index_path)
+    client = create_app(config).test_client()
+    for response in (
+        client.post("/api/documents", json={"text": "Bakou."}, headers=AUTH),
+        client.put("/api/documents/a.txt", json={"text": "Bakou."}, headers=AUTH),
+        client.delete("/api/documents/a.txt", headers=AUTH),
+    ):
+        assert "un seul fichier" in error_of(response, 409)["message"]
+    assert not (tmp_path / "a.txt").exists()

@@ -31,7 +31,14 @@ from indexer.sources import HEADER, MAX_ARTICLE_CHARS, Skip, make_article
 from indexer.store import BuildLocked
 
 from ..config import Config
-from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
+from ..errors import (
+    BuildFailed,
+    Conflict,
+    DocumentNotFound,
+    IndexUnavailable,
+    InvalidDocument,
+    ReadOnly,
+)
 from .ids import article_path
 from .worker import update_in_worker
 
@@ -86,6 +93,7 @@ def _header(date: str | None) -> str | None:
 
 def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
     """Create or replace the article file, then publish it; whether it was created."""
+    _check_folder(config, doc_id)
     path = article_path(config.corpus_path, doc_id)
     with _files:
         if path.is_dir():
@@ -102,6 +110,7 @@ def put_article(config: Config, doc_id: str, content: bytes, create_only: bool =
 
 def delete_article(config: Config, doc_id: str) -> None:
     """Remove the article file, then publish the index without it; DocumentNotFound if none."""
+    _check_folder(config, doc_id)
     path = article_path(config.corpus_path, doc_id)
     with _files:
         if not path.is_file():
@@ -115,6 +124,15 @@ def delete_article(config: Config, doc_id: str) -> None:
 # The checks and file changes of concurrent writes in this process, one at a time: they
 # are short. The builds that follow wait for the build lock instead.
 _files = threading.Lock()
+
+
+def _check_folder(config: Config, doc_id: str) -> None:
+    """ReadOnly when the corpus is one file: its articles change with the file alone."""
+    if config.corpus_path.is_file():
+        raise ReadOnly(
+            f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
+            "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
+        )
 
 
 def _make_folders(path: Path, corpus: Path, doc_id: str) -> None:
