@@ -199,8 +199,9 @@ def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path)
         "Vouliez-vous dire : « Kirghizistan » ?",
     ]
     # a search run from another folder says which corpus and index it read
+    index = seeds_config_path.parent / "index"
     assert lines[2] == (
-        f"Corpus : {SEEDS_DIR} ; index : {seeds_config_path.parent / 'index'} (whoosh, 5 articles) ; "
+        f"Corpus : {SEEDS_DIR} ; index : {index} (whoosh, 5 articles) ; "
         f"configuration : {seeds_config_path}."
     )
 
