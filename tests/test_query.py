@@ -119,3 +119,10 @@ def test_synonyms_do_not_apply_to_excluded_words():
     assert parse_query("-belt and road", SYNONYMS) == And(
         (Not(Term("belt", "belt")), Term("and", "and"), Term("road", "road"))
     )
+
+
+def test_a_quoted_phrase_keeps_its_words_as_written():
+    phrase = parse_query('"la République en marche"')
+    assert phrase.written == ("république", "marche")  # kept words, accents as typed
+    assert parse_query('"Marché"').written == ("marché",)
+    assert parse_query("marché").written == ()  # unquoted: accents never count

@@ -117,6 +117,16 @@ class Engine(ABC):
         document frequency, in word order."""
         raise NotImplementedError(f"{self.name} engine has no lexicon")
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """The ``limit`` most frequent runs of two or three title words (``indexer.written``:
+        "notre_dame") starting with ``prefix``, with their document frequencies."""
+        raise NotImplementedError(f"{self.name} engine has no phrases")
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        """Every article that shares a near-copy band (``indexer.copies``) with another,
+        with its bands: the few candidates the search core checks for copies."""
+        raise NotImplementedError(f"{self.name} engine has no near-copy bands")
+
     def verify(self) -> None:
         """Read a little of every file, once per generation: damage fails here (with a
         read error), not in some later search. Engines may read more than the count."""

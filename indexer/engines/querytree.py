@@ -27,7 +27,8 @@ class Term:
 
     ``weight`` scales its score (corrected and variant spellings weigh less than what
     was typed); ``via`` says how it came into the query ("" as typed, "synonym", "typo",
-    "name") and ``typed`` the word the user wrote; neither changes what it matches.
+    "name") and ``typed`` the word the user wrote; ``written``, for a quoted word, its
+    written form (``indexer.written``); none changes what it matches.
     """
 
     stem: str
@@ -35,16 +36,19 @@ class Term:
     weight: float = 1.0
     via: str = field(default="", compare=False)
     typed: str = field(default="", compare=False)
+    written: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """Words in this order, stop words aside: Phrase(("ceintur", "rout"), ...)."""
+    """Words in this order, stop words aside: Phrase(("ceintur", "rout"), ...);
+    ``written``: for a quoted phrase, its words' written forms (``indexer.written``)."""
 
     stems: tuple[str, ...]
     exacts: tuple[str, ...]
     via: str = field(default="", compare=False)
     typed: str = field(default="", compare=False)
+    written: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,16 @@ class Ids:
     ids: tuple[str, ...]
 
 
-Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll | Ids
+@dataclass(frozen=True)
+class Written:
+    """The documents that write each of these words as typed, accents included but for
+    the first letter's (``indexer.written``), all scored alike: what a quoted phrase
+    matches first (``And((phrase, Written(...)))``)."""
+
+    words: tuple[str, ...]
+
+
+Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll | Ids | Written
 
 
 def positive_leaves(node: Node) -> Iterator[Term | Phrase | Prefix]:

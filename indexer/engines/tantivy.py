@@ -60,6 +60,7 @@ from typing import NamedTuple
 import tantivy
 from tantivy import Occur, Query
 
+from .. import copies, written
 from ..analysis import kept_terms
 from ..articles import Article, ArticleDate
 from ..runs import cut, per_run
@@ -68,6 +69,7 @@ from .base import Engine, EngineWriter, IndexCorrupt
 
 NO_DATE = 0  # the date key of an undated article: sorts after every real date, newest first
 MAX_CACHED_DOCS = 1_000  # stored documents kept from recent searches (``TantivyEngine._docs``)
+MAX_SHARED_BANDS = 200_000  # near-copy bands read at most (34,160 news articles: 400)
 FACET_SIZE = 1_000  # more buckets than there are countries: the counts are exact
 WRITER_HEAP = 256_000_000  # bytes shared by the writer threads; bigger means fewer segments
 WRITER_THREADS = 1  # Python analysis is the bottleneck; one thread keeps insertion order
@@ -88,6 +90,10 @@ def make_schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name="whitespace")  # stems, with positions
     sb.add_text_field("body", tokenizer_name="whitespace")
     sb.add_text_field("exact", tokenizer_name="whitespace", index_option="basic")
+    # Words as written (``indexer.written``): a quoted phrase's accents as typed come first.
+    sb.add_text_field("written", tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field("phrases", tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field("copyband", tokenizer_name="raw", index_option="basic", stored=True)
     sb.add_text_field("country", tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_unsigned_field("date", indexed=True, fast=True)  # YYYYMMDD, 00 for unknown parts
     sb.add_bytes_field("article", stored=True)  # the Article as JSON
@@ -119,6 +125,9 @@ class Prepared(NamedTuple):
     title: str  # stems, space-separated (extra spaces where words were stopped)
     body: str
     exact: str  # folded words of title and body
+    written: str  # the same words as written (indexer.written)
+    phrases: str  # the title's runs of two and three words
+    bands: tuple[str, ...]  # near-copy bands (indexer.copies)
     countries: tuple[str, ...]
     date: int  # date_number
     article: bytes  # the Article as JSON
@@ -135,6 +144,9 @@ def prepare(a: Article) -> Prepared:
         " ".join(map(stems.__getitem__, title)),
         " ".join(map(stems.__getitem__, body)),
         " ".join(map(exacts.__getitem__, chain(title, body))),
+        " ".join(written.written_words(texts)),
+        " ".join(written.phrases(texts)),
+        copies.bands(texts),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),
@@ -157,6 +169,10 @@ class TantivyWriter(EngineWriter):
             doc.add_text("title", p.title)
             doc.add_text("body", p.body)
             doc.add_text("exact", p.exact)
+            doc.add_text("written", p.written)
+            doc.add_text("phrases", p.phrases)
+            for band in p.bands:
+                doc.add_text("copyband", band)
             for code in p.countries:
                 doc.add_text("country", code)
             doc.add_unsigned("date", p.date)
@@ -186,7 +202,9 @@ class TantivyWriter(EngineWriter):
 
 class TantivyEngine(Engine):
     name = "tantivy"
-    format_version = 3  # 2: article vectors (indexer.dense) beside the engine's files; 3: 128-d
+    # 2: article vectors (indexer.dense) beside the engine's files; 3: 128-d; 4: words as
+    # written, title phrases and near-copy bands
+    format_version = 4
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.
@@ -281,6 +299,24 @@ class TantivyEngine(Engine):
         )
         return sorted(words)  # tantivy returns them most frequent first
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        return self.index.searcher().terms_with_prefix(
+            "phrases", prefix, filter_query=Query.all_query(), limit=limit
+        )
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        searcher = self.index.searcher()
+        bands = searcher.terms_with_prefix(
+            "copyband", "", filter_query=Query.all_query(), limit=MAX_SHARED_BANDS
+        )
+        shared = {band: n for band, n in bands if n > 1}
+        if not shared:
+            return {}
+        query = Query.term_set_query(self.schema, "copyband", list(shared))
+        found = searcher.search(query, limit=sum(shared.values()), count=False)
+        docs = [searcher.doc(address) for _, address in found.hits]
+        return {doc["id"][0]: tuple(doc["copyband"]) for doc in docs}
+
     def close(self) -> None:
         self.index = None  # mmaps are released when the last searcher goes
 
@@ -317,6 +353,9 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
         return _without(Query.all_query(), [to_tantivy(node.child, schema)])
     if isinstance(node, qt.Ids):
         return Query.const_score_query(Query.term_set_query(schema, "id", list(node.ids)), 0.0)
+    if isinstance(node, qt.Written):
+        words = [Query.term_query(schema, "written", w) for w in node.words]
+        return Query.const_score_query(_all_of(words), 0.0)
     return Query.all_query()
 
 

@@ -29,6 +29,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.util.numeric import byte_to_length
 
+from .. import copies, written
 from ..analysis import PreAnalyzedTokenizer, kept_terms
 from ..articles import Article, ArticleDate
 from ..runs import cut, per_run
@@ -52,6 +53,12 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=fr, phrase=True),  # weights are applied per query
         body=TEXT(analyzer=fr, phrase=True),
         exact=TEXT(analyzer=exact, phrase=False),
+        # Words as written and the title's phrases (``indexer.written``), near-copy bands
+        # (``indexer.copies``), also in a column: read for every article at once.
+        written=KEYWORD(lowercase=False, scorable=False),
+        phrases=KEYWORD(lowercase=False, scorable=False),
+        copyband=KEYWORD(lowercase=False, scorable=False),
+        copyband_col=COLUMN(columns.VarBytesColumn()),
         text=STORED(),
         meta=STORED(),  # title, url, date value/precision/source
         date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts
@@ -72,12 +79,17 @@ def prepare(a: Article) -> dict:
     texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
     stems, exacts = texts.vocabulary.columns(_TERMS, 2)
     title, body = texts.numbers
+    bands = copies.bands(texts)
     return dict(
         id=a.id,
         source=a.source,
         title=list(chain.from_iterable(map(stems.__getitem__, title))),
         body=list(chain.from_iterable(map(stems.__getitem__, body))),
         exact=list(chain.from_iterable(map(exacts.__getitem__, chain(title, body)))),
+        written=" ".join(written.written_words(texts)),
+        phrases=" ".join(written.phrases(texts)),
+        copyband=" ".join(bands),
+        copyband_col=" ".join(bands).encode("ascii"),
         text=a.text,
         meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
         date=qt.date_key(d.value) if d else NO_DATE,
@@ -152,6 +164,14 @@ class _SearcherState:
         self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
         self._allowed: dict[qt.Filters, set[int]] = {}
         self._docnums: dict[str, int] | None = None
+        self._copybands: list[bytes] | None = None
+
+    @property
+    def copybands(self) -> list[bytes]:
+        """Each document's near-copy bands, space-separated (read on first use)."""
+        if self._copybands is None:
+            self._copybands = list(self.searcher.reader().column_reader("copyband_col"))
+        return self._copybands
 
     def stored(self, doc_id: str) -> dict | None:
         """The stored fields of a live document by id (``searcher.document(id=...)``
@@ -264,8 +284,9 @@ DATA_ERRORS = (ValueError, KeyError)
 class WhooshEngine(Engine):
     name = "whoosh"
     # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
-    # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions
-    format_version = 5
+    # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions;
+    # 6: words as written, title phrases and near-copy bands
+    format_version = 6
     read_errors = READ_ERRORS
     immutable_files = True  # segments are written once; deletions live in the TOC
 
@@ -386,6 +407,30 @@ class WhooshEngine(Engine):
                     df[word] += info.doc_frequency()
         return sorted((word.decode("utf-8"), n) for word, n in df.items())
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        df: Counter[bytes] = Counter()
+        with self._borrow() as state:
+            for reader, _ in state.searcher.reader().leaf_readers():
+                for phrase, info in reader.iter_prefix("phrases", prefix):
+                    df[phrase] += info.doc_frequency()
+        ranked = sorted(df.items(), key=lambda pc: (-pc[1], pc[0]))[:limit]
+        return [(phrase.decode("utf-8"), n) for phrase, n in ranked]
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        with self._borrow() as state:
+            reader = state.searcher.reader()
+            live = [d for d in range(len(state.ids)) if not reader.is_deleted(d)]
+            bands = {
+                d: b.decode("ascii").split()
+                for d, b in zip(live, map(state.copybands.__getitem__, live), strict=True)
+            }
+            counts = Counter(chain.from_iterable(bands.values()))
+            return {
+                state.ids[d]: tuple(b)
+                for d, b in bands.items()
+                if any(counts[band] > 1 for band in b)
+            }
+
     def close(self) -> None:
         self._new_pool()  # retires the current pool: its states close
         self._ix.close()
@@ -443,6 +488,9 @@ def to_whoosh(node: qt.Node) -> query.Query:
     if isinstance(node, qt.Ids):
         ids = [query.Term("id", doc_id) for doc_id in node.ids]
         return query.ConstantScoreQuery(query.Or(ids) if ids else query.NullQuery, 0.0)
+    if isinstance(node, qt.Written):
+        words = [query.Term("written", w) for w in node.words]
+        return query.ConstantScoreQuery(query.And(words), 0.0)
     return query.Every()
 
 

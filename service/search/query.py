@@ -3,7 +3,8 @@
 The language, as users type it::
 
     chine relations          both words (terms are ANDed)
-    "la Ceinture et la Route"  a phrase (an unclosed quote closes at the end)
+    "la Ceinture et la Route"  a phrase (an unclosed quote closes at the end); its
+                             matches with the accents as typed first (``tiers``)
     chine OR russie          either side (also OU)
     chine AND russie         both (also ET: the default, written out)
     -taïwan                  without this word (also -"a phrase", NOT taïwan, SAUF taïwan)
@@ -23,10 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from indexer.analysis import analyze, analyze_words
+from indexer.analysis import WORD, analyze, analyze_words
 from indexer.engines import querytree as qt
+from indexer.written import written_form
 
 from ..errors import QueryError
 
@@ -152,7 +154,7 @@ class _Parser:
 
     def leaf(self, tok: _Tok) -> qt.Node | None:
         if tok.kind == "quote":
-            node = _phrase(tok.text.strip('"'))
+            node = _quoted(tok.text.strip('"'))
         elif tok.text.endswith("*"):
             node = _prefix(tok.text)
         else:
@@ -210,6 +212,16 @@ def _phrase(text: str, via: str = "") -> qt.Phrase | None:
     return qt.Phrase(stems, exacts, via=via, typed=typed)
 
 
+def _quoted(text: str) -> qt.Phrase | None:
+    """A quoted phrase, with the written form of its words: its matches written with the
+    accents as typed come first (``tiers``)."""
+    phrase = _phrase(text)
+    if phrase is None:
+        return None
+    forms = tuple(f for f in map(written_form, WORD.findall(text)) if f is not None)
+    return replace(phrase, written=forms) if len(forms) == len(phrase.stems) else phrase
+
+
 def _prefix(word: str) -> qt.Node | None:
     exacts = analyze(word.rstrip("*"), stemmed=False)
     if not exacts or len(exacts[-1]) < MIN_PREFIX:
@@ -225,7 +237,7 @@ def _prefix(word: str) -> qt.Node | None:
 
 def _simplify(node: qt.Node | None) -> qt.Node | None:
     if isinstance(node, qt.Phrase) and len(node.stems) == 1:
-        return qt.Term(node.stems[0], node.exacts[0], typed=node.typed)
+        return qt.Term(node.stems[0], node.exacts[0], typed=node.typed, written=node.written)
     return node
 
 

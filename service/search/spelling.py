@@ -75,7 +75,7 @@ def widen(tree: qt.Node, lexicon: Lexicon, respelt: Mapping[str, str] | None = N
 
 
 def _variants(term: qt.Term, lexicon: Lexicon, respelt: Mapping[str, str]) -> qt.Node:
-    if term.via:
+    if term.via or term.written:  # a synonym, a variant, or a quoted word: as asked
         return term
     typed = term.typed or term.exact
     alternatives: dict[str, qt.Term] = {}
@@ -146,7 +146,7 @@ def _confirmed_respellings(tree: qt.Node, lexicon: Lexicon, count: Count) -> dic
 
 def _typed_terms(tree: qt.Node) -> Iterable[qt.Term]:
     """The words as typed in the tree (not excluded, not in a phrase or a synonym)."""
-    if isinstance(tree, qt.Term) and not tree.via:
+    if isinstance(tree, qt.Term) and not tree.via and not tree.written:
         yield tree
     elif isinstance(tree, qt.And | qt.Or | qt.Alternatives):
         for child in tree.children:

@@ -1,5 +1,7 @@
 """Ranking tiers: from what was typed to ranked partial matches.
 
+0. for a quoted phrase, its matches that write its words with the accents as typed
+   ('"En Marche"': the party before "en marché"; a capital's accent aside: ``Written``);
 1. the words as typed, every one of them (terms are ANDed);
 2. the same with corrected and variant spellings (``spelling.expand``), so that an
    article that holds the word as typed always ranks above one that holds a variant;
@@ -42,6 +44,18 @@ def relaxed(tree: qt.Node) -> qt.Node | None:
     return qt.And((either, *negatives)) if negatives else either
 
 
+def as_written(tree: qt.Node) -> qt.Node | None:
+    """The tree whose quoted phrases must be written as typed, or None without any."""
+    if isinstance(tree, qt.Term | qt.Phrase) and tree.written:
+        return qt.And((tree, qt.Written(tree.written)))
+    if isinstance(tree, qt.And | qt.Or | qt.Alternatives):
+        children = [as_written(c) for c in tree.children]
+        if any(c is not None for c in children):
+            kept = (c if w is None else w for c, w in zip(tree.children, children, strict=True))
+            return type(tree)(tuple(kept))
+    return None
+
+
 def search_in_tiers(
     engine: Engine, query: qt.EngineQuery, expanded: qt.Node, depth: int = 0
 ) -> Ranking:
@@ -58,7 +72,10 @@ def search_in_tiers(
     def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
         return engine.search(replace(query, tree=tree, offset=0, limit=fetched, facets=facets))
 
-    results = [] if expanded == query.tree else [(TYPED, run(query.tree, facets=False))]
+    written = as_written(query.tree) if query.sort == "relevance" else None
+    results = [] if written is None else [(WRITTEN, run(written, facets=False))]
+    if expanded != query.tree:
+        results.append((TYPED, run(query.tree, facets=False)))
     results.append((ALL_TERMS, run(expanded, facets=True)))
     all_terms = results[-1][1].total
     loose = relaxed(expanded) if query.sort == "relevance" else None
@@ -72,9 +89,9 @@ def search_in_tiers(
 @dataclass(frozen=True)
 class Ranking:
     """The first hits of a query, best first, with the tier each came from (higher is
-    better: ``TYPED`` as typed with every term, ``ALL_TERMS`` with other spellings,
-    ``SOME_TERMS`` partial), the number of matches, their facets, and how many match
-    every term."""
+    better: ``WRITTEN`` quoted words as written, ``TYPED`` as typed with every term,
+    ``ALL_TERMS`` with other spellings, ``SOME_TERMS`` partial), the number of matches,
+    their facets, and how many match every term."""
 
     hits: list[tuple[str, float]]
     tiers: list[int]
@@ -83,7 +100,7 @@ class Ranking:
     all_terms: int
 
 
-SOME_TERMS, ALL_TERMS, TYPED = 0, 1, 2
+SOME_TERMS, ALL_TERMS, TYPED, WRITTEN = 0, 1, 2, 3
 
 
 def _merge(results: list[tuple[int, qt.EngineResult]]) -> tuple[list, list[int]]:
