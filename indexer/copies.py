@@ -28,15 +28,15 @@ import numpy as np
 from .runs import Cut, per_run
 
 SHINGLE = 5  # words per shingle
-BANDS, ROWS = 8, 4
+BANDS, ROWS = 16, 4
 HASHES = BANDS * ROWS
 LEAD_WORDS = 300  # words of the text hashed: a dispatch and its update share their lead
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # a shingle's hash: a polynomial of its runs'
 _FMIX = np.uint64(0xFF51AFD7ED558CCD)
 _SHIFT = np.uint64(33)
-_BIN_SHIFT = np.uint64(64 - 5)  # the top 5 bits: one of 32 bins
-_VALUE = np.uint64((1 << 59) - 1)
-_EMPTY = np.uint64(1 << 59)  # a bin no shingle fell in
+_BIN_SHIFT = np.uint64(64 - 6)  # the top 6 bits: one of 64 bins
+_VALUE = np.uint64((1 << 58) - 1)
+_EMPTY = np.uint64(1 << 58)  # a bin no shingle fell in
 
 
 def _run_hash(run: str) -> int:

@@ -256,7 +256,9 @@ def test_a_typo_that_one_article_holds_is_respelt_and_leads(tmp_path):
             "id": f"a{i}",
             "title": f"Article {i}",
             "date": "2019-12-05",
-            "text": "Emmanuel Macron parle de la réforme" + (" des retraites." if i < 10 else "."),
+            # words of its own in each: a hundred copies of one text would be one result
+            "text": f"Le jour {i}, mot{i}a mot{i}b mot{i}c mot{i}d, Emmanuel Macron parle de la "
+            + ("réforme des retraites." if i < 10 else "réforme."),
         }
         for i in range(100)
     ]

@@ -24,7 +24,7 @@ from indexer.articles import Article
 from indexer.engines import querytree as qt
 
 from ..errors import DocumentNotFound
-from . import hybrid, questions, rerank, tiers
+from . import copies, hybrid, questions, rerank, tiers
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
 from .passages import Passage, best_passages, match_spans
@@ -64,6 +64,11 @@ class Ranked:
     spans: dict[str, list] = field(default_factory=dict)
     by_meaning: frozenset[str] = frozenset()
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    all_terms: int = 0
+    copies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kept id -> hidden ids
+
+    def __post_init__(self) -> None:
+        self.all_terms = self.all_terms or self.ranking.all_terms
 
 
 @reads_index
@@ -73,7 +78,7 @@ def search(
     """Run a search request on a snapshot of the index."""
     started = time.perf_counter()
     plan = plan_query(snapshot, request, settings)
-    ranked = rank(snapshot, plan)
+    ranked = collapse_copies(snapshot, plan, rank(snapshot, plan))
     ranked = rerank_head(snapshot, plan, ranked)
     ranked = fuse_by_meaning(snapshot, plan, ranked)
     hits = page_of(snapshot, plan, ranked, settings)
@@ -83,7 +88,7 @@ def search(
         hits,
         facets_of(ranked.facets),
         took_ms=(time.perf_counter() - started) * 1000,
-        all_terms_total=ranked.ranking.all_terms,
+        all_terms_total=ranked.all_terms,
         suggestion=respell(snapshot, plan, ranked.ranking, settings),
     )
 
@@ -124,12 +129,60 @@ def filters_of(request: SearchRequest) -> qt.Filters:
     )
 
 
-def rank(snapshot: Snapshot, plan: Plan) -> Ranked:
-    """The hits tier by tier, deep enough for the page and the re-ranking."""
-    ranking = search_in_tiers(
-        snapshot.engine, plan.query, plan.expanded, depth=max(plan.head, plan.fused)
-    )
+def rank(snapshot: Snapshot, plan: Plan, more: int = 0) -> Ranked:
+    """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``)."""
+    window = plan.query.offset + plan.query.limit
+    depth = max(plan.head, plan.fused, window if more else 0) + more
+    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth=depth)
     return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
+
+
+def collapse_copies(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
+    """Wire copies among the results: the best-ranked of each group stays, the others
+    leave the hits, the total and the facets, on every page alike (``copies``)."""
+    groups = snapshot.copies
+    tree = ranked.ranking.tree
+    if not groups.of or tree is None:
+        return ranked
+    kept = copies.hidden(groups, _copy_ranks(snapshot, plan, tree, groups))
+    if not kept:
+        return ranked
+    hidden = {doc_id for ids in kept.values() for doc_id in ids}
+    ranked = rank(snapshot, plan, more=len(hidden))  # the page stays full without them
+    ranked.hits = [hit for hit in ranked.hits if hit[0] not in hidden]
+    ranked.total -= len(hidden)
+    ranked.copies = kept
+    found = _among(snapshot, plan, qt.MatchAll(), hidden, facets=True)
+    ranked.facets = subtract_facets(ranked.facets, found.facets)
+    full = hidden if tree == plan.expanded else _among(snapshot, plan, plan.expanded, hidden).hits
+    ranked.all_terms = ranked.ranking.all_terms - len(full)
+    return ranked
+
+
+def _copy_ranks(snapshot: Snapshot, plan: Plan, tree: qt.Node, groups) -> dict[str, tuple]:
+    """The members of copy groups among the results, each with its rank key: by score
+    (the answer's tree), or newest first when sorted by date."""
+    found = _among(snapshot, plan, tree, groups.members)
+    if plan.request.sort == "date":
+        return {doc_id: (_negated(groups.dates.get(doc_id, "")),) for doc_id, _ in found.hits}
+    return {doc_id: (-round(score, 6),) for doc_id, score in found.hits}
+
+
+def _among(snapshot: Snapshot, plan: Plan, tree: qt.Node, ids, facets: bool = False):
+    """The articles of ``ids`` that ``tree`` matches under the request's filters."""
+    ids = tuple(sorted(ids))
+    query = qt.EngineQuery(qt.And((tree, qt.Ids(ids))), plan.query.filters, limit=len(ids))
+    return snapshot.engine.search(replace(query, facets=facets))
+
+
+def _negated(value: str) -> tuple[int, ...]:
+    """A date key that sorts newest first: '2020-06-18' -> (-2020, -6, -18)."""
+    return tuple(-int(part) for part in value.split("-") if part.isdigit())
+
+
+def subtract_facets(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
+    """Facet counts of a set of articles without those of a subset of it."""
+    return {name: dict(Counter(a.get(name, {})) - Counter(b.get(name, {}))) for name in a}
 
 
 def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
@@ -162,7 +215,7 @@ def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
         return ranked
     nearest = hybrid.nearest(dense, vector)
     matched = _matching(snapshot, plan, hybrid.candidates(ranked.hits, nearest))
-    fused = hybrid.fuse(ranked.hits, ranked.ranking.all_terms, nearest, matched)
+    fused = hybrid.fuse(ranked.hits, ranked.all_terms, nearest, matched)
     ranked.hits, ranked.by_meaning = fused.hits, fused.by_meaning
     if fused.added:
         ranked.total += fused.added
@@ -209,7 +262,10 @@ def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) 
         for doc_id, score in page
         if doc_id in ranked.articles
     ]
-    return [replace(h, by_meaning=True) if h.id in ranked.by_meaning else h for h in hits]
+    return [
+        replace(h, by_meaning=h.id in ranked.by_meaning, copies=ranked.copies.get(h.id, ()))
+        for h in hits
+    ]
 
 
 def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings) -> str | None:
@@ -233,8 +289,8 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
 def count(snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAULT_SETTINGS) -> int:
     """How many results ``request`` has, as ``search`` counts them, without the page."""
     plan = plan_query(snapshot, replace(request, page=1, explain=False), settings)
-    ranked = fuse_by_meaning(snapshot, plan, rank(snapshot, plan))
-    return ranked.total
+    ranked = collapse_copies(snapshot, plan, rank(snapshot, plan))
+    return fuse_by_meaning(snapshot, plan, ranked).total
 
 
 @reads_index

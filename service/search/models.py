@@ -187,6 +187,7 @@ class Hit:
     url: str | None = None
     explain: list[dict] | None = None  # only when the request asks for it
     by_meaning: bool = False  # found by meaning only: it holds none of the query's words
+    copies: tuple[str, ...] = ()  # the ids of its wire copies, left out of the results
 
     @property
     def country_names(self) -> list[str]:
@@ -203,6 +204,7 @@ class Hit:
             "url": self.url,
             "passages": [p.to_html() for p in self.passages],
             "by_meaning": self.by_meaning,
+            "copies": list(self.copies),
         }
         if self.explain is not None:
             d["explain"] = self.explain

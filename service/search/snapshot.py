@@ -9,6 +9,7 @@ next request, never half of this one::
     snapshot.lexicon                                # loaded on first use, for this generation
     snapshot.vectors                                # the article vectors (None: by words only)
     snapshot.word_forms                             # folded word -> written form, as asked
+    snapshot.copies                                 # near-copy groups, read on first use
 
 What is computed per generation is memoized on its snapshot, not in module globals: it
 goes when the generation is replaced and the last request on it ends. Functions of the
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from indexer.store import IndexHandle, IndexMissing, IndexOutdated, IndexView, read_lexicon
 
 from ..errors import IndexUnavailable, SearchError
+from .copies import Groups, find_groups
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ class Snapshot:
         self.source = source
         self.word_forms: dict[str, str] = {}  # bounded by ``wordforms`` (MAX_WORD_FORMS)
         self._memo: dict[str, Any] = {}
-        self._locks = {name: threading.Lock() for name in ("lexicon", "vectors")}
+        self._locks = {name: threading.Lock() for name in ("lexicon", "vectors", "copies")}
 
     def _once(self, name: str, load: Callable[[], T]) -> T:
         """``load()`` the first time, the same value after; concurrent first calls wait."""
@@ -74,6 +76,15 @@ class Snapshot:
             "lexicon",
             lambda: Lexicon(read_lexicon(self.view.generation), self.manifest.doc_count),
         )
+
+    @property
+    def copies(self) -> Groups:
+        """The generation's near-copy groups (``copies``: wire dispatches published twice)."""
+        return self._once("copies", self._find_copies)
+
+    def _find_copies(self) -> Groups:
+        candidates = self.engine.copy_candidates()
+        return find_groups(candidates, self.engine.fetch(sorted(candidates)))
 
     @property
     def vectors(self) -> DenseIndex | None:
@@ -210,12 +221,15 @@ def _is_user_error(error: Exception) -> bool:
 
 
 def warm_up(snapshots: Snapshots) -> threading.Thread:
-    """Load the live lexicon and its indexes in the background, so the first typo, name or
-    completion request does not pay for them (1-2 s on the 34,160 news articles)."""
+    """Load the live lexicon and its indexes, and the near-copy groups, in the background,
+    so the first typo, name or completion request does not pay for them (1-2 s on the
+    34,160 news articles)."""
 
     def load() -> None:
         try:
-            snapshots.current().lexicon.warm_up()
+            snapshot = snapshots.current()
+            snapshot.lexicon.warm_up()
+            snapshot.copies  # noqa: B018 (memoized on the snapshot)
         except Exception as e:  # no index yet, or a damaged one: requests will say so
             log.info("lexicon not warmed up: %s", e)
 

@@ -83,7 +83,8 @@ def search_in_tiers(
         results.append((SOME_TERMS, run(loose, facets=True)))
     widest = results[-1][1]
     hits, tiers = _merge(results)
-    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms)
+    tree = loose if len(results) and results[-1][0] == SOME_TERMS else expanded
+    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms, tree)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Ranking:
     total: int
     facets: dict[str, dict[str, int]]
     all_terms: int
+    tree: qt.Node | None = None  # what ``total`` counts: the expanded tree, or its OR
 
 
 SOME_TERMS, ALL_TERMS, TYPED, WRITTEN = 0, 1, 2, 3

@@ -156,6 +156,13 @@ SCHEMAS = {
                 "des mots cherchés, mais son sujet est proche de la recherche (questions et "
                 "recherches de plusieurs mots, sans filtre ni exclusion, par pertinence).",
             },
+            "copies": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Les identifiants de ses copies (la même dépêche publiée "
+                "deux fois : une mise à jour, un autre titre), retirées des résultats et "
+                "des comptes : le résultat les représente.",
+            },
             "url": NULLABLE_STRING,
             "passages": {
                 "type": "array",
@@ -168,7 +175,17 @@ SCHEMAS = {
                 "description": "Seulement avec `explain=true`.",
             },
         },
-        required=["id", "title", "date", "countries", "score", "url", "passages", "by_meaning"],
+        required=[
+            "id",
+            "title",
+            "date",
+            "countries",
+            "score",
+            "url",
+            "passages",
+            "by_meaning",
+            "copies",
+        ],
     ),
     "Explanation": closed_object(
         {
