@@ -5,6 +5,7 @@ import pytest
 from indexer import copies
 from indexer.runs import cut
 from indexer.written import phrase_key, phrase_words, phrases, written_form, written_words
+from tests.test_copies import DISPATCH, OTHER, UPDATE
 
 
 @pytest.mark.parametrize(
@@ -42,20 +43,6 @@ def test_a_title_gives_its_runs_of_two_and_three_words_stop_words_included():
         "3:incendie_a_notre",
     ]
     assert phrase_words(phrase_key(["notre", "dame"])) == ("notre", "dame")
-
-
-DISPATCH = (
-    "Un camion a foncé lundi soir dans la foule d'un marché de Noël au centre de Berlin, "
-    "faisant au moins neuf morts et une cinquantaine de blessés, selon la police allemande, "
-    "qui a arrêté le conducteur présumé. Le passager du camion est mort sur le coup, a "
-    "précisé la police, qui évoque une attaque délibérée. La chancelière a exprimé sa "
-    "tristesse et promis que toute la lumière serait faite sur ce drame."
-)
-UPDATE = DISPATCH.replace("neuf morts", "douze morts") + " Le bilan a été revu à la hausse."
-OTHER = (
-    "Le Conseil constitutionnel a validé mardi l'essentiel de la réforme, au terme de "
-    "longs débats parlementaires marqués par de nombreux amendements de l'opposition."
-)
 
 
 def test_a_dispatch_and_its_update_share_bands_and_an_unrelated_text_none():
