@@ -128,6 +128,26 @@ def test_timeline_draws_matches_per_year_as_inline_svg(client):
     assert "(2 sans date)" in text(find(page, "figcaption")[0])
 
 
+def test_timeline_bars_link_to_their_year_then_their_month(client):
+    bars = find(get_page(client, "/"), "a", class_="bar-link")
+    assert len(bars) == 8
+    year_page = get_page(client, bars[-1]["attrs"]["href"])  # 2024, the last bar
+    assert text(find(year_page, "a", class_="chip")[0]).startswith("Période : 2024")
+    (month,) = find(year_page, "a", class_="bar-link")  # one month of 2024 has a match
+    month_page = get_page(client, month["attrs"]["href"])
+    assert text(find(month_page, "a", class_="chip")[0]).startswith("Période : mars 2024")
+    assert hit_ids(month_page) == ["a_ceinture.txt"]
+
+
+@pytest.mark.parametrize("q", ["", "chinois zzyzx", "chinois Kirghizistan", "route soie japon"])
+def test_page_n_of_m_never_changes_while_paging(client, q):
+    first = get_page(client, f"/?q={q}&per_page=1")
+    pages = int(text(find(first, "p", class_="page-info")[0]).rsplit(" ", 1)[1])
+    for n in range(1, pages + 1):
+        page = get_page(client, f"/?q={q}&per_page=1&page={n}")
+        assert text(find(page, "p", class_="page-info")[0]) == f"Page {n} sur {pages}"
+
+
 def test_date_range_form_filters_and_keeps_its_values(client):
     page = get_page(client, "/?from=2019&to=2020")
     assert set(hit_ids(page)) == {"news.jsonl#n1", "sous-dossier/e_pekin.txt"}
