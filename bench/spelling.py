@@ -6,12 +6,12 @@
 The intended words come from the news archive itself (``news-fr.jsonl.gz``), chosen by
 fixed rules and a seeded draw, so every run and every revision asks the same queries:
 
-- names: words written with a capital at least 95 % of the time, in 30 to 3,000 articles,
-  5 letters or more (Poutine, Philippe, Castaner); words: written in lower case at least
-  90 % of the time, in 30 to 3,000 articles, 6 letters or more (retraites, incendie);
-  and ``RUSSIAN`` names with a Slavic ending (-ov, -ev, -enko..., or -ine after ou, tch or kh)
-  whose English spelling differs, in 3 articles or more, drawn apart.
-  A word is a run of letters: "Champs-Élysées" is two.
+- stop words aside (never searched), names: words written with a capital at least 95 %
+  of the time, in 30 to 3,000 articles, 5 letters or more (Poutine, Philippe, Castaner);
+  words: written in lower case at least 90 % of the time, in 30 to 3,000 articles, 6
+  letters or more (retraites, incendie); and ``RUSSIAN`` names with a Slavic ending
+  (-ov, -ev, -enko..., or -ine after ou, tch or kh) whose English spelling differs, in 3
+  articles or more, drawn apart. A word is a run of letters: "Champs-Élysées" is two.
 - Each is typed in up to five ways (``typed_forms``): ``english``, a Russian name's
   English transliteration (the reverse of ``lexicon.NAME_RULES``: ou -> u, tch -> ch,
   ch -> sh, dj -> j, -ine -> -in: Poutine -> Putin, Loukachenko -> Lukashenko), for names
@@ -25,10 +25,13 @@ fixed rules and a seeded draw, so every run and every revision asks the same que
 For each query, ``core.search`` (the path of the API and the page) answers its first 100
 hits; a hit is right when its title or text holds the intended word or a true variant:
 a word of the same stem, or of the same transliteration key (``lexicon.name_key``:
-Philippe / Phillipe, Poutine / Putin). The table gives, by way of typing: queries,
-precision (the mean share of right hits among those shown, over queries with hits),
-queries with no hit, and "Vouliez-vous dire": how often it proposes the intended word
-(typed ways) or anything at all (the control, where every proposal is a false alarm).
+Philippe / Phillipe, Poutine / Putin). The table gives, by way of typing: queries; the
+precision, the mean share of right hits over queries with hits, on the first page (10
+hits, what a reader sees: partial matches of a query of two words count, as "Vladimir"
+alone for "Vladimir Kouznetsuv") and on the full matches (the hits that hold every word
+as typed or corrected, where spelling help acts); queries with no hit; and "Vouliez-vous
+dire": how often it proposes anything, and the intended word (for the control, every
+proposal is a false alarm).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.relevance import CACHE, DATA, build_product, revision
-from indexer.analysis import analyze_words, fold, stem
+from indexer.analysis import analyze_words, fold, stem, word_terms
 from service.config import load_config
 from service.search import core
 from service.search.lexicon import name_key
@@ -55,6 +58,7 @@ from service.search.settings import Settings
 NEWS = "news-fr.jsonl.gz"
 SEED = 19
 DEPTH = 100  # hits read per query
+PAGE = 10  # the first page, as the API and the page show it by default
 WORD = re.compile(r"[^\W\d_]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Russian names: a Slavic ending, or -ine after a French transliteration (Poutine,
@@ -117,6 +121,8 @@ def intended_words(usage: dict[str, Usage], names: int, words: int, seed: int):
         total = sum(entry.forms.values())
         if not (3 <= entry.docs <= 3000) or not key.isalpha():
             continue
+        if word_terms(key) is None:
+            continue  # a stop word: never searched
         capital = sum(n for form, n in entry.forms.items() if form[:1].isupper())
         written = entry.forms.most_common(1)[0][0]
         is_name = len(key) >= 5 and capital >= 0.95 * total and not written.isupper()
@@ -229,8 +235,8 @@ class Answer:
     way: str
     text: str
     intended: str
-    hits: int
-    right: int
+    right: list[bool]  # each of the first DEPTH hits: does it hold the intended word?
+    all_terms: int  # how many results hold every word (as typed or corrected)
     total: int
     suggestion: str | None
 
@@ -239,41 +245,48 @@ class Answer:
         last = (self.suggestion or "").split()[-1:] or [""]
         return fold(last[0]) == fold(self.intended)
 
+    def precision(self, hits: int) -> float | None:
+        """The share of right hits among the first ``hits`` (None without any)."""
+        shown = self.right[:hits]
+        return sum(shown) / len(shown) if shown else None
+
 
 def answer(snapshot, settings: Settings, query: Query) -> Answer:
-    """The query through ``core.search``: how many of its first hits are right."""
+    """The query through ``core.search``: which of its first hits are right."""
     params = {"q": query.text, "per_page": str(DEPTH)}
     result = core.search(snapshot, SearchRequest.from_params(params, settings), settings)
     articles = snapshot.engine.fetch([hit.id for hit in result.hits])
-    right = sum(is_right(f"{a.title}\n{a.text}", query.intended) for a in articles if a)
+    right = [a is not None and is_right(f"{a.title}\n{a.text}", query.intended) for a in articles]
     return Answer(
         query.way,
         query.text,
         query.intended,
-        len(result.hits),
         right,
+        result.all_terms_total or 0,
         result.total,
         result.suggestion,
     )
 
 
 def summary(answers: Sequence[Answer]) -> list[dict]:
-    """One row per way of typing: precision, queries without hits, suggestions."""
+    """One row per way of typing: precision on the first page (what a reader sees) and
+    on the full matches (where spelling help acts), queries without hits, suggestions."""
     rows = []
     for way in WAYS:
         mine = [a for a in answers if a.way == way]
         if not mine:
             continue
-        shown = [a.right / a.hits for a in mine if a.hits]
-        proposed = sum(a.proposes_intended for a in mine)
+        page = [p for a in mine if (p := a.precision(PAGE)) is not None]
+        full = [p for a in mine if (p := a.precision(min(a.all_terms, DEPTH))) is not None]
         rows.append(
             {
                 "way": way,
                 "queries": len(mine),
-                "precision": statistics.fmean(shown) if shown else 0.0,
-                "no_hit": sum(1 for a in mine if not a.hits),
+                "precision_page": statistics.fmean(page) if page else 0.0,
+                "precision_full": statistics.fmean(full) if full else 0.0,
+                "no_hit": sum(1 for a in mine if not a.right),
                 "suggested": sum(1 for a in mine if a.suggestion),
-                "suggests_intended": proposed,
+                "suggests_intended": sum(a.proposes_intended for a in mine),
             }
         )
     return rows
@@ -281,12 +294,13 @@ def summary(answers: Sequence[Answer]) -> list[dict]:
 
 def format_rows(rows: Sequence[dict]) -> str:
     """The table as fixed-width text."""
-    head = "way          queries  precision  no hit  suggestion  = intended"
+    head = "way          queries  page 1  full matches  no hit  suggestion  = intended"
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['way']:<12} {r['queries']:>7}  {r['precision']:>9.3f}  {r['no_hit']:>6}"
-            f"  {r['suggested']:>10}  {r['suggests_intended']:>10}"
+            f"{r['way']:<12} {r['queries']:>7}  {r['precision_page']:>6.3f}"
+            f"  {r['precision_full']:>12.3f}  {r['no_hit']:>6}  {r['suggested']:>10}"
+            f"  {r['suggests_intended']:>10}"
         )
     return "\n".join(lines)
 

@@ -156,3 +156,14 @@ def test_a_misspelling_of_the_archive_is_respelt_first_when_that_finds_more():
         lambda t: min(rare.get(x.exact, 1600) for x in qt.positive_leaves(t)),
     )
     assert kept.intended == parse_query("Edouard Philipe")
+
+
+def test_a_word_typed_with_a_capital_is_corrected_to_a_name_where_one_is_as_near():
+    lexicon = Lexicon([("bien", 8000), ("biden", 600), ("france", 900)], doc_count=34160)
+    names = {"biden", "france"}.__contains__
+    typed = widen(parse_query("Biedn"), lexicon, is_name=names)
+    assert {t.exact for t in typed.children if t.via == "typo"} == {"biden"}
+    lower = widen(parse_query("biedn"), lexicon, is_name=names)  # no capital: the most used
+    assert {t.exact for t in lower.children if t.via == "typo"} == {"bien"}
+    forms = {"bien": "bien", "biden": "Biden"}
+    assert respell("Biedn", 0, lexicon, written=lambda ws: {w: forms[w] for w in ws}) == "Biden"

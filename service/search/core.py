@@ -102,7 +102,10 @@ def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -
     def count(node: qt.Node) -> int:
         return snapshot.engine.search(qt.EngineQuery(node, filters, limit=1)).total
 
-    corrected = correct(tree, snapshot.lexicon, count)
+    def is_name(word: str) -> bool:
+        return written_forms(snapshot, [word])[word][:1].isupper()
+
+    corrected = correct(tree, snapshot.lexicon, count, is_name)
     expanded = corrected.expanded
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page

@@ -23,6 +23,7 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import cached_property
 
 from rapidfuzz import process
@@ -101,7 +102,8 @@ class Lexicon:
         self.words = sorted(w for w, _ in words)
         self.df = dict(words)
         self.doc_count = doc_count or max(self.df.values(), default=0)
-        self._corrected: dict[str, list[str]] = {}  # expand and suggest ask for the same words
+        # expand and suggest ask for the same words: (word, with a preference) -> words
+        self._corrected: dict[tuple[str, bool], list[str]] = {}
         self._stem_df: dict[str, int] = {}
 
     @cached_property
@@ -137,25 +139,30 @@ class Lexicon:
             by_key[key].append(word)
         return by_key
 
-    def corrections(self, word: str) -> list[str]:
+    def corrections(self, word: str, prefer: Callable[[str], bool] | None = None) -> list[str]:
         """Words of the index within the allowed edits of an unknown word, best first.
 
         Only the nearest ones, and among those only the ones used at least a tenth as
-        often as the most used: "macorn" is "macron", not "mâcon".
+        often as the most used: "macorn" is "macron", not "mâcon". ``prefer``: the
+        nearest words to keep if any is such (a name for a word typed with a capital:
+        "Biedn" is Biden, though "bien" is as near and twelve times more used).
         """
         if word in self.df or word.isdigit():
             return []
-        if word not in self._corrected:
+        key = (word, prefer is not None)
+        if key not in self._corrected:
             if len(self._corrected) > MAX_CACHED_CORRECTIONS:
                 self._corrected.clear()
-            self._corrected[word] = self._nearest_frequent(word)
-        return self._corrected[word]
+            self._corrected[key] = self._nearest_frequent(word, prefer)
+        return self._corrected[key]
 
-    def _nearest_frequent(self, word: str) -> list[str]:
+    def _nearest_frequent(self, word: str, prefer: Callable[[str], bool] | None) -> list[str]:
         found = self._neighbours(word, max_edits(word))
         if not found:
             return []
         nearest = [w for w, d in found if d == found[0][1]]
+        preferred = [w for w in nearest if prefer(w)] if prefer else []
+        nearest = preferred or nearest
         floor = self.df[nearest[0]] * FREQUENT_SHARE
         return [w for w in nearest if self.df[w] >= floor][:MAX_CORRECTIONS]
 

@@ -41,6 +41,8 @@ WORD = re.compile(r"(?<![\w*-])\w{5,}(?![\w*])")
 
 # How many articles a tree finds (every word of it), under the request's filters.
 Count = Callable[[qt.Node], int]
+# Whether a folded word of the index is a name (written with a capital in the articles).
+IsName = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -52,35 +54,44 @@ class Corrected:
     expanded: qt.Node
 
 
-def correct(tree: qt.Node, lexicon: Lexicon, count: Count | None = None) -> Corrected:
+def correct(
+    tree: qt.Node, lexicon: Lexicon, count: Count | None = None, is_name: IsName | None = None
+) -> Corrected:
     """The query as the archive spells it (module docstring); ``count`` confirms
-    respellings and collates corrections (without it, neither is done)."""
+    respellings and collates corrections (without it, neither is done); ``is_name``: a
+    word typed with a capital is corrected to a name where one is as near."""
     respelt = _confirmed_respellings(tree, lexicon, count) if count else {}
     intended = _respell_tree(tree, respelt)
-    expanded = widen(tree, lexicon, respelt)
+    expanded = widen(tree, lexicon, respelt, is_name)
     return Corrected(intended, collate(expanded, count) if count else expanded)
 
 
-def widen(tree: qt.Node, lexicon: Lexicon, respelt: Mapping[str, str] | None = None) -> qt.Node:
+def widen(
+    tree: qt.Node,
+    lexicon: Lexicon,
+    respelt: Mapping[str, str] | None = None,
+    is_name: IsName | None = None,
+) -> qt.Node:
     """The tree with corrected and variant spellings added beside each typed word;
     ``respelt``: misspellings of the archive and their confirmed spelling."""
     respelt = respelt or {}
     if isinstance(tree, qt.Term):
-        return _variants(tree, lexicon, respelt)
-    if isinstance(tree, qt.And):
-        return qt.And(tuple(widen(c, lexicon, respelt) for c in tree.children))
-    if isinstance(tree, qt.Or | qt.Alternatives):
-        return type(tree)(tuple(widen(c, lexicon, respelt) for c in tree.children))
+        return _variants(tree, lexicon, respelt, is_name)
+    if isinstance(tree, qt.And | qt.Or | qt.Alternatives):
+        return type(tree)(tuple(widen(c, lexicon, respelt, is_name) for c in tree.children))
     return tree  # Not, Phrase, Prefix, MatchAll: as typed
 
 
-def _variants(term: qt.Term, lexicon: Lexicon, respelt: Mapping[str, str]) -> qt.Node:
+def _variants(
+    term: qt.Term, lexicon: Lexicon, respelt: Mapping[str, str], is_name: IsName | None
+) -> qt.Node:
     if term.via or term.written:  # a synonym, a variant, or a quoted word: as asked
         return term
     typed = term.typed or term.exact
     alternatives: dict[str, qt.Term] = {}
     names = lexicon.name_variants(term.exact)
-    corrections = _corrections(term.exact, lexicon, names, respelt)
+    prefer = is_name if typed[:1].isupper() else None
+    corrections = _corrections(term.exact, lexicon, names, respelt, prefer)
     for word in corrections:
         # The most used correction weighs TYPO_WEIGHT, the others less, by the square root
         # of how often they are used beside it: "merkle" finds Merkel (210 articles)
@@ -94,13 +105,20 @@ def _variants(term: qt.Term, lexicon: Lexicon, respelt: Mapping[str, str]) -> qt
     return qt.Alternatives((term, *alternatives.values())) if alternatives else term
 
 
-def _corrections(word: str, lexicon: Lexicon, names: list[str], respelt: Mapping) -> list[str]:
+def _corrections(
+    word: str,
+    lexicon: Lexicon,
+    names: list[str],
+    respelt: Mapping,
+    prefer: IsName | None = None,
+) -> list[str]:
     """A word's typo corrections: a confirmed respelling, or the corrections of a word the
-    index lacks, but none less used than its most used name variant (unrelated words one
-    edit away from a name: "Putin" is Poutine, 221 articles, not "butin", 85)."""
+    index lacks (names first for a word typed with a capital: ``prefer``), but none less
+    used than its most used name variant (unrelated words one edit away from a name:
+    "Putin" is Poutine, 221 articles, not "butin", 85)."""
     if word in respelt:
         return [respelt[word]]
-    corrections = lexicon.corrections(word)
+    corrections = lexicon.corrections(word, prefer)
     if names and corrections:
         floor = max(lexicon.df[w] for w in names)
         corrections = [w for w in corrections if w in names or lexicon.df[w] > floor]
@@ -194,7 +212,8 @@ def did_you_mean(
     """
     if not q:
         return None
-    fixes = _words_to_fix(q, lexicon, few=total < SUGGEST_BELOW)
+    is_name = _names_of(written) if written is not None else None
+    fixes = _words_to_fix(q, lexicon, few=total < SUGGEST_BELOW, is_name=is_name)
     fixes = _choose_spellings(q, fixes, found)
     fixes = _confirmed(q, fixes, found)
     if not fixes:
@@ -217,7 +236,12 @@ class _Fix:
     typo: bool
 
 
-def _words_to_fix(q: str, lexicon: Lexicon, few: bool) -> list[_Fix]:
+def _names_of(written: Callable[[Iterable[str]], Mapping[str, str]]) -> IsName:
+    """Whether a folded word is a name: its written form has a capital ("Biden")."""
+    return lambda word: written([word]).get(word, word)[:1].isupper()
+
+
+def _words_to_fix(q: str, lexicon: Lexicon, few: bool, is_name: IsName | None) -> list[_Fix]:
     """The words of ``q`` that have better spellings: any the index lacks, or one it holds
     so rarely that it is a typo of the news (``Lexicon.respellings``)."""
     fixes = []
@@ -227,7 +251,8 @@ def _words_to_fix(q: str, lexicon: Lexicon, few: bool) -> list[_Fix]:
         word = fold(match.group())
         held = lexicon.df.get(word, 0)
         typo = bool(held) and not few  # a word the index holds: respelt only as a typo
-        better = _better_words(word, lexicon, typo)
+        prefer = is_name if match.group()[:1].isupper() else None
+        better = _better_words(word, lexicon, typo, prefer)
         if better:
             fixes.append(_Fix(match, better, better[0], typo))
     return fixes
@@ -278,7 +303,7 @@ def _cased(typed: str, word: str) -> str:
     return word[:1].upper() + word[1:] if typed[:1].isupper() else word
 
 
-def _better_words(word: str, lexicon: Lexicon, typo: bool) -> list[str]:
+def _better_words(word: str, lexicon: Lexicon, typo: bool, prefer: IsName | None) -> list[str]:
     """Better spellings of a word, best first, never one of its own forms (same stem:
     same results). For a word the index lacks, the same name in the index's spelling
     first ("Putin": "Poutine"), then the typo corrections that ``widen`` keeps; for a
@@ -286,7 +311,7 @@ def _better_words(word: str, lexicon: Lexicon, typo: bool) -> list[str]:
     that finds little, a neighbour ``BETTER_RATIO`` times more used."""
     if word not in lexicon.df:
         names = lexicon.name_variants(word)
-        candidates = list(dict.fromkeys(names + _corrections(word, lexicon, names, {})))
+        candidates = list(dict.fromkeys(names + _corrections(word, lexicon, names, {}, prefer)))
     elif typo:
         candidates = lexicon.respellings(word)
     else:

@@ -48,7 +48,10 @@ def as_written(tree: qt.Node) -> qt.Node | None:
     """The tree whose quoted phrases must be written as typed, or None without any."""
     if isinstance(tree, qt.Term | qt.Phrase) and tree.written:
         return qt.And((tree, qt.Written(tree.written)))
-    if isinstance(tree, qt.And | qt.Or | qt.Alternatives):
+    if isinstance(tree, qt.Alternatives):  # the spelling typed, not its synonyms
+        written = [w for w in map(as_written, tree.children) if w is not None]
+        return written[0] if len(written) == 1 else (qt.Or(tuple(written)) if written else None)
+    if isinstance(tree, qt.And | qt.Or):
         children = [as_written(c) for c in tree.children]
         if any(c is not None for c in children):
             kept = (c if w is None else w for c, w in zip(tree.children, children, strict=True))
