@@ -188,7 +188,7 @@ def test_no_results_gives_helpful_hints(client):
     page = get_page(client, "/?q=zzyzx")
     assert summary(page) == "Aucun résultat pour « zzyzx »"
     hints = text(find(page, "section", class_="no-results")[0])
-    for hint in ("orthographe", "moins de mots", "OR", "plus général"):
+    for hint in ("orthographe", "moins de mots", "OU", "plus général"):
         assert hint in hints
 
 
@@ -199,7 +199,7 @@ def test_no_results_with_filters_offers_the_unfiltered_count(client):
 
 def test_no_results_by_date_for_several_words_suggests_or(client):
     page = get_page(client, "/?q=chine+zzyzx&sort=date")
-    assert link(page, "chine OR zzyzx") == "/?q=chine+OR+zzyzx&sort=date"
+    assert link(page, "chine OU zzyzx") == "/?q=chine+OU+zzyzx&sort=date"
 
 
 def test_articles_with_only_some_words_are_set_apart(client):

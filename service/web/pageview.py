@@ -190,11 +190,11 @@ def neighbour_pages(result: SearchResult, state: PageState) -> tuple[str | None,
 
 
 def or_query(q: str) -> str | None:
-    """'chine russie' -> 'chine OR russie': a wider query to suggest when nothing matched."""
+    """'chine russie' -> 'chine OU russie': a wider query to suggest when nothing matched."""
     words = q.split()
     if len(words) < 2 or any(w in OPERATORS or w[0] in '-"(' or '"' in w for w in words):
         return None
-    return " OR ".join(words)
+    return " OU ".join(words)
 
 
 def _without(values: tuple[str, ...], value: str) -> tuple[str, ...]:

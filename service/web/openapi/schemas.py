@@ -35,9 +35,10 @@ DOC_ID = {
 SEARCH_PARAMETERS = [
     query_param(
         "q",
-        'La requête : mots (tous requis), `"phrase"`, `OR`, `-exclu`, `préfixe*`, '
-        "parenthèses. Insensible aux accents, à la casse et à l'élision. Vide : tous les "
-        "articles (filtrés), les plus récents d'abord.",
+        'La requête : mots (tous requis), `"phrase"` (les accents tapés d\'abord), '
+        "`OR`/`OU`, `AND`/`ET`, `-exclu` ou `NOT`/`SAUF exclu` (opérateurs en capitales), "
+        "`préfixe*`, parenthèses. Insensible aux accents, à la casse et à l'élision. Vide : "
+        "tous les articles (filtrés), les plus récents d'abord.",
         {"type": "string", "maxLength": 1000},
         example="Ceinture et la Route",
     ),
