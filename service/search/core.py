@@ -105,7 +105,7 @@ def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -
     def is_name(word: str) -> bool:
         return written_forms(snapshot, [word])[word][:1].isupper()
 
-    corrected = correct(tree, snapshot.lexicon, count, is_name)
+    corrected = correct(tree, snapshot.lexicon, count, is_name, is_french_word)
     expanded = corrected.expanded
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
@@ -123,6 +123,16 @@ def plan_query(snapshot: Snapshot, request: SearchRequest, settings: Settings) -
     return Plan(request, tree, expanded, leaves, query, head, fused)
 
 
+def is_french_word(word: str) -> bool:
+    """Whether a word (lower case, as typed) is in the French word vectors' vocabulary (a
+    dictionary of 500,000 words: "astre" is, "macorn" is not); loaded on first need,
+    only for a rare word that looks like a misspelling of the archive."""
+    from indexer.wordvectors import word_vectors
+
+    vectors = word_vectors()
+    return vectors is not None and vectors.row(word) >= 0
+
+
 def filters_of(request: SearchRequest) -> qt.Filters:
     """The request's countries and period as engine filters."""
     return qt.Filters(
@@ -136,6 +146,8 @@ def rank(snapshot: Snapshot, plan: Plan, more: int = 0) -> Ranked:
     """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``)."""
     window = plan.query.offset + plan.query.limit
     depth = max(plan.head, plan.fused, window if more else 0) + more
+    if plan.fused and window > plan.fused:  # pulled-up hits leave their ranks: fetch more
+        depth = max(depth, window + hybrid.MEANING_RANKS + more)
     ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth=depth)
     return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
 
@@ -285,6 +297,7 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
         snapshot.lexicon,
         found,
         written=functools.partial(written_forms, snapshot),
+        is_word=is_french_word,
     )
 
 

@@ -94,10 +94,11 @@ def fuse(
     ``nearest`` articles (``DenseIndex.nearest``) fused in; ``matched``: those of
     ``candidates`` that hold some of the query's words (lexical hits further down).
 
-    The articles found by meaning are the ``candidates`` outside ``matched``: the same
-    on every page and in every engine, so the total is too. Every one of them joins the
-    fused ranks, and each lexical hit keeps its place in one page only: a lexical hit
-    beyond ``DEPTH`` is never pulled up, or it would be met again at its own rank.
+    Every candidate joins the fused ranks by its vector rank: one in ``matched`` is a
+    lexical hit pulled up, and leaves its own rank further down; the others are found by
+    meaning alone (``by_meaning``, counted in ``added``). The candidates and ``matched``
+    are the same on every page and in every engine, so the ranks and the total are too,
+    and no hit comes twice.
     """
     kept = max(KEPT, all_terms)
     if kept >= DEPTH or not nearest:
@@ -109,14 +110,15 @@ def fuse(
         if doc_id not in placed:
             scores[doc_id] = 1 / (RRF_K + rank)
     lexical_ids = set(scores)
-    joining = set(candidates(lexical, nearest)) - matched
+    joining = set(candidates(lexical, nearest))
     for rank, (doc_id, _) in enumerate(nearest, 1):
         if doc_id in lexical_ids or doc_id in joining:
             scores[doc_id] = scores.get(doc_id, 0.0) + MEANING_WEIGHT / (RRF_K + rank)
     order = sorted(scores, key=lambda doc_id: -scores[doc_id])
     found = dict(lexical)
     cosine = dict(nearest)
-    zone = [(d, found[d]) if d in lexical_ids else (d, cosine[d]) for d in order]
-    rest = lexical[max(kept, DEPTH) :]
-    added = frozenset(order) - lexical_ids
+    zone = [(d, found[d]) if d in found else (d, cosine[d]) for d in order]
+    pulled = joining & matched  # lexical hits further down: their place is in the zone now
+    rest = [hit for hit in lexical[max(kept, DEPTH) :] if hit[0] not in pulled]
+    added = frozenset(order) - lexical_ids - matched
     return Fused(head + zone + rest, added, len(added))

@@ -43,6 +43,9 @@ WORD = re.compile(r"(?<![\w*-])\w{5,}(?![\w*])")
 Count = Callable[[qt.Node], int]
 # Whether a folded word of the index is a name (written with a capital in the articles).
 IsName = Callable[[str], bool]
+# Whether a word, as typed in lower case, is a word of French (a dictionary's: "astre" is,
+# "macorn" is not); None where none is at hand.
+IsWord = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,17 @@ class Corrected:
 
 
 def correct(
-    tree: qt.Node, lexicon: Lexicon, count: Count | None = None, is_name: IsName | None = None
+    tree: qt.Node,
+    lexicon: Lexicon,
+    count: Count | None = None,
+    is_name: IsName | None = None,
+    is_word: IsWord | None = None,
 ) -> Corrected:
     """The query as the archive spells it (module docstring); ``count`` confirms
     respellings and collates corrections (without it, neither is done); ``is_name``: a
-    word typed with a capital is corrected to a name where one is as near."""
-    respelt = _confirmed_respellings(tree, lexicon, count) if count else {}
+    word typed with a capital is corrected to a name where one is as near; ``is_word``: a
+    word of French is never a misspelling of the archive, however rare there."""
+    respelt = _confirmed_respellings(tree, lexicon, count, is_word) if count else {}
     intended = _respell_tree(tree, respelt)
     expanded = widen(tree, lexicon, respelt, is_name)
     return Corrected(intended, collate(expanded, count) if count else expanded)
@@ -126,8 +134,12 @@ def _corrections(
 
 
 def collate(tree: qt.Node, count: Count) -> qt.Node:
-    """The tree without the typo corrections that no article holds with the query's other
-    words (Elasticsearch's phrase suggester "collates" its candidates the same way)."""
+    """The tree without the typo corrections that no article holds with any of the query's
+    other words, when another spelling of the word does: "Angela Merkle" keeps Merkel and
+    drops Markle, as Elasticsearch's phrase suggester "collates" its candidates. Any other
+    word, not all: a question typed in full seldom has an article with all its words; and
+    when no spelling meets them, none is dropped ("Quand Fibonnaci est-il mort ?" keeps
+    Fibonacci, whose article says "meurt")."""
     if not isinstance(tree, qt.And):
         return tree
     positives = [c for c in tree.children if not isinstance(c, qt.Not | qt.MatchAll)]
@@ -136,30 +148,46 @@ def collate(tree: qt.Node, count: Count) -> qt.Node:
     children = []
     for child in tree.children:
         if isinstance(child, qt.Alternatives) and child in positives:
-            others = tuple(p for p in positives if p is not child)
-            kept = [c for c in child.children if not _is_typo(c) or count(qt.And((c, *others)))]
-            child = kept[0] if len(kept) == 1 else qt.Alternatives(tuple(kept))
+            others = [p for p in positives if p is not child]
+            child = _collated(child, others[0] if len(others) == 1 else qt.Or(tuple(others)), count)
         children.append(child)
     return qt.And(tuple(children))
+
+
+def _collated(word: qt.Alternatives, others: qt.Node, count: Count) -> qt.Node:
+    """The spellings of a word that meet the other words, typo fixes that do not aside."""
+    meets = [bool(count(qt.And((c, others)))) for c in word.children]
+    if not any(meets):
+        return word
+    kept = [c for c, met in zip(word.children, meets, strict=True) if met or not _is_typo(c)]
+    return kept[0] if len(kept) == 1 else qt.Alternatives(tuple(kept))
 
 
 def _is_typo(node: qt.Node) -> bool:
     return isinstance(node, qt.Term) and node.via == "typo"
 
 
-def _confirmed_respellings(tree: qt.Node, lexicon: Lexicon, count: Count) -> dict[str, str]:
+def _confirmed_respellings(
+    tree: qt.Node, lexicon: Lexicon, count: Count, is_word: IsWord | None = None
+) -> dict[str, str]:
     """{misspelt word: its spelling} for the typed words of ``tree`` that misspell the
-    archive, when the respelt query finds ``SUGGEST_BELOW`` articles whole, and more than
-    as typed: "Edouard Philipe" (4 articles, "Philip" Kerr among them) -> 3,000."""
+    archive (not words of French: ``is_word``), when the respelt query finds
+    ``SUGGEST_BELOW`` articles whole, and more than as typed: "Edouard Philipe" (4
+    articles, "Philip" Kerr among them) -> 3,000. A rare word of French is not one: in
+    the PIAF paragraphs, "astre" (2 of them) is not "autre"."""
     found = {
         t.exact: spellings[0]
         for t in _typed_terms(tree)
-        if (spellings := lexicon.respellings(t.exact))
+        if (spellings := lexicon.respellings(t.exact)) and not _is_word(t, is_word)
     }
     if not found:
         return {}
     respelt = count(_respell_tree(tree, found))
     return found if respelt >= SUGGEST_BELOW and respelt > count(tree) else {}
+
+
+def _is_word(term: qt.Term, is_word: IsWord | None) -> bool:
+    return is_word is not None and is_word((term.typed or term.exact).lower())
 
 
 def _typed_terms(tree: qt.Node) -> Iterable[qt.Term]:
@@ -189,6 +217,7 @@ def did_you_mean(
     lexicon: Lexicon,
     found: Callable[[str], int] | None = None,
     written: Callable[[Iterable[str]], Mapping[str, str]] | None = None,
+    is_word: IsWord | None = None,
 ) -> str | None:
     """ "Vouliez-vous dire": a better-spelt query when this one has a word the index lacks,
     or finds little: under ``SUGGEST_BELOW`` articles (``total``).
@@ -213,7 +242,7 @@ def did_you_mean(
     if not q:
         return None
     is_name = _names_of(written) if written is not None else None
-    fixes = _words_to_fix(q, lexicon, few=total < SUGGEST_BELOW, is_name=is_name)
+    fixes = _words_to_fix(q, lexicon, total < SUGGEST_BELOW, is_name, is_word)
     fixes = _choose_spellings(q, fixes, found)
     fixes = _confirmed(q, fixes, found)
     if not fixes:
@@ -241,7 +270,9 @@ def _names_of(written: Callable[[Iterable[str]], Mapping[str, str]]) -> IsName:
     return lambda word: written([word]).get(word, word)[:1].isupper()
 
 
-def _words_to_fix(q: str, lexicon: Lexicon, few: bool, is_name: IsName | None) -> list[_Fix]:
+def _words_to_fix(
+    q: str, lexicon: Lexicon, few: bool, is_name: IsName | None, is_word: IsWord | None
+) -> list[_Fix]:
     """The words of ``q`` that have better spellings: any the index lacks, or one it holds
     so rarely that it is a typo of the news (``Lexicon.respellings``)."""
     fixes = []
@@ -251,6 +282,8 @@ def _words_to_fix(q: str, lexicon: Lexicon, few: bool, is_name: IsName | None) -
         word = fold(match.group())
         held = lexicon.df.get(word, 0)
         typo = bool(held) and not few  # a word the index holds: respelt only as a typo
+        if typo and is_word is not None and is_word(match.group().lower()):
+            continue  # a word of French, however rare in the archive
         prefer = is_name if match.group()[:1].isupper() else None
         better = _better_words(word, lexicon, typo, prefer)
         if better:

@@ -12,12 +12,10 @@ page and the command line, on both engines.
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from pathlib import Path
 
 import pytest
-from unidecode import unidecode
 
 import indexer
 from service.config import DEFAULT_CONFIG, Config, load_config
@@ -97,18 +95,3 @@ def archive(request) -> Archive:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     return Archive(request.param)
-
-
-def plain(text: str) -> str:
-    """Lower case, accents off: what the checks' patterns read."""
-    return unidecode(text).lower()
-
-
-def holds(article, pattern: str) -> bool:
-    """Whether an article's title or text matches a pattern (on ``plain`` text)."""
-    return re.search(pattern, plain(f"{article.title}\n{article.text}")) is not None
-
-
-def writes(article, pattern: str) -> bool:
-    """Whether an article's title or text matches a pattern, accents kept (lower case)."""
-    return re.search(pattern, f"{article.title}\n{article.text}".lower()) is not None

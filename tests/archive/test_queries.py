@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.archive.conftest import holds, writes
+from tests.archive.checks import holds, writes
 
 
 @dataclass(frozen=True)

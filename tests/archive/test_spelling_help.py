@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.archive.conftest import holds
+from tests.archive.checks import holds
 
 
 @pytest.mark.parametrize(
