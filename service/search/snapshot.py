@@ -45,6 +45,7 @@ MAX_WORD_FORMS = 20_000  # written forms remembered per snapshot (``wordforms``)
 # Below this many articles their mean and main direction are noise, and the nearest
 # articles of a query are most of the index: the smallest corpus measured had 1,518.
 MIN_VECTOR_ARTICLES = 1000
+KEPT_COPIES = 4  # commits whose near-copy groups are kept, for the requests still on them
 DERIVE_TRIES = 5  # commits that may come between a view and its catalog read
 
 T = TypeVar("T")
@@ -127,7 +128,7 @@ class Snapshots:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self._base: tuple | None = None  # ((generation, epoch), the build's vectors, state)
-        self._copies: tuple | None = None  # (generation, commit, Groups): the latest made
+        self._copies: dict[tuple, Groups] = {}  # (generation, commit) -> the groups made
 
     @classmethod
     def at(cls, index_dir: Path) -> Snapshots:
@@ -205,21 +206,23 @@ class Snapshots:
         first, then each commit's from the latest made before it and the articles the
         commits between changed (``copies.updated``: the cost of the change)."""
         generation, commit = snapshot.view.generation, snapshot.commit
-        base = self._copies
-        if base is not None and base[0] == generation and base[1] == commit:
-            return base[2]
-        if base is not None and base[0] == generation and base[1] < commit:
+        with self._lock:
+            made = [c for g, c in self._copies if g == generation and c <= commit]
+            base = self._copies[(generation, max(made))] if made else None
+        if base is not None and max(made) == commit:
+            return base
+        if base is not None:
             catalog = snapshot.view.catalog
             with catalog.read() as db:
-                changed = catalog.changed(db, base[1], commit)
-            groups = updated(base[2], changed, snapshot.engine)
+                changed = catalog.changed(db, max(made), commit)
+            groups = updated(base, changed, snapshot.engine)
         else:
             candidates = snapshot.engine.copy_candidates()
             groups = find_groups(candidates, snapshot.engine.fetch(sorted(candidates)))
         with self._lock:
-            latest = self._copies
-            if latest is None or latest[0] != generation or latest[1] < commit:
-                self._copies = (generation, commit, groups)
+            self._copies[(generation, commit)] = groups
+            for old in list(self._copies)[:-KEPT_COPIES]:
+                del self._copies[old]  # the first made: older commits, older generations
         return groups
 
     def is_index_error(self, error: BaseException) -> bool:
