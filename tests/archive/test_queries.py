@@ -127,3 +127,16 @@ def test_a_country_keeps_every_hit_naming_it(archive):
     body = archive.search(q="Merkel", country="DE", per_page=50)
     assert all("DE" in {c["code"] for c in hit["countries"]} for hit in body["hits"])
     assert {v["value"] for v in body["facets"]["country"]} >= {"DE"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: a phrase's stop words leave no gap in the index positions, so "
+    '"Europe de l\'Est" also matches "l\'Europe est" (positions with gaps: a format change '
+    "of both engines, left for a later session)",
+)
+def test_a_quoted_phrase_with_stop_words_keeps_them_in_place(archive):
+    body = archive.search(q='"Europe de l\'Est"', per_page=20)
+    articles = [a for a in body["articles"] if a is not None]
+    wrong = [a.title for a in articles if not holds(a, r"europe de l.est")]
+    assert articles and not wrong, f"hits without the phrase: {wrong}"
