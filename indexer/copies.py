@@ -93,7 +93,13 @@ def bands(texts: Cut, part: int = 1) -> tuple[str, ...]:
     if sig is None:
         return ()
     rows = sig.reshape(BANDS, ROWS)
-    return tuple(f"{i}:{zlib.crc32(row.tobytes()):08x}" for i, row in enumerate(rows))
+    # A band whose bins no shingle fell in says nothing, and every short text has some:
+    # shared by thousands of articles, it only made the engines' posting lists long.
+    return tuple(
+        f"{i}:{zlib.crc32(row.tobytes()):08x}"
+        for i, row in enumerate(rows)
+        if not (row == _EMPTY).all()
+    )
 
 
 def similarity(a: Cut, b: Cut, part: int = 1) -> float:

@@ -165,11 +165,18 @@ def open_generation(ix: FileIndex, generation: int) -> Searcher:
 def _search(state: _SearcherState, q: qt.EngineQuery) -> qt.EngineResult:
     by_date = q.sort == "date"
     allowed = state.allowed(q.filters)
+    tree, ids = _ids_apart(q.tree)
+    if ids is not None:  # a set of documents, as a filter: an OR of 300 ids took 0.4 s
+        only = {d for d in map(state.docnum, ids) if d is not None}
+        allowed = only if allowed is None else allowed & only
     if allowed is not None and not allowed:  # nothing passes the filters
         return qt.EngineResult(0, [], _facets((), state) if q.facets else {})
-    docs, best = _matches(
-        state.searcher, to_whoosh(q.tree), allowed, q.offset + q.limit, by_date, q.deadline
-    )
+    if tree is None:  # those documents, all scored alike
+        docs, best = set(allowed), [(0.0, -d) for d in allowed]
+    else:
+        docs, best = _matches(
+            state.searcher, to_whoosh(tree), allowed, q.offset + q.limit, by_date, q.deadline
+        )
     if by_date:  # newest first, then by docnum: a stable order across pages
         page = sorted(docs, key=lambda d: (state.dates[d], -d), reverse=True)
         top = [(d, 0.0) for d in page[q.offset : q.offset + q.limit]]
@@ -178,6 +185,19 @@ def _search(state: _SearcherState, q: qt.EngineQuery) -> qt.EngineResult:
         top = [(-neg, score) for score, neg in ranked[q.offset : q.offset + q.limit]]
     hits = [(state.ids[docnum], score) for docnum, score in top]
     return qt.EngineResult(len(docs), hits, _facets(docs, state) if q.facets else {})
+
+
+def _ids_apart(tree: qt.Node) -> tuple[qt.Node | None, frozenset[str] | None]:
+    """A tree and the ids it is restricted to (``Ids`` alone, or in a top-level ``And``):
+    (the rest of the tree or None, the ids or None)."""
+    if isinstance(tree, qt.Ids):
+        return None, frozenset(tree.ids)
+    if not isinstance(tree, qt.And) or not any(isinstance(c, qt.Ids) for c in tree.children):
+        return tree, None
+    sets = [frozenset(c.ids) for c in tree.children if isinstance(c, qt.Ids)]
+    rest = [c for c in tree.children if not isinstance(c, qt.Ids | qt.MatchAll)]
+    rest_tree = None if not rest else rest[0] if len(rest) == 1 else qt.And(tuple(rest))
+    return rest_tree, frozenset.intersection(*sets)
 
 
 class _Pool(queue.LifoQueue):
@@ -212,13 +232,13 @@ class _SearcherState:
         self.ids, self.dates, self.countries = columns.ids, columns.dates, columns.countries
         self.years, self.months = columns.years, columns.months
         self.bands = columns.bands
-        self._docnum = columns.docnum
+        self.docnum = columns.docnum
         self._allowed: dict[qt.Filters, set[int]] = {}
 
     def stored(self, doc_id: str) -> dict | None:
         """The stored fields of a live document by id (``searcher.document(id=...)``
         runs a term query per id; the ids are already in memory)."""
-        docnum = self._docnum(doc_id)
+        docnum = self.docnum(doc_id)
         return None if docnum is None else self.searcher.stored_fields(docnum)
 
     def allowed(self, filters: qt.Filters) -> set[int] | None:
