@@ -12,6 +12,7 @@ import pytest
 from indexer.build import build_index
 from indexer.store import IndexHandle
 from service.config import Config, load_config
+from tests import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -24,6 +25,51 @@ def _no_search_env(monkeypatch):
     """Tests never see the developer's SEARCH_* variables (as Flask does for FLASK_*)."""
     for key in [k for k in os.environ if k.startswith("SEARCH_")]:
         monkeypatch.delenv(key)
+
+
+def require_postgres() -> None:
+    """Skip the calling test or fixture when no PostgreSQL server can run here; fail
+    instead under REQUIRE_POSTGRES=1 (CI), where missing means broken."""
+    reason = postgres_server.unavailable()
+    if reason and os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_root():
+    """A folder for this session's PostgreSQL servers; they are stopped at its end."""
+    require_postgres()
+    with postgres_server.server_root() as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def postgres_primary(postgres_root) -> postgres_server.PostgresServer:
+    """A PostgreSQL server started for the session, on a free loopback port."""
+    return postgres_server.start_primary(postgres_root)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_primary):
+    """The postgres engine creates its indexes on the session's server."""
+    from indexer.engines.postgres import PostgresEngine
+    from indexer.engines.postgres.connections import close_pools
+
+    before = PostgresEngine.dsn
+    PostgresEngine.dsn = postgres_primary.dsn()
+    yield PostgresEngine
+    PostgresEngine.dsn = before
+    close_pools()  # before the server stops under them
+
+
+@pytest.fixture(autouse=True)
+def _postgres_for_the_postgres_engine(request):
+    """A test parametrized with engine="postgres" gets the session's server."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("engine") == "postgres":
+        request.getfixturevalue("postgres_engine")
 
 
 # The fields of a hit in the API's JSON (models.Hit.to_dict), without explain.
