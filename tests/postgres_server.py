@@ -228,10 +228,20 @@ def _run_as_server_user(command: list[str]) -> str:
     """Run a PostgreSQL command, as the server user when we are root; its stdout."""
     if os.geteuid() == 0:
         command = ["runuser", "-u", SERVER_USER, "--", *command]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd="/")
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd="/", env=_server_environment()
+    )
     if done.returncode:
         raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
     return done.stdout
+
+
+def _server_environment() -> dict[str, str]:
+    """Our environment, with the messages of the server and its tools in English: the
+    French command line sets LANGUAGE=fr in this process (service.cli_french), and a
+    server started after it would answer in French."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_MESSAGES")}
+    return {**environ, "LC_ALL": "C.UTF-8"}
 
 
 def _give_to_server_user(folder: Path) -> None:
