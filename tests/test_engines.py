@@ -1,8 +1,10 @@
 """Every engine answers alike: the same hits, facets and passages, updates and fetches.
 
 Each engine builds its own index over tests/data (and over the seeds for the agreement
-test). Expected hits are written ``"a | b c | d"``: groups in order, and the ids inside a
-group in any order, because engines score differently and break ties differently.
+test), through ``build_index``; the postgres engine's goes into the session's PostgreSQL
+server (conftest: its index folder only says where its tables are). Expected hits are
+written ``"a | b c | d"``: groups in order, and the ids inside a group in any order,
+because engines score differently and break ties differently.
 """
 
 from __future__ import annotations
@@ -53,23 +55,29 @@ class Built:
         return [hit.id for hit in self.search(**params).hits]
 
 
-@pytest.fixture(scope="session")
-def built_data(tmp_path_factory):
-    """Per engine name, an index over tests/data, built on first use."""
+def per_engine(tmp_path_factory, corpus: Path, label: str):
+    """Per engine name, an index over ``corpus``, built on first use (a postgres index
+    only when a postgres test asks, with the session's server)."""
     cache: dict[str, Built] = {}
 
     def get(engine: str) -> Built:
         if engine not in cache:
-            cache[engine] = Built(tmp_path_factory.mktemp(f"data-{engine}"), DATA_DIR, engine)
+            cache[engine] = Built(tmp_path_factory.mktemp(f"{label}-{engine}"), corpus, engine)
         return cache[engine]
 
     return get
 
 
 @pytest.fixture(scope="session")
+def built_data(tmp_path_factory):
+    """Per engine name, an index over tests/data."""
+    return per_engine(tmp_path_factory, DATA_DIR, "data")
+
+
+@pytest.fixture(scope="session")
 def built_seeds(tmp_path_factory):
     """Per engine name, an index over the five seed articles."""
-    return {e: Built(tmp_path_factory.mktemp(f"seeds-{e}"), SEEDS_DIR, e) for e in ENGINE_NAMES}
+    return per_engine(tmp_path_factory, SEEDS_DIR, "seeds")
 
 
 def groups(expected: str) -> list[set[str]]:
@@ -300,7 +308,7 @@ def test_fetch_after_a_search_sees_the_next_commit(tmp_path, engine):
     ["Azerbaïdjan Chine", "coopération", "président", '"Ceinture et la Route"', "pandémie OR gaz"],
 )
 def test_engines_agree_on_the_seeds_top_ten(built_seeds, engine, q):
-    ours, ref = built_seeds[engine].search(q=q), built_seeds[REFERENCE].search(q=q)
+    ours, ref = built_seeds(engine).search(q=q), built_seeds(REFERENCE).search(q=q)
     assert (ours.total, ours.facets) == (ref.total, ref.facets)
     want = tie_groups(ref.hits)
     assert in_groups([hit.id for hit in ours.hits], want) == want

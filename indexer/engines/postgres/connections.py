@@ -1,0 +1,89 @@
+"""Where a postgres index lives (a server and a schema), and the connections to it.
+
+**A temporary bridge.** The engine interface opens an index by its directory (``Engine.create
+(path)``, ``Engine.open(path)``), and builds still make one directory per generation. So a
+postgres index's directory holds one small file, ``postgres.json``: the connection string
+and the schema of its tables. ``create`` takes the connection string from
+``PostgresEngine.dsn`` (a class setting that tests and benchmarks set), else uses libpq's
+own defaults (``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGDATABASE``, ``~/.pgpass``), so no
+password need ever be written here. An incremental build copies the file, and so writes to
+the same tables; a full build makes a new schema. Once the engine is opened from the
+configuration (``index.dsn``), this file goes.
+
+Connections come from one pool per connection string and process (psycopg_pool), shared by
+every engine on that server: a service opens an engine per generation, and a pool per
+engine would multiply connections. Each connection is checked when it is taken (one round
+trip), so a server that restarted or failed over costs no request an error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import NamedTuple
+
+from psycopg_pool import ConnectionPool
+
+from ..base import IndexCorrupt
+
+LOCATION_FILE = "postgres.json"
+POOL_SIZE = 8  # connections per server: as many as the service's threads (service.threads)
+POOL_TIMEOUT = 10.0  # seconds a request waits for a connection before it fails (a 503)
+IDLE_SECONDS = 60.0  # idle connections above the first close after this
+CONNECT_TIMEOUT = 5  # seconds libpq waits for a server (connect_timeout)
+
+
+class Location(NamedTuple):
+    """A postgres index: the server (a libpq connection string) and the schema of its tables."""
+
+    dsn: str
+    schema: str
+
+
+def write_location(path: Path, location: Location) -> None:
+    """Record where the index of ``path`` lives."""
+    path.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(location._asdict(), ensure_ascii=False)
+    (path / LOCATION_FILE).write_text(data + "\n", encoding="utf-8")
+
+
+def read_location(path: Path) -> Location:
+    """Where the index of ``path`` lives; IndexCorrupt when the file is missing or damaged."""
+    try:
+        data = json.loads((path / LOCATION_FILE).read_text(encoding="utf-8"))
+        return Location(str(data["dsn"]), str(data["schema"]))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexCorrupt(f"{path / LOCATION_FILE}: {e}") from e
+
+
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool(dsn: str) -> ConnectionPool:
+    """The connection pool to a server, opened on first use."""
+    with _pools_lock:
+        found = _pools.get(dsn)
+        if found is None or found.closed:
+            found = _pools[dsn] = ConnectionPool(
+                dsn,
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=POOL_TIMEOUT,
+                max_idle=IDLE_SECONDS,
+                kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                check=ConnectionPool.check_connection,
+                name="search",
+                open=True,
+            )
+        return found
+
+
+def close_pools() -> None:
+    """Close every pool of this process (tests, before they stop their servers)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for p in pools:
+        p.close()

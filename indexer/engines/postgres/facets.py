@@ -1,0 +1,53 @@
+"""Counts over *all* matches, in the statement that finds them: the total, and the country,
+year and month facets.
+
+The matches are a materialized CTE ``m`` (their date number and countries); one ``UNION
+ALL`` returns the page's rows and each count as a row tagged by kind, so a search is one
+round trip. Months are counted as ``date / 100`` (YYYYMM); a year is the sum of its
+months, year-only dates (month 00) counting for the year alone, undated articles (0) for
+neither, as in the other engines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+HIT, TOTAL, COUNTRY, MONTH = 0, 1, 2, 3  # the kind of each row the search returns
+
+COUNTS = f"""
+UNION ALL SELECT {TOTAL}, NULL, NULL, count(*)::float8 FROM m
+"""
+FACETS = f"""
+UNION ALL SELECT {COUNTRY}, c, NULL, count(*)::float8 FROM m, unnest(m.countries) AS c GROUP BY c
+UNION ALL SELECT {MONTH}, (date / 100)::text, NULL, count(*)::float8 FROM m
+    WHERE date > 0 GROUP BY date / 100
+"""
+
+
+def read_rows(
+    rows: list[tuple], facets: bool, by_date: bool
+) -> tuple[int, list[tuple[str, float]], dict]:
+    """(total, page hits in order, facets) from the search's rows (kind, key, seq, value).
+
+    A hit row holds the article's id, its insertion number and its score (its date number
+    when sorted by date); the page is put back in the statement's order, highest value
+    first, then first inserted, and a hit sorted by date scores 0.0, as in the others.
+    """
+    found = sorted((row for row in rows if row[0] == HIT), key=lambda row: (-row[3], row[2]))
+    hits = [(row[1], 0.0 if by_date else row[3]) for row in found]
+    total = next((int(row[3]) for row in rows if row[0] == TOTAL), 0)
+    if not facets:
+        return total, hits, {}
+    country = {row[1]: int(row[3]) for row in rows if row[0] == COUNTRY}
+    year: Counter[str] = Counter()
+    month: dict[str, int] = {}
+    for _, key, _, count in (row for row in rows if row[0] == MONTH):
+        year[key[:4]] += int(count)
+        if key[4:] != "00":
+            month[f"{key[:4]}-{key[4:]}"] = int(count)
+    return total, hits, {"country": country, "year": dict(year), "month": month}
+
+
+def empty(facets: bool) -> dict:
+    """The facets of no match."""
+    return {"country": {}, "year": {}, "month": {}} if facets else {}

@@ -1,0 +1,149 @@
+"""An article as the postgres engine stores it: analysed in Python, one row of ``articles``.
+
+Our French analysis decides the terms, as for tantivy (``indexer.runs``: each distinct run
+analysed once with ``analysis.kept_terms``); PostgreSQL's text configurations never see
+the text. The row carries the terms twice, for two jobs:
+
+- matching: one ``tsvector`` whose lexemes are the terms tagged by field, written as a
+  ``tsvector`` literal (its input parser applies no dictionary)::
+
+      title "La Chine", body "Pékin et la Chine"
+      -> 'tchin':1  'bpekin':1  'bchin':2  'xchine'  'xpekin'
+
+  ``t``/``b``: title and body stems, with positions (kept words numbered from 1, stop
+  words leaving no gap, as in the other engines) for phrases; ``x``: the folded words of
+  both (the exact field), without positions. One GIN index answers a whole query tree.
+- scoring: each distinct stem's term frequency in the title and in the body, and the set
+  of folded words, as parallel arrays that the writer turns into term ids (BM25 looks a
+  term up in a document with intarray's ``idx``, 0.2 µs, where reading the ``tsvector``
+  back costs a detoast of 4 kB).
+
+PostgreSQL keeps at most 256 positions per lexeme and clamps positions past 16,383: a
+phrase past the 16,383rd kept word of a body (about 100,000 characters) may be missed.
+Term frequencies are exact (up to 32,767).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import chain
+from typing import NamedTuple
+
+from ...analysis import kept_terms
+from ...articles import Article, ArticleDate
+from ...runs import cut, per_run
+from .. import querytree as qt
+
+TITLE, BODY, EXACT = "t", "b", "x"  # the field tags of lexemes
+MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
+MAX_LEXEME_BYTES = 2046  # a longer lexeme is refused by the tsvector parser: not indexed
+MAX_TF = 32_767  # smallint
+NO_DATE = 0  # the date number of an undated article: sorts after every real date
+
+
+class Prepared(NamedTuple):
+    """An article analysed for the ``articles`` table (``prepare``), picklable."""
+
+    id: str
+    source: str
+    title: str
+    body: str
+    url: str | None
+    date_value: str | None
+    date_precision: str | None
+    date_source: str | None
+    countries: tuple[str, ...]
+    date: int  # date_number
+    lexemes: str  # the tsvector literal
+    stems: tuple[str, ...]  # distinct stems of title and body
+    tf_title: tuple[int, ...]  # per stem
+    tf_body: tuple[int, ...]
+    words: tuple[str, ...]  # distinct folded words
+    len_title: int  # kept words, as the other engines count a field's length
+    len_body: int
+    len_exact: int
+
+
+def date_number(key: str) -> int:
+    """A date key as a sortable number: '2021-06-00' -> 20210600 ('' -> NO_DATE)."""
+    return int(key.replace("-", "")) if key else NO_DATE
+
+
+# Two columns of the vocabulary (indexer.runs): each run's stems and folded words.
+_TERMS = per_run(kept_terms)
+
+
+def prepare(a: Article) -> Prepared:
+    """Analyse an article for its row: the costly part of adding it, done in Python."""
+    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
+    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
+    title_runs, body_runs = texts.numbers
+    title = list(chain.from_iterable(map(stems.__getitem__, title_runs)))
+    body = list(chain.from_iterable(map(stems.__getitem__, body_runs)))
+    words = list(chain.from_iterable(map(exacts.__getitem__, chain(title_runs, body_runs))))
+    tf_title, tf_body = Counter(title), Counter(body)
+    distinct = list(dict.fromkeys(chain(title, body)))
+    distinct_words = tuple(dict.fromkeys(words))
+    d = a.date
+    return Prepared(
+        a.id,
+        a.source,
+        a.title,
+        a.text,
+        a.url,
+        *((d.value, d.precision, d.source) if d else (None, None, None)),
+        a.countries,
+        date_number(qt.date_key(d.value)) if d else NO_DATE,
+        lexemes(title, body, distinct_words),
+        tuple(distinct),
+        tuple(min(tf_title[s], MAX_TF) for s in distinct),
+        tuple(min(tf_body[s], MAX_TF) for s in distinct),
+        distinct_words,
+        len(title),
+        len(body),
+        len(words),
+    )
+
+
+def lexemes(title: list[str], body: list[str], words: tuple[str, ...]) -> str:
+    """The tsvector literal of a document's terms: "'tchin':1 'bchin':2,5 'xchine'"."""
+    parts = [_positioned(TITLE, title), _positioned(BODY, body)]
+    parts.extend(quote(EXACT + w) for w in words if fits(w))
+    return " ".join(filter(None, parts))
+
+
+def _positioned(tag: str, terms: list[str]) -> str:
+    positions: dict[str, list[str]] = {}
+    for position, term in enumerate(terms, 1):
+        positions.setdefault(term, []).append(str(position))
+    return " ".join(
+        f"{quote(tag + term)}:{','.join(found[:MAX_POSITIONS])}"
+        for term, found in positions.items()
+        if fits(term)
+    )
+
+
+def fits(term: str) -> bool:
+    """Whether a term is short enough to be a lexeme (a tag byte is added to it)."""
+    return len(term) < MAX_LEXEME_BYTES // 4 or len(term.encode("utf-8")) < MAX_LEXEME_BYTES
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme quoted for a tsvector or tsquery literal: "aujourd'hui" -> "'aujourd''hui'"."""
+    if "'" in lexeme or "\\" in lexeme:
+        lexeme = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{lexeme}'"
+
+
+def article_of(row: tuple) -> Article:
+    """An Article from the stored columns (``engine.ARTICLE_COLUMNS``, in that order)."""
+    doc_id, source, title, body, url, value, precision, date_source, countries = row
+    return Article(
+        id=doc_id,
+        text=body,
+        title=title,
+        date=ArticleDate(value, precision, date_source) if value else None,
+        url=url,
+        countries=tuple(countries),
+        source=source,
+    )
