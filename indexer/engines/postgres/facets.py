@@ -18,7 +18,8 @@ COUNTS = f"""
 UNION ALL SELECT {TOTAL}, NULL, NULL, count(*)::float8 FROM m
 """
 FACETS = f"""
-UNION ALL SELECT {COUNTRY}, c, NULL, count(*)::float8 FROM m, unnest(m.countries) AS c GROUP BY c
+UNION ALL SELECT {COUNTRY}, c, NULL, count(*)::float8
+    FROM (SELECT unnest(countries) AS c FROM m) AS named GROUP BY c
 UNION ALL SELECT {MONTH}, (date / 100)::text, NULL, count(*)::float8 FROM m
     WHERE date > 0 GROUP BY date / 100
 """

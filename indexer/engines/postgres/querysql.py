@@ -202,15 +202,14 @@ class Scorer:
         return f"coalesce(a.{column}[idx(a.stem_ids, {sid})], 0)"
 
     def _bm25(self, tag: str, tf: str, df: int) -> str:
-        """idf x tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)), with float8 constants, times
-        the field's weight."""
+        """idf (k1 + 1) tf / (tf + k1 (1 - b + b len / avg)), times the field's weight,
+        written as c (1 - n / (tf + n)) with n = k1 (1 - b + b len / avg): the term
+        frequency, a look-up in the row's arrays, is then read once (0 when tf is 0)."""
         length = FIELD_COLUMNS[tag][1] if tag in FIELD_COLUMNS else "len_exact"
         idf = self.stats.idf(df) * qt.FIELD_WEIGHTS[FIELD_NAMES[tag]]
         fixed, per_length = K1 * (1 - B), K1 * B / (self._avg[tag] or 1.0)
-        return (
-            f"({_number(idf * (K1 + 1))} * {tf} / "
-            f"({tf} + {_number(fixed)} + {_number(per_length)} * a.{length}))"
-        )
+        norm = f"({_number(fixed)} + {_number(per_length)} * a.{length})"
+        return f"({_number(idf * (K1 + 1))} * (1.0::float8 - {norm} / ({tf} + {norm})))"
 
     def _if_matches(self, query: str, value: str) -> str:
         return f"(CASE WHEN {self._lexemes_match(query)} THEN {value} ELSE 0 END)"

@@ -7,6 +7,16 @@ document frequencies and the stats row that BM25 reads, the lexicon).
 (ids, document frequencies, N and average lengths), then one statement that finds every
 match (the tsquery against the GIN index, the filters), scores them, and returns the page
 with the total and facet counts over all of them (``facets``).
+
+Sequential scans are off on our connections (``connections.SESSION_SETTINGS``): the
+planner prices a test of the tsvector as a cheap operator, and for a word in most articles
+it scans the table, which reads every row's tsvector back from the TOAST table (``plus``,
+21,695 matches of 34,160: 387 ms); the GIN index gives the same matches without reading a
+tsvector. A query with no word is the exception (nothing but a scan answers it): its view
+allows scans until it ends.
+
+A view costs its statements' round trips and one more (COMMIT): the transaction begins in
+the same round trip as the first statement (a pipeline), and a search is two statements.
 """
 
 from __future__ import annotations
@@ -29,18 +39,42 @@ ARTICLE_COLUMNS = "id, source, title, body, url, date_value, date_precision, dat
 
 @contextmanager
 def open_view(pool: ConnectionPool, tables: Tables) -> Iterator[View]:
-    """A view of the index as of now, for the length of the block."""
-    with pool.connection() as conn, conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield View(conn, tables)
+    """A view of the index as of its first statement, for the length of the block."""
+    with pool.connection() as conn:
+        view = View(conn, tables)
+        try:
+            yield view
+        except BaseException:
+            if view.begun and not conn.closed:
+                conn.execute("ROLLBACK")
+            raise
+        if view.begun:
+            conn.execute("COMMIT")
+
+
+BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 
 class View:
-    """Search, fetch and count in one snapshot of the index."""
+    """Search, fetch and count in one snapshot of the index (a transaction begun with the
+    first statement, in the same round trip)."""
 
     def __init__(self, conn: Connection, tables: Tables):
         self._conn = conn
         self._tables = tables
+        self.begun = False
+        self._seqscan = False  # as the session settings left it (connections.py)
+
+    def _execute(self, statement, params=None) -> list[tuple]:
+        """A statement's rows; the first one begins the transaction (pipelined)."""
+        if self.begun:
+            cursor = self._conn.execute(statement, params)
+        else:
+            with self._conn.pipeline():
+                self._conn.execute(BEGIN)
+                cursor = self._conn.execute(statement, params)
+            self.begun = True
+        return cursor.fetchall() if cursor.description is not None else []
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
         """The page's ids and scores, and the total and facets over all matches."""
@@ -52,53 +86,50 @@ class View:
         if match != ALL:
             where.append("a.lexemes @@ %(match)s::tsquery")
             params["match"] = match
+        self._allow_seqscan(match == ALL)  # every article: a scan is the way
         by_date = q.sort == "date"
         if by_date:
             value = "a.date::float8"
         else:
-            scorer = Scorer(self.stats(), self.dictionary(*query_terms(q.tree)))
+            scorer = Scorer(*self.statistics(*query_terms(q.tree)))
             value = scorer.score(q.tree)
             params.update(scorer.params)
         statement = _statement(value, where, q.facets)
-        rows = self._conn.execute(self._tables.sql(statement), params).fetchall()
+        rows = self._execute(self._tables.sql(statement), params)
         total, hits, counts = facets.read_rows(rows, q.facets, by_date)
         return qt.EngineResult(total, hits, counts)
 
-    def stats(self) -> Stats:
-        row = self._conn.execute(
-            self._tables.sql("SELECT docs, len_title, len_body, len_exact FROM {stats}")
-        ).fetchone()
-        docs, title, body, exact = row
-        n = docs or 1
-        return Stats(docs, title / n, body / n, exact / n)
+    def statistics(self, stems: set[str], words: set[str]) -> tuple[Stats, Dictionary]:
+        """BM25's N and average lengths, and the ids and frequencies of these terms."""
+        rows = self._execute(self._tables.sql(STATISTICS), (sorted(stems), sorted(words)))
+        found_stems, found_words, stats = {}, {}, Stats(0, 0.0, 0.0, 0.0)
+        for kind, term, *numbers in rows:
+            if kind == "s":
+                found_stems[term] = tuple(numbers[:3])
+            elif kind == "w":
+                found_words[term] = tuple(numbers[:2])
+            else:
+                docs, title, body, exact = numbers
+                n = docs or 1
+                stats = Stats(docs, title / n, body / n, exact / n)
+        return stats, Dictionary(found_stems, found_words)
 
-    def dictionary(self, stems: set[str], words: set[str]) -> Dictionary:
-        found_stems = self._conn.execute(
-            self._tables.sql(
-                "SELECT stem, id, df_title, df_body FROM {stems} WHERE stem = ANY(%s)"
-            ),
-            (sorted(stems),),
-        ).fetchall()
-        found_words = self._conn.execute(
-            self._tables.sql("SELECT word, id, df FROM {words} WHERE word = ANY(%s)"),
-            (sorted(words),),
-        ).fetchall()
-        return Dictionary(
-            {stem: (sid, t, b) for stem, sid, t, b in found_stems},
-            {word: (wid, df) for word, wid, df in found_words},
-        )
+    def _allow_seqscan(self, allowed: bool) -> None:
+        if allowed != self._seqscan:  # for the transaction only: the connection is pooled
+            self._execute(f"SET LOCAL enable_seqscan = {'on' if allowed else 'off'}")
+            self._seqscan = allowed
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
         """The stored articles for these ids, in order (None where an id is unknown)."""
-        rows = self._conn.execute(
+        rows = self._execute(
             self._tables.sql(f"SELECT {ARTICLE_COLUMNS} FROM {{articles}} WHERE id = ANY(%s)"),
             (list(dict.fromkeys(ids)),),
-        ).fetchall()
+        )
         by_id = {row[0]: article_of(row) for row in rows}
         return [by_id.get(doc_id) for doc_id in ids]
 
     def doc_count(self) -> int:
-        return self.stats().docs
+        return self.statistics(set(), set())[0].docs
 
     def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
         """Every folded word of live articles starting with ``prefix``, with its document
@@ -107,11 +138,19 @@ class View:
         if prefix:  # a range, which the unique index on words answers
             where += " AND word >= %s AND word < %s"
             params = [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
-        rows = self._conn.execute(
+        return self._execute(
             self._tables.sql(f"SELECT word, df FROM {{words}} WHERE {where} ORDER BY word"),
             params,
         )
-        return rows.fetchall()
+
+
+# The collection's statistics and the query's terms, in one round trip.
+STATISTICS = """
+SELECT 's', stem, id, df_title::bigint, df_body::bigint, NULL::bigint FROM {stems}
+    WHERE stem = ANY(%s)
+UNION ALL SELECT 'w', word, id, df, NULL, NULL FROM {words} WHERE word = ANY(%s)
+UNION ALL SELECT 'n', NULL, docs, len_title, len_body, len_exact FROM {stats}
+"""
 
 
 def _filters(filters: qt.Filters, params: dict) -> list[str]:
