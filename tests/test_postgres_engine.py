@@ -8,7 +8,7 @@ import pytest
 from indexer.articles import Article
 from indexer.engines import IndexCorrupt
 from indexer.engines import querytree as qt
-from indexer.engines.postgres import PostgresEngine, connections, writer
+from indexer.engines.postgres import PostgresEngine, connections, view, writer
 from indexer.engines.postgres.connections import Location, read_location
 from tests.postgres_server import free_port
 
@@ -122,3 +122,20 @@ def test_missing_tables_are_a_damaged_index(engine):
 def test_a_missing_location_file_is_a_damaged_index(tmp_path):
     with pytest.raises(IndexCorrupt, match="postgres.json"):
         PostgresEngine.open(tmp_path)
+
+
+def test_the_first_cut_ranks_weighty_matches_and_counts_them_all(engine, monkeypatch):
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 1)
+    texts = {
+        "weighty": "Le port de Bakou, le port, encore le port.",  # "port" weighs here
+        "light": "Un texte long " + "sur bien des choses " * 40 + "et un port.",
+    }
+    with engine.writer() as w:
+        w.add([Article(i, text, "Titre", source="s") for i, text in texts.items()])
+    port = qt.And((qt.Term("port", "port"),))
+    one = engine.search(qt.EngineQuery(port, limit=1))
+    assert (one.total, [i for i, _ in one.hits]) == (2, ["weighty"])
+    both = engine.search(qt.EngineQuery(port, limit=2))  # the cut is too small: all ranked
+    assert [i for i, _ in both.hits] == ["weighty", "light"]
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 10**9)
+    assert engine.search(qt.EngineQuery(port, limit=2)) == both

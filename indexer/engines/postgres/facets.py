@@ -11,11 +11,15 @@ neither, as in the other engines.
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
 
-HIT, TOTAL, COUNTRY, MONTH = 0, 1, 2, 3  # the kind of each row the search returns
+HIT, TOTAL, COUNTRY, MONTH, CANDIDATES = 0, 1, 2, 3, 4  # the kinds of the search's rows
 
 COUNTS = f"""
 UNION ALL SELECT {TOTAL}, NULL, NULL, count(*)::float8 FROM m
+"""
+RANKED = f"""
+UNION ALL SELECT {CANDIDATES}, NULL, NULL, count(*)::float8 FROM r
 """
 FACETS = f"""
 UNION ALL SELECT {COUNTRY}, c, NULL, count(*)::float8
@@ -25,10 +29,18 @@ UNION ALL SELECT {MONTH}, (date / 100)::text, NULL, count(*)::float8 FROM m
 """
 
 
-def read_rows(
-    rows: list[tuple], facets: bool, by_date: bool
-) -> tuple[int, list[tuple[str, float]], dict]:
-    """(total, page hits in order, facets) from the search's rows (kind, key, seq, value).
+class Found(NamedTuple):
+    """What the search statement found: the total, the page, the facets, and how many
+    matches were ranked (all of them: None; see ``view``'s first cut)."""
+
+    total: int
+    hits: list[tuple[str, float]]
+    facets: dict
+    candidates: int | None
+
+
+def read_rows(rows: list[tuple], facets: bool, by_date: bool) -> Found:
+    """What the search's rows (kind, key, seq, value) say.
 
     A hit row holds the article's id, its insertion number and its score (its date number
     when sorted by date); the page is put back in the statement's order, highest value
@@ -37,8 +49,9 @@ def read_rows(
     found = sorted((row for row in rows if row[0] == HIT), key=lambda row: (-row[3], row[2]))
     hits = [(row[1], 0.0 if by_date else row[3]) for row in found]
     total = next((int(row[3]) for row in rows if row[0] == TOTAL), 0)
+    candidates = next((int(row[3]) for row in rows if row[0] == CANDIDATES), None)
     if not facets:
-        return total, hits, {}
+        return Found(total, hits, {}, candidates)
     country = {row[1]: int(row[3]) for row in rows if row[0] == COUNTRY}
     year: Counter[str] = Counter()
     month: dict[str, int] = {}
@@ -46,7 +59,8 @@ def read_rows(
         year[key[:4]] += int(count)
         if key[4:] != "00":
             month[f"{key[:4]}-{key[4:]}"] = int(count)
-    return total, hits, {"country": country, "year": dict(year), "month": month}
+    counts = {"country": country, "year": dict(year), "month": month}
+    return Found(total, hits, counts, candidates)
 
 
 def empty(facets: bool) -> dict:

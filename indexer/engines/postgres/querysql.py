@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import querytree as qt
-from .rows import BODY, EXACT, TITLE, fits, quote
+from .rows import BODY, EXACT, TITLE, WEIGHTY, fits, quote
 
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters, as whoosh_scoring's
 FIELD_COLUMNS = {TITLE: ("tf_title", "len_title"), BODY: ("tf_body", "len_body")}
@@ -68,6 +68,28 @@ def query_terms(node: qt.Node) -> tuple[set[str], set[str]]:
             stems.update(leaf.stems)
             words.update(leaf.exacts[:1])
     return stems, words
+
+
+def first_cut(node: qt.Node, common: set[str]) -> str | None:
+    """The tsquery of the articles worth ranking when the tree has ``common`` stems: those
+    that have one of its other terms, or in which a common one weighs (``rows.weighty``).
+    None when nothing would be cut: no common stem, or a prefix (any word may match it)."""
+    lexemes = []
+    for leaf in qt.positive_leaves(node):
+        if isinstance(leaf, qt.Prefix):
+            return None
+        if isinstance(leaf, qt.Term):
+            terms = [(leaf.stem, leaf.exact)]
+        else:
+            terms = list(zip(leaf.stems, leaf.exacts, strict=False))
+        for stem, exact in terms:
+            if stem in common:
+                lexemes.append(quote(WEIGHTY + stem) if fits(stem) else NOTHING)
+            else:
+                lexemes.extend(_term_lexemes(stem, exact))
+    if not common or not lexemes:
+        return None
+    return _any_of(list(dict.fromkeys(lexemes)))
 
 
 def tsquery(node: qt.Node) -> str:

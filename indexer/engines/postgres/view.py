@@ -15,6 +15,15 @@ it scans the table, which reads every row's tsvector back from the TOAST table (
 tsvector. A query with no word is the exception (nothing but a scan answers it): its view
 allows scans until it ends.
 
+**The first cut.** Scoring a match reads its arrays and computes BM25 in SQL, about 5 us;
+a word in half the archive costs that many times over. So when some of the query's stems
+are common (in the bodies of ``FIRST_CUT_FROM`` articles or more), only the matches that
+have one of its other terms, or in which a common stem weighs (``rows.weighty``: in the
+title, or often in the body) are scored, found by the same GIN index
+(``querysql.first_cut``). The total and the facets still count every match, and when the
+cut holds fewer matches than the page needs, every match is ranked. BENCHMARKS.md says
+what it costs in ranking and what it saves.
+
 A view costs its statements' round trips and one more (COMMIT): the transaction begins in
 the same round trip as the first statement (a pipeline), and a search is two statements.
 """
@@ -30,7 +39,7 @@ from psycopg_pool import ConnectionPool
 from ...articles import Article
 from .. import querytree as qt
 from . import facets
-from .querysql import ALL, NOTHING, Dictionary, Scorer, Stats, query_terms, tsquery
+from .querysql import ALL, NOTHING, Dictionary, Scorer, Stats, first_cut, query_terms, tsquery
 from .rows import article_of, date_number
 from .schema import Tables
 
@@ -53,6 +62,7 @@ def open_view(pool: ConnectionPool, tables: Tables) -> Iterator[View]:
 
 
 BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+FIRST_CUT_FROM = 5_000  # bodies with a stem that make it common (about 25 ms of scoring)
 
 
 class View:
@@ -87,17 +97,23 @@ class View:
             where.append("a.lexemes @@ %(match)s::tsquery")
             params["match"] = match
         self._allow_seqscan(match == ALL)  # every article: a scan is the way
-        by_date = q.sort == "date"
-        if by_date:
+        cut = None
+        if q.sort == "date":
             value = "a.date::float8"
         else:
             scorer = Scorer(*self.statistics(*query_terms(q.tree)))
             value = scorer.score(q.tree)
             params.update(scorer.params)
-        statement = _statement(value, where, q.facets)
-        rows = self._execute(self._tables.sql(statement), params)
-        total, hits, counts = facets.read_rows(rows, q.facets, by_date)
-        return qt.EngineResult(total, hits, counts)
+            cut = first_cut(q.tree, _common(scorer.dictionary))
+        found = self._found(q, value, where, params, cut)
+        if found.candidates is not None and found.candidates < min(found.total, q.offset + q.limit):
+            found = self._found(q, value, where, params, None)  # too few: rank every match
+        return qt.EngineResult(found.total, found.hits, found.facets)
+
+    def _found(self, q: qt.EngineQuery, value, where, params, cut: str | None) -> facets.Found:
+        statement = _statement(value, " AND ".join(where) or "true", q.facets, cut is not None)
+        rows = self._execute(self._tables.sql(statement), {**params, "cut": cut})
+        return facets.read_rows(rows, q.facets, q.sort == "date")
 
     def statistics(self, stems: set[str], words: set[str]) -> tuple[Stats, Dictionary]:
         """BM25's N and average lengths, and the ids and frequencies of these terms."""
@@ -166,15 +182,30 @@ def _filters(filters: qt.Filters, params: dict) -> list[str]:
     return where
 
 
-def _statement(value: str, where: list[str], with_facets: bool) -> str:
-    """Matches with their value (score or date), then the page, total and facets."""
-    condition = " AND ".join(where) or "true"
+def _common(dictionary: Dictionary) -> set[str]:
+    """The query's stems in so many articles that ranking all of them does not pay."""
+    return {stem for stem, (_, _, df) in dictionary.stems.items() if df >= FIRST_CUT_FROM}
+
+
+def _statement(value: str, condition: str, with_facets: bool, cut: bool) -> str:
+    """The matches (``m``), those ranked (``r``: the first cut's, or ``m`` itself) with
+    their value (score or date), then the page, the total and the facets."""
+    if cut:
+        ctes = (
+            f"m AS MATERIALIZED (SELECT a.date, a.countries FROM {{articles}} a "
+            f"WHERE {condition}), "
+            f"r AS MATERIALIZED (SELECT a.seq, a.id, {value} AS value FROM {{articles}} a "
+            f"WHERE {condition} AND a.lexemes @@ %(cut)s::tsquery)"
+        )
+    else:
+        ctes = (
+            f"m AS MATERIALIZED (SELECT a.seq, a.id, a.date, a.countries, {value} AS value "
+            f"FROM {{articles}} a WHERE {condition})"
+        )
     return (
-        "WITH m AS MATERIALIZED ("
-        f"SELECT a.seq, a.id, a.date, a.countries, {value} AS value "
-        f"FROM {{articles}} a WHERE {condition}) "
-        f"(SELECT {facets.HIT}, id, seq, value FROM m "
+        f"WITH {ctes} (SELECT {facets.HIT}, id, seq, value FROM {'r' if cut else 'm'} "
         "ORDER BY value DESC, seq LIMIT %(limit)s OFFSET %(offset)s)"
         + facets.COUNTS
+        + (facets.RANKED if cut else "")
         + (facets.FACETS if with_facets else "")
     )
