@@ -81,13 +81,19 @@ def test_a_large_write_vacuums_and_analyses(engine, monkeypatch):
 def test_a_view_is_one_snapshot(engine):
     with engine.writer() as w:
         w.add([article("a", "Premier article")])
-    with engine.view() as view:
-        assert view.search(EVERYTHING).total == 1
+    with engine.view() as snapshot:
+        assert snapshot.search(EVERYTHING).total == 1
         with engine.writer() as w:  # another connection commits meanwhile
             w.add([article("b", "Second article")])
-        assert view.search(EVERYTHING).total == 1
-        assert view.fetch(["b"]) == [None] and view.lexicon("second") == []
+        assert snapshot.search(EVERYTHING).total == 1
+        assert snapshot.fetch(["b"]) == [None] and snapshot.lexicon("second") == []
+        assert snapshot.generation() == 1
     assert engine.search(EVERYTHING).total == 2
+    with engine.view() as snapshot:
+        assert snapshot.generation() == 2
+    engine.writer().commit()  # no change, no new generation
+    with engine.view() as snapshot:
+        assert snapshot.generation() == 2
 
 
 def test_writes_are_visible_to_another_engine_on_the_same_tables(engine, tmp_path):

@@ -7,7 +7,8 @@
     stems      stem -> id, and its document frequency in the title and in the body
     words      folded word -> id, and its document frequency (the lexicon)
     stats      one row: the number of articles and the summed field lengths (BM25's N and
-               average lengths), kept by the same transactions that write articles
+               average lengths), kept by the same transactions that write articles, and
+               the generation: a number each of them raises (what a cache keys on)
     meta       the format of these tables (``FORMAT``)
 
 Column order puts the fixed-width columns and the small arrays BM25 reads first: a row's
@@ -43,7 +44,8 @@ CREATE TABLE {stats} (
     docs bigint NOT NULL DEFAULT 0,
     len_title bigint NOT NULL DEFAULT 0,
     len_body bigint NOT NULL DEFAULT 0,
-    len_exact bigint NOT NULL DEFAULT 0
+    len_exact bigint NOT NULL DEFAULT 0,
+    generation bigint NOT NULL DEFAULT 0  -- + 1 by every commit that changed articles
 );
 CREATE TABLE {stems} (
     id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -144,6 +144,10 @@ class View:
         by_id = {row[0]: article_of(row) for row in rows}
         return [by_id.get(doc_id) for doc_id in ids]
 
+    def generation(self) -> int:
+        """The number of committed writes that changed articles, as of this view."""
+        return self._execute(self._tables.sql("SELECT generation FROM {stats}"))[0][0]
+
     def doc_count(self) -> int:
         return self.statistics(set(), set())[0].docs
 

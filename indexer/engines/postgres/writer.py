@@ -41,6 +41,7 @@ COLUMNS = (
     "id source title body url date_value date_precision date_source"
 ).split()
 
+_NEXT_GENERATION = "UPDATE {stats} SET generation = generation + 1"
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
 
 # Remove articles and take what they counted out of the frequencies and the stats row.
@@ -117,6 +118,8 @@ class PostgresWriter(EngineWriter):
         try:
             self._flush()
             self._counts.apply(self._conn, self._tables)
+            if self._changed:
+                self._conn.execute(self._tables.sql(_NEXT_GENERATION))
             self._conn.execute("COMMIT")
         except BaseException:
             self._release(rollback=True)
