@@ -5,7 +5,7 @@ as the articles write them (``service.written``) and with the index's folded wor
 
 For each product system, each round starts two fresh processes, one per way (folded
 first, then written): each opens the index, loads its lexicon, then times
-``core.completions`` (words and titles, as /api/suggest answers) for every prefix of
+``completion.completions`` (words and titles, as /api/suggest answers) for every prefix of
 ``PREFIXES`` in order, cold (the first time in the process: the written forms are read
 from the articles), then a second time, warm. Figures are medians over the rounds of
 each round's p50 and max. Writes var/bench/results/completions-DOCS.json.
@@ -41,25 +41,29 @@ HEADERS = ["system", "words", "cold p50 ms", "cold max ms", "warm p50 ms"]
 
 def measure(folder: Path, way: str) -> dict:
     """In this process: every prefix cold, then warm; ``way`` "folded" leaves the index's
-    words as they are (the code before ``service.written``)."""
-    from indexer.store import IndexHandle
-    from service import core
-    from service.lexicon import lexicon_of
+    words as they are (the code before ``search.wordforms``)."""
+    from service.search import completion
+    from service.search.models import CompletionRequest
+    from service.search.snapshot import Snapshots
 
     if way == "folded":
-        core.written = lambda index, words: {w: w for w in words}
-    index = IndexHandle(folder)
-    lexicon_of(index)._by_length  # noqa: B018 (loaded, as the service's warm-up does)
-    core.completions(index, "zzz")  # the engine's first search
+        completion.written_forms = lambda snapshot, words: {w: w for w in words}
+    snapshot = Snapshots.at(folder).current()
+    snapshot.lexicon.warm_up()  # as the service's warm-up does
+
+    def complete(prefix: str):
+        return completion.completions(snapshot, CompletionRequest(prefix))
+
+    complete("zzz")  # the engine's first search
     runs = {}
     for state in ("cold", "warm"):
         times = []
         for prefix in PREFIXES:
             started = time.perf_counter()
-            core.completions(index, prefix)
+            complete(prefix)
             times.append((time.perf_counter() - started) * 1000)
         runs[state] = times
-    return {**runs, "example": core.completions(index, "elec").words[:3]}
+    return {**runs, "example": complete("elec").words[:3]}
 
 
 def run(system: str, folder: str, way: str) -> dict:

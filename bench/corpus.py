@@ -1,15 +1,17 @@
 """Benchmark corpora: the first N news articles, or the news replicated under new ids.
 
     corpus_dir(10_000)   -> var/bench/corpus/news-10000/news.jsonl      (first 10,000 lines)
-    corpus_dir(None)     -> var/bench/corpus/news-all/news-fr.jsonl.gz  (a symlink, no copy)
-    corpus_dir(100_000)  -> var/bench/corpus/news-100000/news-r0.jsonl.gz (symlink),
+    corpus_dir(None)     -> var/bench/corpus/news-all/news-fr.jsonl.gz  (a hard link)
+    corpus_dir(100_000)  -> var/bench/corpus/news-100000/news-r0.jsonl.gz (hard link),
                             news-r1.jsonl, news-r2.jsonl (ids "orangesum-2-r1", ...)
 
 Every folder is what ``build_index`` reads (one article a JSON line) and what the peers
 read through ``read_docs``. The shared corpus is never copied into the repository: a
-slice or a replica is written under var/bench (gitignored), the whole corpus is a
-symlink. A replica keeps the text, title and date of its original: the vocabulary stays
-that of 34,160 articles while postings grow, which is what a scale curve of latency needs.
+slice or a replica is written under var/bench (gitignored), the whole corpus is a hard
+link to it (a copy on another file system): never a symbolic link, which the indexer
+leaves out when it leads out of the corpus. A replica keeps the text, title and date of
+its original: the vocabulary stays that of 34,160 articles while postings grow, which is
+what a scale curve of latency needs.
 A ``READY`` file, written last, tells a finished folder from an interrupted one.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -72,7 +75,7 @@ def corpus_dir(docs: int | None, cache: Path = CACHE, source: Path = NEWS) -> Pa
         raise FileNotFoundError(MISSING_NEWS if source == NEWS else f"missing {source}")
     prefix = "news" if source == NEWS else source.name.split(".")[0]
     folder = cache / "corpus" / f"{prefix}-{docs_label(docs)}"
-    if (folder / READY).is_file():
+    if (folder / READY).is_file() and not any(p.is_symlink() for p in folder.iterdir()):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -105,7 +108,10 @@ def _suffix(path: Path) -> str:
 
 
 def _link(link: Path, target: Path) -> None:
-    link.symlink_to(target.resolve())
+    try:
+        os.link(target.resolve(), link)
+    except OSError:  # another file system, or no hard links there
+        shutil.copyfile(target, link)
 
 
 def _write_copy(path: Path, source: Path, docs: int, copy: int) -> int:

@@ -91,7 +91,7 @@ class Server:
         script = Path(sys.executable).with_name("search-serve")
         if script.is_file():
             return [str(script), "--host", "127.0.0.1", "--port", "0"]
-        code = "from service.serve import serve_cmd; serve_cmd()"
+        code = "from service.cli.serve import serve_cmd; serve_cmd()"
         return [sys.executable, "-c", code, "--host", "127.0.0.1", "--port", "0"]
 
     def environment(self) -> dict:

@@ -45,10 +45,12 @@ from indexer.engines import querytree as qt
 from indexer.engines.postgres import PostgresEngine, view
 from indexer.engines.postgres.connections import close_pools
 from indexer.engines.postgres.rows import WEIGHT
-from indexer.store import IndexHandle, current_generation
-from service import core
+from indexer.store import current_generation
 from service.config import load_config
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.settings import Settings
+from service.search.snapshot import Snapshots
 
 ENGINES = ("tantivy", "postgres")
 WORDS = ("benalla", "coronavirus", "macron", "gouvernement", "france", "plus")  # df grows
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         PostgresEngine.dsn = dsn
         with tempfile.TemporaryDirectory(prefix="bench-postgres-") as folder:
             builds = measure_builds(corpus, Path(folder), args.repeat)
-            handles = {b["engine"]: IndexHandle(Path(b["index"])) for b in builds}
+            handles = {b["engine"]: Snapshots.at(Path(b["index"])) for b in builds}
             payload = {
                 "docs": docs_label(args.docs),
                 "builds": builds,
@@ -127,8 +129,7 @@ def _size_mb(engine: str, index: Path) -> float:
     gen = current_generation(index)
     if engine != "postgres":
         return disk_size_mb(gen)
-    handle = IndexHandle(index)
-    pg = handle.engine()
+    pg = Snapshots.at(index).current().view.engine
     with pg.pool.connection() as conn:
         size = conn.execute(
             "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
@@ -140,9 +141,9 @@ def _size_mb(engine: str, index: Path) -> float:
     return round(float(size) / 1e6 + vectors, 1)
 
 
-def measure_mix(handles: dict[str, IndexHandle], rounds: int) -> dict:
+def measure_mix(handles: dict[str, Snapshots], rounds: int) -> dict:
     """The mix through core.search, engines alternated query by query; p50/p95 per engine."""
-    settings = load_config(environ={}).core_settings()
+    settings = Settings.from_config(load_config(environ={}))
     search = {e: _searcher(h, settings) for e, h in handles.items()}
     queries = list(MIX)
     for engine in ENGINES:  # warm: caches, pools, the lexicon of each generation
@@ -171,11 +172,11 @@ def measure_mix(handles: dict[str, IndexHandle], rounds: int) -> dict:
     }
 
 
-def _searcher(index: IndexHandle, settings: core.Settings) -> Callable[[dict], object]:
-    return lambda params: core.search(index, SearchRequest.from_params(params), settings)
+def _searcher(index: Snapshots, settings: Settings) -> Callable[[dict], object]:
+    return lambda params: core.search(index.current(), SearchRequest.from_params(params), settings)
 
 
-def measure_matches(handles: dict[str, IndexHandle]) -> list[dict]:
+def measure_matches(handles: dict[str, Snapshots]) -> list[dict]:
     """Engine.search with facets over words of growing document frequency, and everything."""
     rows = []
     trees = [("(every article)", qt.MatchAll())]
@@ -184,7 +185,7 @@ def measure_matches(handles: dict[str, IndexHandle]) -> list[dict]:
         query = qt.EngineQuery(tree, limit=10, facets=True)
         row = {"query": label}
         for engine in ENGINES:
-            eng = handles[engine].engine()
+            eng = handles[engine].current().engine
             found = eng.search(query)
             samples = []
             for _ in range(7):
@@ -203,12 +204,13 @@ def _term(word: str) -> qt.Term:
     return qt.Term(stem(fold(word)), fold(word))
 
 
-def measure_agreement(handles: dict[str, IndexHandle]) -> dict:
+def measure_agreement(handles: dict[str, Snapshots]) -> dict:
     """Overlap of the first ten, and equal totals and facets, for each query of the mix."""
     overlaps, same_counts = [], 0
     for q in MIX:
         results = {
-            e: core.search(h, SearchRequest.from_params(q.params())) for e, h in handles.items()
+            e: core.search(h.current(), SearchRequest.from_params(q.params()))
+            for e, h in handles.items()
         }
         a, b = (results[e] for e in ENGINES)
         ref = [h.id for h in a.hits]
@@ -222,10 +224,10 @@ def measure_agreement(handles: dict[str, IndexHandle]) -> dict:
     }
 
 
-def measure_first_cut(index: IndexHandle, rounds: int = 3) -> dict:
+def measure_first_cut(index: Snapshots, rounds: int = 3) -> dict:
     """The mix through core.search with the first cut and with every match ranked: the
     median time of each, and the overlap of their first ten."""
-    settings = load_config(environ={}).core_settings()
+    settings = Settings.from_config(load_config(environ={}))
     search = _searcher(index, settings)
     cut_from = view.FIRST_CUT_FROM
     times: dict[str, list[float]] = {"cut": [], "exact": []}

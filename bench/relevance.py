@@ -9,7 +9,7 @@ Run it from the repository root. Settings (see EVALUATION.md):
 - ``eval``: the PIAF paragraphs ``../shared/data/eval/corpus.jsonl.gz`` alone (1,518);
 - ``distractors``: the same plus every news article of ``news-fr.jsonl.gz`` (34,160).
 
-Each setting's corpus is a folder of symlinks to the shared files (never a copy) under the
+Each setting's corpus is a folder of hard links to the shared files (no copy) under the
 cache folder (``var/bench/``), and every index built from it stays there, reused by later
 runs until ``--rebuild``. Every query of ``queries-dev.tsv`` goes through ``core.search``,
 the path the page and the API use, with the config's Settings and 100 hits a page. The
@@ -20,7 +20,7 @@ of their relevant paragraphs: no system that needs a common word can find the ot
 ``--peers`` runs SQLite FTS5, Tantivy and stock Whoosh (``bench.relevance_peers``) on the
 same corpora and queries, in the same run.
 
-Experiments import it: ``evaluate(index_handle, queries, qrels, settings) -> Metrics``.
+Experiments import it: ``evaluate(snapshots, queries, qrels, settings) -> Metrics``.
 """
 
 from __future__ import annotations
@@ -30,23 +30,25 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import indexer
 from indexer.analysis import analyze_words
 from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES
-from indexer.store import IndexHandle
-from service import core
 from service.config import load_config
 from service.errors import QueryError
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.settings import Settings
+from service.search.snapshot import Snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -176,23 +178,24 @@ def docid_of(hit_id: str) -> str:
     return hit_id.rpartition("#")[2]
 
 
-def product_ranker(index: IndexHandle, settings: core.Settings) -> Ranker:
+def product_ranker(index: Snapshots, settings: Settings) -> Ranker:
     """The product's default query path: SearchRequest.from_params, then core.search."""
 
     def rank(text: str) -> list[str]:
-        request = SearchRequest.from_params({"q": text, "per_page": str(DEPTH)}, 10, DEPTH)
-        return [docid_of(hit.id) for hit in core.search(index, request, settings).hits]
+        params = {"q": text, "per_page": str(DEPTH)}
+        request = SearchRequest.from_params(params, replace(settings, max_per_page=DEPTH))
+        return [docid_of(hit.id) for hit in core.search(index.current(), request, settings).hits]
 
     return rank
 
 
 def evaluate(
-    index: IndexHandle,
+    index: Snapshots,
     queries: Mapping[str, str],
     qrels: Mapping[str, set[str]],
-    settings: core.Settings,
+    settings: Settings,
 ) -> Metrics:
-    """Metrics of the product (an IndexHandle and core Settings) on judged queries."""
+    """Metrics of the product (the index's Snapshots and core Settings) on judged queries."""
     return evaluate_ranker(product_ranker(index, settings), queries, qrels)
 
 
@@ -222,17 +225,26 @@ def lexical_ceiling(corpus: Path, queries: Mapping[str, str], qrels: Mapping[str
 
 
 def link_corpus(setting: str, data: Path, cache: Path) -> Path:
-    """A folder of symlinks to the setting's shared files (build_index follows them)."""
+    """A folder of hard links to the setting's shared files (copies on another file
+    system): not symbolic links, which the indexer leaves out when they lead out of the
+    corpus."""
     folder = cache / "corpus" / setting
     folder.mkdir(parents=True, exist_ok=True)
     for rel in SETTINGS[setting]:
         target, link = (data / rel).resolve(), folder / Path(rel).name
         if not target.is_file():
             raise SystemExit(f"missing data file {target}: see ../shared/data/README.md")
-        if link.is_symlink() and link.resolve() == target:
+        if (
+            link.is_file()
+            and not link.is_symlink()
+            and link.stat().st_size == target.stat().st_size
+        ):
             continue
         link.unlink(missing_ok=True)
-        link.symlink_to(target)
+        try:
+            os.link(target, link)
+        except OSError:  # another file system
+            shutil.copyfile(target, link)
     return folder
 
 
@@ -247,9 +259,7 @@ def indexer_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def build_product(
-    corpus: Path, cache: Path, engine: str, rebuild: bool
-) -> tuple[IndexHandle, float]:
+def build_product(corpus: Path, cache: Path, engine: str, rebuild: bool) -> tuple[Snapshots, float]:
     """Build (or reuse) the product's index of a corpus; the handle and the build seconds.
 
     The build is incremental on the sources only, so a cached index is also rebuilt when
@@ -265,7 +275,7 @@ def build_product(
     report = build_index(corpus, index_dir, engine=engine, rebuild=rebuild or stale)
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
     seconds = report.seconds if report.published else 0.0
-    return IndexHandle(index_dir), seconds
+    return Snapshots.at(index_dir), seconds
 
 
 def revision() -> str:
@@ -383,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             f"Recall@k <= {reachable / judged:.4f} for lexical matching, at any depth k"
         )
         return []
-    settings = config.core_settings()
+    settings = Settings.from_config(config)
     names = list(SETTINGS) if args.setting == "both" else [args.setting]
     rev, load_before = revision(), os.getloadavg()  # the code measured is the code imported
     if not args.json:

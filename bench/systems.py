@@ -20,6 +20,7 @@ from bench.corpus import read_docs
 from bench.mix import MixQuery
 from bench.peers import PEERS
 from indexer.engines import ENGINE_NAMES
+from service.search.settings import Settings
 
 PER_PAGE = 10
 
@@ -39,19 +40,17 @@ class ProductSystem:
         return report.doc_count
 
     def open(self, folder: Path) -> Callable[[MixQuery], int]:
-        from indexer.store import IndexHandle
-        from service import core
         from service.config import DEFAULT_CONFIG, load_config
-        from service.models import SearchRequest
+        from service.search import core
+        from service.search.models import SearchRequest
+        from service.search.snapshot import Snapshots
 
         config = load_config(DEFAULT_CONFIG, environ={})
-        handle, settings = IndexHandle(folder), config.core_settings()
+        snapshots, settings = Snapshots.at(folder), Settings.from_config(config)
 
         def run(mq: MixQuery) -> int:
-            request = SearchRequest.from_params(
-                mq.params(PER_PAGE), config.per_page, config.max_per_page
-            )
-            result = core.search(handle, request, settings)
+            request = SearchRequest.from_params(mq.params(PER_PAGE), settings)
+            result = core.search(snapshots.current(), request, settings)
             result.to_dict()  # the JSON body: passages rendered to HTML, as the API does
             return result.total
 

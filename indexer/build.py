@@ -1,34 +1,33 @@
-"""Full and incremental builds -> BuildReport(added, changed, removed, skipped).
+"""Building an index: the entry point, and the full build of a new generation.
 
-A build never writes into the live index: it copies the live generation (incremental)
-or starts an empty one (full), applies the changes, then publishes it (``store``).
-Source files are compared by size and modification time, then by SHA-1 when those
-differ, so a touched but unchanged file is not reindexed.
+    build_index(corpus, index_dir, engine)            -> BuildReport
+      under the build lock: superseded generations removed, then
+      - a full build (none yet, --rebuild, another engine or format, a damaged live
+        one): a new generation written aside, then swapped in atomically (``store``);
+      - else the corpus reconciled with the live generation in place (``update``):
+        the files added, changed and removed since, and any change a crash left undone.
+
+A full build writes every source file into a new engine index (``ingest``), computes the
+article vectors' model (``dense``), records the sources, the vocabulary and a first
+commit in the catalog (``catalog``), writes the manifest, and publishes. A build killed
+midway leaves an orphan folder, which the next writer removes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import pipeline, store
+from . import runs, store
+from .catalog import Catalog, Change
 from .engines import engine_class
-from .sources import Draft, Skip, list_sources, log_skips, read_drafts, unreadable
-
-if TYPE_CHECKING:
-    from .dense import Bags
+from .ingest import Progress, ingest
+from .sources import Skip, list_sources
 
 log = logging.getLogger(__name__)
-
-# progress(phase, done, total): bytes of source files indexed so far, of all to index
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class BuildReport:
     doc_count: int = 0  # articles in the index after it
     skipped: list[Skip] = field(default_factory=list)
     seconds: float = 0.0
-    published: bool = False
+    published: bool = False  # a new generation, or a new commit of the live one
+    recovered: list[str] = field(default_factory=list)  # sources a crash had left undone
 
     @property
     def has_changes(self) -> bool:
@@ -59,207 +59,71 @@ def build_index(
     wait: float = 0.0,
     processes: int | None = None,
 ) -> BuildReport:
-    """Build ``index_dir`` from the files under ``corpus``, incrementally unless ``rebuild``.
+    """Build ``index_dir`` from the files under ``corpus``: in place, unless ``rebuild``
+    or the live generation cannot be updated (then a full build).
 
-    :param wait: seconds to wait for another build to finish (BuildLocked after that).
+    :param wait: seconds to wait for another writer to finish (BuildLocked after that).
     :param processes: worker processes for dates, countries and analysis (``pipeline``);
         by default one per core for a big build on 2 cores or more, else 0 (none).
     """
+    from . import update  # it builds in full when it cannot update
+
     started = time.perf_counter()
-    progress = progress or (lambda phase, done, total: None)
-    with store.build_lock(index_dir, wait):
-        for orphan in store.remove_orphans(index_dir):
-            log.warning("removed %s, left by a build that was killed", orphan)
-        live = _live_generation(index_dir)
-        old = _live_manifest(live) if live and not rebuild else None
-        if old is not None and old.engine != engine:
-            old = None  # another engine: rebuild from scratch
-        plan = _plan(corpus, old.sources if old else {})
-        live = live if old else None
-        report = _apply(corpus, index_dir, engine, live, old, plan, progress, processes)
-    return _with_time(report, time.perf_counter() - started)
-
-
-def _live_generation(index_dir: Path) -> Path | None:
-    try:
-        return store.current_generation(index_dir)
-    except store.IndexCorrupt as e:
-        log.warning("live index unreadable (%s): rebuilding from scratch", e)
-        return None
-
-
-def _live_manifest(live: Path) -> store.Manifest | None:
-    try:
-        return store.Manifest.read(live)
-    except store.IndexCorrupt as e:
-        log.warning("live index unreadable (%s): rebuilding from scratch", e)
-        return None
-
-
-@dataclass
-class _Plan:
-    signatures: dict[str, dict]
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    unchanged: list[str]
-
-
-def _plan(corpus: Path, known: dict[str, dict]) -> _Plan:
-    signatures = {rel: _signature(corpus / rel, known.get(rel)) for rel in list_sources(corpus)}
-    plan = _Plan(signatures, [], [], sorted(set(known) - set(signatures)), [])
-    for rel, sig in signatures.items():
-        old = known.get(rel)
-        if old is None:
-            plan.added.append(rel)
-        elif old["sha1"] != sig["sha1"]:
-            plan.changed.append(rel)
+    with store.build_lock(index_dir, wait), runs.shared_vocabulary():
+        clean(index_dir)
+        live = None if rebuild else update.updatable(index_dir, engine)
+        if live is None:
+            report = full_build(corpus, index_dir, engine, progress, processes)
         else:
-            plan.unchanged.append(rel)
-    return plan
+            report = update.reconcile(corpus, live, progress, processes)
+    return replace(report, seconds=round(time.perf_counter() - started, 3))
 
 
-def _signature(path: Path, old: dict | None) -> dict:
-    stat = path.stat()
-    sig = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    if old and old["size"] == sig["size"] and old["mtime_ns"] == sig["mtime_ns"]:
-        return {**sig, "sha1": old["sha1"]}
-    with open(path, "rb") as f:  # by chunks: a huge file is hashed without loading it whole
-        return {**sig, "sha1": hashlib.file_digest(f, "sha1").hexdigest()}
+def clean(index_dir: Path) -> None:
+    """What killed builds and replaced generations left, removed (holding the lock)."""
+    for orphan in store.remove_orphans(index_dir):
+        log.warning("removed %s, left by a build that was killed", orphan)
+    store.remove_stale(index_dir)
 
 
-def _apply(
-    corpus, index_dir, engine_name, live, old, plan: _Plan, progress, processes
+def full_build(
+    corpus: Path,
+    index_dir: Path,
+    engine_name: str,
+    progress: Progress | None = None,
+    processes: int | None = None,
 ) -> BuildReport:
-    if live is not None and not (plan.added or plan.changed or plan.removed):
-        return BuildReport(unchanged=len(plan.unchanged), doc_count=old.doc_count)
+    """Every source file into a new generation, published when whole (hold the lock)."""
     cls = engine_class(engine_name)
-    if live:
-        gen = store.copy_generation(live, index_dir, link=cls.immutable_files)
-    else:
-        gen = store.new_generation(index_dir)
+    gen = store.new_generation(index_dir)
     try:
-        engine = cls.open(gen) if live else cls.create(gen)
+        rels = list_sources(corpus)
+        engine = cls.create(gen)
+        with engine.writer() as writer:
+            ingested = ingest(corpus, rels, writer, engine_name, progress, processes)
+        engine.collect_garbage(0)  # the empty index it started from: nobody reads it
         from . import dense  # NumPy and the word vectors: only for a build
 
-        # The article vectors are computed in a thread while the engine commits (native
-        # for tantivy: 1 s of a 20 s build) and its lexicon is written. Leaving the block
-        # waits for the thread, so a failed build discards a generation nobody writes to.
-        with ThreadPoolExecutor(1, thread_name_prefix="article-vectors") as aside:
-
-            def vectors(bags: Bags) -> Future:
-                return aside.submit(dense.write, gen, live, set(plan.changed + plan.removed), bags)
-
-            sources, skipped, count, written = _write(
-                corpus, engine, engine_name, old, plan, progress, processes, vectors
-            )
-            doc_count = engine.doc_count()
-            store.write_lexicon(gen, engine.lexicon())
-            engine.close()
-            written.result()  # its exception, if any, fails the build
-        manifest = store.Manifest(engine_name, _now(), doc_count, sources, cls.format_version)
+        dense.write_model(gen, ingested.bags)
+        doc_count = engine.doc_count()
+        engine.close()
+        catalog = Catalog.create(gen, {"engine": engine_name, "built_at": _now()})
+        change = Change(sources=dict(ingested.sources), doc_count=doc_count)
+        catalog.apply(change, writer.commit_id, vocabulary=sorted(ingested.words.items()))
+        catalog.close()
+        manifest = store.Manifest(engine_name, _now(), doc_count, cls.format_version)
         store.publish(index_dir, gen, manifest)
     except BaseException:
         store.discard(gen)
         raise
     return BuildReport(
-        added=plan.added,
-        changed=plan.changed,
-        removed=plan.removed,
-        unchanged=len(plan.unchanged),
-        articles=count,
+        added=sorted(ingested.sources),
+        articles=ingested.articles,
         doc_count=doc_count,
-        skipped=skipped,
+        skipped=ingested.skipped,
         published=True,
     )
 
 
-def _write(
-    corpus, engine, engine_name, old, plan: _Plan, progress, processes, vectors
-) -> tuple[dict, list[Skip], int, Future]:
-    """Add the plan's articles to the engine, and commit. ``vectors(bags)`` is handed the
-    bags of the articles added once they are all read, before the commit; what it returns
-    is returned last."""
-    sources = {rel: old.sources[rel] for rel in plan.unchanged} if old else {}
-    todo = plan.added + plan.changed
-    sizes = {rel: plan.signatures[rel]["size"] for rel in todo}
-    total = sum(sizes.values()) or 1
-    workers = pipeline.worker_count(sum(sizes.values()), processes)
-    files = {rel: _File() for rel in todo}
-    skipped: list[Skip] = []
-    from . import dense  # NumPy and the word vectors: only for a build
-
-    bags = dense.Collected()  # the bag of each article added
-    count, finished = 0, 0  # articles, and bytes of the files done
-    with engine.writer() as writer, pipeline.Preparer(engine_name, workers) as preparer:
-        for rel in plan.changed + plan.removed:
-            writer.delete_source(rel)
-        for segments, prepared, skips in preparer.run(_batches(corpus, todo, files)):
-            for skip in skips:
-                files[skip.file].skips.append(skip)
-            start = 0
-            for rel, size, offset, last in segments:
-                part = [p for p in prepared[start : start + size] if p is not None]
-                start += size
-                writer.add_prepared([article for article, _ in part])
-                for _, bag in part:
-                    if bag is not None:
-                        bags.add(bag)
-                file = files[rel]
-                file.articles += len(part)
-                if last:  # as read_source would have: skips in line order, then logged
-                    file.skips.sort(key=lambda skip: skip.line)
-                    log_skips(file.skips)
-                    skipped.extend(file.skips)
-                    count += file.articles
-                    sources[rel] = {**plan.signatures[rel], "articles": file.articles}
-                    finished += sizes[rel]
-                # progress by bytes, so one big JSONL file moves too
-                progress("index", finished if last else finished + offset, total)
-        progress("index", total, total)
-        written = vectors(bags.bags())  # computed while the writer commits, on leaving
-    return sources, skipped, count, written
-
-
-@dataclass
-class _File:
-    """What the build has done with a source file so far."""
-
-    articles: int = 0
-    skips: list[Skip] = field(default_factory=list)
-
-
-# (file, drafts of it in the batch, bytes of it read, whether the batch ends it)
-_Segment = tuple[str, int, int, bool]
-
-
-def _batches(corpus: Path, todo: list[str], files: dict) -> Iterator[tuple[list[_Segment], list]]:
-    """The drafts of the files to index, in order, in batches of pipeline.BATCH; each with
-    its segments, which say how its drafts split into files. Read skips go to ``files``."""
-    segments: list[_Segment] = []
-    batch: list[Draft] = []
-    for rel in todo:
-        count, offset = 0, 0
-        try:
-            for draft in read_drafts(corpus, rel, files[rel].skips):
-                batch.append(draft)
-                count, offset = count + 1, draft.offset
-                if len(batch) == pipeline.BATCH:
-                    yield [*segments, (rel, count, offset, False)], batch
-                    segments, batch, count = [], [], 0
-        except OSError as e:
-            files[rel].skips.append(unreadable(rel, e))
-        segments.append((rel, count, offset, True))
-        if len(batch) >= pipeline.BATCH or len(segments) >= pipeline.BATCH:
-            yield segments, batch
-            segments, batch = [], []
-    if segments:
-        yield segments, batch
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _with_time(report: BuildReport, seconds: float) -> BuildReport:
-    return BuildReport(**{**report.__dict__, "seconds": round(seconds, 3)})

@@ -18,11 +18,10 @@ service fuses that ranking with the lexical one (service.hybrid). Measured on th
 questions before choosing (EVALUATION.md): among plain means, SIF weights and 1 to 10
 components removed, this one found the most questions whose paragraph shares no stem.
 
-Stored per generation, rewritten by every build: ``dense-bags.npz``, each article's
-vector rows and counts (an incremental build adds the new articles' bags to those of the
-files it keeps, and recomputes the vectors: the IDF moves with every article), and
-``dense-model.npz``, the vectors and what queries need. 34,160 news articles: 72 MB on
-disk, about 5 s of a build, 17 MB in a service, a product of under 1 ms per query.
+Stored per generation by its full build: ``dense-model.npz``, the articles' vectors, their
+ids and what a query's vector needs (``dense_index``); an article written later gets its
+vector from that model, kept in the catalog (``indexer.catalog``). 34,160 news articles:
+20 MB on disk, about 5 s of a build, 17 MB in a service, under 1 ms per query.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ import os
 import tempfile
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -46,7 +46,6 @@ from .wordvectors import WordVectors, word_vectors
 
 log = logging.getLogger(__name__)
 
-BAGS = "dense-bags.npz"
 MODEL = "dense-model.npz"
 MODEL_ARRAYS = ("matrix", "idf", "mean", "direction", "basis")  # in MODEL
 CHUNK = 4096  # articles whose document frequencies are counted at once
@@ -142,22 +141,6 @@ class Bags:
             np.concatenate([self.counts, other.counts]),
         )
 
-    def save(self, path: Path) -> None:
-        names = json.dumps({"ids": self.ids, "sources": self.sources}).encode("utf-8")
-        _save_atomic(
-            path,
-            starts=self.starts,
-            rows=self.rows,
-            counts=self.counts,
-            names=np.frombuffer(names, dtype=np.uint8),
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> Bags:
-        with np.load(path) as data:
-            names = _names(data)
-            return cls(names["ids"], names["sources"], data["starts"], data["rows"], data["counts"])
-
 
 class Collected:
     """The bags of a build's articles as it adds them, appended to flat arrays: no object
@@ -189,26 +172,34 @@ class Collected:
         )
 
 
-def _names(data) -> dict[str, list[str]]:
-    """The ids and sources of a bags file (``Bags.save``)."""
-    return json.loads(data["names"].tobytes().decode("utf-8"))
-
-
-def write(gen: Path, live: Path | None, dropped: set[str], new: Bags) -> None:
-    """Write the generation's bags and vectors: the live generation's bags (if any) but
-    those of the ``dropped`` sources and of re-added ids, then the ``new`` ones."""
+def write_model(gen: Path, bags: Bags) -> None:
+    """Compute the generation's model from every article's bag and save it
+    (``dense-model.npz``): the articles' vectors, their ids, and what a query's or a later
+    article's vector is made with (``dense_index``)."""
     vectors = word_vectors()
     if vectors is None:
         return
-    bags = new
-    if live is not None and (live / BAGS).is_file():
-        try:
-            bags = Bags.load(live / BAGS).without(dropped, set(new.ids)).plus(new)
-        except (OSError, ValueError, KeyError) as e:
-            log.warning("article vectors of %s unreadable (%s): new articles only", live, e)
-    bags.save(gen / BAGS)
     model = _model(bags, vectors)
-    _save_atomic(gen / MODEL, **model)
+    names = json.dumps({"ids": bags.ids}).encode("utf-8")
+    _save_atomic(gen / MODEL, names=np.frombuffer(names, dtype=np.uint8), **model)
+
+
+def rebuild_model(gen: Path, articles: Iterable[Article]) -> int:
+    """The model of a generation whose file is lost or damaged, recomputed from its
+    articles read back from the index; how many."""
+    collected = Collected()
+    batch: list[Article] = []
+    for article in chain(articles, [None]):
+        if article is not None:
+            batch.append(article)
+        if batch and (article is None or len(batch) == CHUNK):
+            for bag in bags(batch, [cut(a.title, a.text) for a in batch]):
+                if bag is not None:
+                    collected.add(bag)
+            batch = []
+    found = collected.bags()
+    write_model(gen, found)
+    return len(found.ids)
 
 
 def _model(bags: Bags, vectors: WordVectors) -> dict[str, np.ndarray]:
@@ -281,55 +272,3 @@ def _save_atomic(path: Path, **arrays: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-class DenseIndex:
-    """A generation's article vectors, for queries."""
-
-    def __init__(self, ids: list[str], model: dict[str, np.ndarray], vectors: WordVectors):
-        self.ids = ids
-        self.matrix = model["matrix"]
-        self.idf, self.mean, self.direction = model["idf"], model["mean"], model["direction"]
-        self.basis = model["basis"]
-        self.vectors = vectors
-
-    @classmethod
-    def load(cls, gen: Path) -> DenseIndex | None:
-        """The generation's vectors; None without them (built without word vectors, or
-        before they existed) or when they are damaged (warned: search goes on by words)."""
-        vectors = word_vectors()
-        if vectors is None or not (gen / MODEL).is_file():
-            return None
-        try:
-            with np.load(gen / BAGS) as data:
-                ids = _names(data)["ids"]
-            with np.load(gen / MODEL) as data:
-                model = {name: data[name] for name in MODEL_ARRAYS}
-        except (OSError, ValueError, KeyError) as e:
-            log.warning("article vectors of %s unreadable (%s): search by words only", gen, e)
-            return None
-        if len(ids) != len(model["matrix"]):
-            log.warning("article vectors of %s do not match their ids: search by words only", gen)
-            return None
-        return cls(ids, model, vectors)
-
-    def query_vector(self, text: str) -> np.ndarray | None:
-        """The query's vector, as an article's; None if none of its words has a vector."""
-        rows, many = _rows(cut(text))
-        if not rows:
-            return None
-        rows, many = np.frombuffer(rows, dtype=np.int32), np.frombuffer(many, dtype=np.uint32)
-        vector = _normalised((many * self.idf[rows]).astype(np.float32) @ self.vectors.unit[rows])
-        vector = _normalised(vector - self.mean)
-        vector = _normalised(vector - (vector @ self.direction) * self.direction)
-        return _normalised(vector @ self.basis)
-
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ``k`` articles nearest the vector, nearest first, with their cosines."""
-        if not len(self.ids) or k <= 0:
-            return []
-        cosines = self.matrix @ vector
-        k = min(k, len(cosines))
-        top = np.argpartition(-cosines, k - 1)[:k]
-        top = top[np.argsort(-cosines[top], kind="stable")]
-        return [(self.ids[i], float(cosines[i])) for i in top]

@@ -23,15 +23,20 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import chain
 from types import ModuleType
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+from .analysis import kept_terms
+from .articles import Article
 from .engines import engine_class
-from .runs import cut
+from .runs import Cut, cut, per_run, shared_vocabulary
 from .sources import Draft, Skip
 
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
@@ -45,6 +50,7 @@ MAX_PROCESSES = 8
 # (load 4-5), two workers were not faster (10,000 articles, da23b4a): they pay off
 # only on cores the build has to itself.
 MIN_CORES = 2
+PARENT_CHECK_SECONDS = 1.0  # how often a worker looks whether its build is still alive
 _LOGGER = "indexer"
 
 T = TypeVar("T")
@@ -87,7 +93,10 @@ class Preparer:
         if self.workers:
             level = logging.getLogger(_LOGGER).getEffectiveLevel()
             self._pool = ProcessPoolExecutor(
-                self.workers, multiprocessing.get_context("spawn"), _start_worker, (level,)
+                self.workers,
+                multiprocessing.get_context("spawn"),
+                _start_worker,
+                (level, os.getpid()),
             )
             with _main_hidden():  # each submit starts a worker while none is idle
                 for _ in range(self.workers):
@@ -133,9 +142,18 @@ def _main_hidden() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], list[Skip]]:
-    """(prepared article, its ``dense.bag``) for each draft (None for a draft that makes no
-    article), and the skips that say why."""
+class Made(NamedTuple):
+    """An article made from a draft: what the engine's writer adds, its ``dense`` bag,
+    and its distinct folded words (the vocabulary's document frequencies)."""
+
+    prepared: object
+    bag: object | None
+    words: frozenset[str]
+
+
+def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[Made | None], list[Skip]]:
+    """What each draft makes (None for a draft that makes no article), and the skips that
+    say why."""
     from . import dense  # NumPy and the word vectors: only for a build
 
     prepare = engine_class(engine).prepare
@@ -147,8 +165,25 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[tuple | None], li
         if article is not None:
             made.append(article)
             cuts.append(cut(article.title, article.text))
-    found = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
-    return [None if p is None else (p, next(found)) for p in prepared], skips
+    bags = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
+    words = iter([words_of(c) for c in cuts])
+    return [None if p is None else Made(p, next(bags), next(words)) for p in prepared], skips
+
+
+def words_of(texts: Cut) -> frozenset[str]:
+    """The distinct folded words of cut texts (``runs.cut``), as the index holds them in
+    its exact field: each distinct run analysed once per vocabulary."""
+    column = texts.vocabulary.column(_EXACT_WORDS)
+    return frozenset(chain.from_iterable(map(column.__getitem__, set(chain(*texts.numbers)))))
+
+
+def article_words(article: Article) -> frozenset[str]:
+    """An article's distinct folded words (an article read back from the index)."""
+    return words_of(cut(article.title, article.text))
+
+
+# A column of the vocabulary (indexer.runs): each run's folded words, computed once.
+_EXACT_WORDS = per_run(lambda run: kept_terms(run)[1])
 
 
 def _collect(tag, future: Future) -> tuple:
@@ -160,7 +195,9 @@ def _collect(tag, future: Future) -> tuple:
     return tag, prepared, skips
 
 
-# In a worker: the records logged under "indexer" while it makes a batch, sent back.
+# In a worker: the vocabulary of the build it serves (runs.shared_vocabulary), and the
+# records logged under "indexer" while it makes a batch, sent back.
+_vocabulary = shared_vocabulary()
 _records: list[logging.LogRecord] = []
 
 
@@ -171,8 +208,22 @@ class _Keep(logging.Handler):
         _records.append(record)
 
 
-def _start_worker(level: int) -> None:
+def exit_with(parent: int) -> None:
+    """In a worker process: end as soon as ``parent`` is gone. A SIGKILL of the parent
+    runs none of its clean-up, and its workers would stay alive for good."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _start_worker(level: int, parent: int) -> None:
+    exit_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops us
+    _vocabulary.__enter__()  # the worker lives for one build: its texts share one vocabulary
     logger = logging.getLogger(_LOGGER)
     logger.setLevel(level)
     logger.addHandler(_Keep())

@@ -20,7 +20,8 @@ out of cache): it happens once per run of a text, not once per part.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -30,8 +31,8 @@ _KEPT = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvw
 _SPACES = bytes.maketrans(
     bytes(range(256)), bytes(b if b >= 0x80 or b in _KEPT else 0x20 for b in range(256))
 )
-# Runs a vocabulary numbers before the next text starts a new one: bounds the memory of
-# huge builds and of a long-lived service (a run and its columns: a few hundred bytes).
+# Runs a build's vocabulary numbers before the next text starts a new one: bounds the
+# memory of huge builds (a run and its columns: a few hundred bytes).
 MAX_RUNS = 1_000_000
 
 # compute(runs numbered since the last call, as bytes) -> one value (or one tuple of a
@@ -122,18 +123,54 @@ class Cut(NamedTuple):
     numbers: tuple[list[int], ...]
 
 
-_current = [Vocabulary()]
+class _Shared:
+    """The vocabulary that a build's texts share while it runs (``shared_vocabulary``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.vocabulary: Vocabulary | None = None
+
+
+_shared = _Shared()
+
+
+@contextmanager
+def shared_vocabulary() -> Iterator[None]:
+    """Number the runs of every text cut in the block in one vocabulary (a build: each
+    distinct run analysed once for all its articles); dropped when the last block ends.
+
+    Outside such a block each cut has a vocabulary of its own, dropped with it: a
+    service numbers no query's or written article's runs for the rest of its life.
+    """
+    with _shared.lock:
+        if not _shared.users:
+            _shared.vocabulary = Vocabulary()
+        _shared.users += 1
+    try:
+        yield
+    finally:
+        with _shared.lock:
+            _shared.users -= 1
+            if not _shared.users:
+                _shared.vocabulary = None
+                cut.cache_clear()  # the cuts kept hold the vocabulary
 
 
 @lru_cache(maxsize=8)
 def cut(*texts: str) -> Cut:
-    """The texts' runs, numbered in one vocabulary.
+    """The texts' runs, numbered in one vocabulary: the build's (``shared_vocabulary``),
+    else one of their own.
 
     The last few cuts are kept: an article's title and text are cut once, for its
     countries, its terms and its vector, one part right after the other.
     """
-    vocabulary = _current[0]
-    if len(vocabulary) >= MAX_RUNS:  # between texts only: a text's numbers share one
-        vocabulary = _current[0] = Vocabulary()
+    with _shared.lock:
+        vocabulary = _shared.vocabulary
+        if vocabulary is not None and len(vocabulary) >= MAX_RUNS:
+            # Between texts only: a text's numbers share one vocabulary.
+            vocabulary = _shared.vocabulary = Vocabulary()
+    if vocabulary is None:
+        vocabulary = Vocabulary()
     number = vocabulary.numbers.__getitem__
     return Cut(vocabulary, tuple(list(map(number, runs(text))) for text in texts))

@@ -16,9 +16,13 @@ is logged as ``file:line: reason`` and the rest of the corpus is read.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import json
 import logging
+import os
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,9 +60,13 @@ class Skip:
 def list_sources(root: Path) -> list[str]:
     """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted.
 
-    A path that is not UTF-8 cannot be an id (nor go into JSON): it is left out, with a
-    warning that shows its bytes.
+    Left out, each with a warning: a path that is not UTF-8 (it cannot be an id, nor go
+    into JSON); a symbolic link that leads out of the corpus (the API refuses to write
+    through one, and the index must not serve what lies outside); and a file whose name,
+    normalised to NFC, is another's (ids are NFC: "é" typed as one character or as "e"
+    and an accent is one id).
     """
+    top = root.resolve()
     found = [
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
@@ -68,7 +76,21 @@ def list_sources(root: Path) -> list[str]:
         shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         log.warning("%s", Skip(shown, 0, "file name is not UTF-8: rename the file"))
         found.remove(rel)
+    for rel in [rel for rel in found if not (root / rel).resolve().is_relative_to(top)]:
+        log.warning("%s", Skip(rel, 0, "symbolic link that leads out of the corpus: left out"))
+        found.remove(rel)
+    ids: dict[str, str] = {}
+    for rel in sorted(found):
+        first = ids.setdefault(nfc(rel), rel)
+        if first != rel:
+            log.warning("%s", Skip(rel, 0, f"same name as {first} once normalised (NFC)"))
+            found.remove(rel)
     return sorted(found)
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form (NFC): the form of every id."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _is_utf8(text: str) -> bool:
@@ -126,10 +148,64 @@ def read_drafts(root: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
 
     Raises OSError when the file cannot be read at all (``read_source`` says so).
     """
-    if rel.endswith(".txt"):
-        yield from _read_txt(root / rel, rel, skips)
-    else:
-        yield from _read_jsonl(root / rel, rel, skips)
+    yield from Reading(root, rel, skips).drafts()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a source file was when it was indexed: its size, modification time and the
+    SHA-1 of the very bytes that were read and indexed."""
+
+    size: int
+    mtime_ns: int
+    sha1: str
+    articles: int = 0
+
+
+class Reading:
+    """One source file read once: its drafts, then (``signature``) the size, time and
+    SHA-1 of the bytes they came from. A file changed after a build planned to read it
+    is recorded as what was indexed, never as what the plan saw."""
+
+    def __init__(self, root: Path, rel: str, skips: list[Skip]):
+        self.path, self.rel, self.skips = root / rel, rel, skips
+        self.signature: Signature | None = None  # set once every draft is read
+
+    def drafts(self) -> Iterator[Draft]:
+        with open(self.path, "rb") as raw:
+            stat = os.fstat(raw.fileno())
+            f = _Hashing(raw)
+            if self.rel.endswith(".txt"):
+                yield from _read_txt(f.read(), self.rel, self.skips)
+            else:
+                yield from _read_jsonl(f, self.rel, self.skips)
+                f.drain()  # a JSONL file cut short is signed whole, as it is seen next time
+        self.signature = Signature(f.count, stat.st_mtime_ns, f.digest.hexdigest())
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file that hashes what is read through it (gzip reads through it too)."""
+
+    def __init__(self, raw):
+        self.raw, self.digest, self.count = raw, hashlib.sha1(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+            self.count += n
+        return n or 0
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def drain(self) -> None:
+        while chunk := self.raw.read(1 << 20):
+            self.digest.update(chunk)
+            self.count += len(chunk)
 
 
 def log_skips(skips: list[Skip]) -> None:
@@ -138,8 +214,7 @@ def log_skips(skips: list[Skip]) -> None:
         log.warning("%s", skip)
 
 
-def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Draft]:
-    raw = path.read_bytes()
+def _read_txt(raw: bytes, rel: str, skips: list[Skip]) -> list[Draft]:
     reason = _binary_reason(raw)
     if reason:
         return _skip(skips, rel, 1, reason) or []
@@ -152,7 +227,7 @@ def _read_txt(path: Path, rel: str, skips: list[Skip]) -> list[Draft]:
     match = HEADER.match(text)
     if match:
         header, text = match.group(1), text[match.end() :]
-    return [Draft(rel, text, rel, 1, header, None, len(raw))]
+    return [Draft(nfc(rel), text, rel, 1, header, None, len(raw))]
 
 
 def _binary_reason(raw: bytes) -> str | None:
@@ -163,10 +238,10 @@ def _binary_reason(raw: bytes) -> str | None:
     return None
 
 
-def _read_jsonl(path: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
+def _read_jsonl(raw, rel: str, skips: list[Skip]) -> Iterator[Draft]:
     seen: set[str] = set()
     gz = rel.endswith(".gz")
-    with (gzip.open if gz else open)(path, "rb") as f:
+    with gzip.GzipFile(fileobj=raw, mode="rb") if gz else io.BufferedReader(raw) as f:
         lineno, offset = 0, 0
         try:
             for lineno, raw in enumerate(f, 1):  # noqa: B007 (lineno is read after the loop)
@@ -200,7 +275,7 @@ def _draft_from_json(
         return _skip(skips, rel, lineno, 'missing or invalid "id"')
     if not isinstance(text, str):
         return _skip(skips, rel, lineno, 'missing or invalid "text"')
-    full_id = f"{rel}#{doc_id}"
+    full_id = nfc(f"{rel}#{doc_id}")
     if full_id in seen:
         return _skip(skips, rel, lineno, f"duplicate id {str(doc_id)!r}")
     seen.add(full_id)

@@ -1,41 +1,42 @@
-"""Index generations on disk: built aside, swapped in atomically, read without locks.
+"""Index generations on disk: built aside, swapped in atomically, changed in place.
 
     index_dir/
       CURRENT            the name of the live generation (replaced atomically)
-      gen-<time>-<pid>/  one complete engine index + manifest.json
-      .build.lock        held by the one build that may run at a time
+      gen-<time>-<pid>/  a generation: the engine's files, manifest.json, catalog.sqlite
+                         (indexer.catalog), dense-model.npz (indexer.dense)
+      .build.lock        held by the one writer that may run at a time
 
-A build writes a whole new generation, then replaces ``CURRENT``: a reader sees the old
-index or the new one, never half of one, and a build killed midway leaves only an orphan
-folder that the next build removes. The previous generation is kept so that requests still
-running on it finish.
+A full build (the first, ``--rebuild``, a new engine or format) writes a whole new
+generation, then replaces ``CURRENT``: a reader sees the old index or the new one, never
+half of one, and a build killed midway leaves an orphan folder that the next writer
+removes. Everything else (``search-index`` after a change of the corpus, a write through
+the API) changes the live generation in place, through the engine's own commits and the
+catalog's (``indexer.update``): a write costs the change, not the index.
 
-The manifest records the engine's on-disk ``format``: a generation written in another
-format than the engine reads now is ``IndexOutdated`` (rebuild it), never a crash.
+The manifest records the engine and its on-disk ``format``: a generation written in
+another format than the engine reads now is ``IndexOutdated`` (rebuild it), never a crash.
 """
 
 from __future__ import annotations
 
 import fcntl
-import gc
-import itertools
 import json
+import logging
 import os
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .engines import Engine, IndexCorrupt, engine_class
+from .disk import remove_tree, write_atomic
+from .engines import IndexCorrupt, engine_class
+
+log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-LEXICON = "lexicon.tsv"  # word<TAB>document frequency, from the exact field
 GRACE_SECONDS = 60  # a replaced generation stays this long for the searches still on it
-COPIED_SUFFIXES = (".toc", ".json")  # rewritten by engines: never hard-linked
 
 
 class IndexMissing(Exception):
@@ -56,12 +57,12 @@ class IndexOutdated(IndexCorrupt):
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a generation holds: its engine and format, when it was built, its source files."""
+    """What a generation is: its engine and format, when it was built and with how many
+    articles (the catalog counts them after each change)."""
 
     engine: str
     built_at: str  # ISO 8601, UTC
     doc_count: int
-    sources: dict[str, dict] = field(default_factory=dict)  # rel -> size, mtime_ns, sha1, ids
     format: int = 1  # the engine's format_version; manifests written before it held format 1
 
     def to_json(self) -> str:
@@ -71,13 +72,17 @@ class Manifest:
     def read(cls, gen: Path) -> Manifest:
         """The manifest of a generation; IndexCorrupt if unreadable, IndexOutdated if old."""
         try:
-            manifest = cls(**json.loads((gen / MANIFEST).read_text("utf-8")))
-            expected = engine_class(manifest.engine).format_version
-        except (OSError, ValueError, TypeError) as e:
+            data = json.loads((gen / MANIFEST).read_text("utf-8"))
+            expected = engine_class(data["engine"]).format_version
+            found = data.get("format", 1)
+        except (OSError, ValueError, TypeError, KeyError) as e:
             raise IndexCorrupt(f"{gen / MANIFEST}: {e}") from e
-        if manifest.format != expected:
-            raise IndexOutdated(gen, manifest.format, expected)
-        return manifest
+        if found != expected:
+            raise IndexOutdated(gen, found, expected)
+        try:
+            return cls(data["engine"], data["built_at"], data["doc_count"], found)
+        except (KeyError, TypeError) as e:
+            raise IndexCorrupt(f"{gen / MANIFEST}: {e}") from e
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -110,63 +115,11 @@ def new_generation(index_dir: Path) -> Path:
     return gen
 
 
-def copy_generation(source: Path, index_dir: Path, link: bool = False) -> Path:
-    """A new generation that starts as a copy of ``source`` (for incremental updates).
-
-    :param link: hard-link the files instead of copying them, for an engine that never
-        changes a file once written (``Engine.immutable_files``); its tables of contents
-        and locks are still copied. Where links are not possible, files are copied.
-    """
-    gen = new_generation(index_dir)
-    try:
-        for item in source.iterdir():
-            if (
-                item.is_file()
-                and not item.name.endswith(".lock")
-                and item.name not in (MANIFEST, LEXICON)
-                and not item.name.startswith("dense-")  # rewritten by each build (dense)
-            ):
-                _copy_or_link(item, gen / item.name, link)
-    except BaseException:
-        discard(gen)  # a full disk must not keep half a copy
-        raise
-    return gen
-
-
-def _copy_or_link(source: Path, target: Path, link: bool) -> None:
-    if link and not source.name.endswith(COPIED_SUFFIXES) and "LOCK" not in source.name:
-        try:
-            os.link(source, target)
-            return
-        except OSError:
-            pass  # another file system, or no links there: copy
-    shutil.copy2(source, target)
-
-
-def write_lexicon(gen: Path, words: list[tuple[str, int]]) -> None:
-    """Save the generation's vocabulary (typo correction, name variants, completion)."""
-    write_atomic(gen / LEXICON, "".join(f"{w}\t{n}\n" for w, n in words))
-
-
-def read_lexicon(gen: Path) -> list[tuple[str, int]]:
-    """The vocabulary saved with a generation; empty for one built without it.
-
-    IndexCorrupt when the file is damaged (not UTF-8, a line without its count).
-    """
-    try:
-        lines = (gen / LEXICON).read_text("utf-8").splitlines()
-        return [(w, int(n)) for w, _, n in (line.partition("\t") for line in lines)]
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as e:
-        raise IndexCorrupt(f"{gen / LEXICON}: {e}") from e
-
-
 def publish(index_dir: Path, gen: Path, manifest: Manifest) -> None:
     """Write the manifest, then make ``gen`` the live generation in one atomic rename."""
     write_atomic(gen / MANIFEST, manifest.to_json())
     write_atomic(index_dir / CURRENT, gen.name + "\n")
-    _remove_stale(index_dir, keep={gen.name})
+    remove_stale(index_dir)
 
 
 def discard(gen: Path) -> None:
@@ -175,8 +128,8 @@ def discard(gen: Path) -> None:
         if current_generation(gen.parent) == gen:
             return  # CURRENT was replaced before the failure: it is live, keep it
     except IndexCorrupt:
-        pass
-    shutil.rmtree(gen, ignore_errors=True)
+        pass  # no live generation to protect: remove it
+    remove_tree(gen)
 
 
 def remove_orphans(index_dir: Path) -> list[str]:
@@ -195,54 +148,41 @@ def remove_orphans(index_dir: Path) -> list[str]:
         if gen.is_dir() and gen != live and not (gen / MANIFEST).exists()
     ]
     for gen in orphans:
-        shutil.rmtree(gen, ignore_errors=True)
+        remove_tree(gen)
     return sorted(gen.name for gen in orphans)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, flushed to disk (a crash keeps the old)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk must not keep the half-written copy
-        raise
-    fsync_dir(path.parent)
+def remove_stale(index_dir: Path) -> list[str]:
+    """Remove the generations that requests can no longer be reading; their names. Run by
+    every writer (holding the build lock), so a full disk frees itself of them.
 
-
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (a rename or an unlink in it) to disk."""
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Remove the generations that requests can no longer be reading.
-
-    Kept: the live one, the one before it, and any replaced less than GRACE_SECONDS ago,
-    since a search that began on it may still be running (an engine may open some of its
-    files lazily). Generations without a manifest are orphans of killed builds (we hold
-    the build lock): removed.
+    Kept: the live one, and one replaced less than GRACE_SECONDS ago, since a search that
+    began on it may still be running (an engine may open some of its files lazily).
+    Generations without a manifest are orphans of killed builds (we hold the lock).
     """
-    gens = [p for p in index_dir.glob("gen-*") if p.is_dir()]
-    published = sorted(
-        (g for g in gens if (g / MANIFEST).exists()), key=lambda g: (g / MANIFEST).stat().st_mtime
-    )
-    keep = keep | {g.name for g in published[-2:]}
-    now = time.time()
-    for older, newer in itertools.pairwise(published):
-        if now - (newer / MANIFEST).stat().st_mtime < GRACE_SECONDS:
-            keep.add(older.name)  # replaced recently: requests may still be reading it
+    try:
+        live = current_generation(index_dir)
+    except IndexCorrupt:
+        live = None
+    gens = [p for p in index_dir.glob("gen-*") if p.is_dir() and p != live]
+    now, stale = time.time(), []
     for gen in gens:
-        if gen.name not in keep:
-            shutil.rmtree(gen, ignore_errors=True)
+        replaced = _replaced_at(index_dir, gen)
+        if replaced is None or now - replaced >= GRACE_SECONDS:
+            stale.append(gen)
+    for gen in stale:
+        remove_tree(gen)
+    return sorted(gen.name for gen in stale)
+
+
+def _replaced_at(index_dir: Path, gen: Path) -> float | None:
+    """When a published generation stopped being live: when CURRENT last changed, if it
+    is younger than the generation's manifest (None: never published, an orphan)."""
+    try:
+        published = (gen / MANIFEST).stat().st_mtime
+        return max(published, (index_dir / CURRENT).stat().st_mtime)
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -270,70 +210,3 @@ def _acquire(f, wait: float, index_dir: Path) -> None:
                 raise BuildLocked(str(index_dir)) from e
             time.sleep(min(pause, left))  # flock has no timeout: poll, backing off
             pause = min(pause * 2, 0.1)
-
-
-class IndexHandle:
-    """The live generation of an index folder, reopened when a build publishes a new one.
-
-    ``engine()`` is cheap to call on every request: it reads the ``CURRENT`` pointer and
-    reopens only when it changed.
-    """
-
-    def __init__(self, index_dir: Path):
-        self.index_dir = index_dir
-        self._lock = threading.Lock()
-        self._gen: Path | None = None
-        self._engine: Engine | None = None
-        self._manifest: Manifest | None = None
-
-    def engine(self) -> Engine:
-        """The engine on the live generation; IndexMissing or IndexCorrupt if there is none."""
-        gen = current_generation(self.index_dir)
-        if gen is None:
-            raise IndexMissing(str(self.index_dir))
-        if gen == self._gen and not (gen / MANIFEST).exists():
-            raise IndexCorrupt(f"{gen}: generation folder was removed")  # deleted by hand
-        if gen != self._gen:
-            with self._lock:
-                if gen != self._gen:
-                    self._open(gen)
-        assert self._engine is not None
-        return self._engine
-
-    def manifest(self) -> Manifest:
-        """The live generation's manifest."""
-        self.engine()
-        assert self._manifest is not None
-        return self._manifest
-
-    @property
-    def generation(self) -> Path | None:
-        """The folder of the generation opened last (None before the first ``engine()``)."""
-        return self._gen
-
-    def is_read_error(self, error: BaseException) -> bool:
-        """Whether an exception means the index's files are damaged (``Engine.read_errors``)."""
-        engine = type(self._engine) if self._engine is not None else Engine
-        return isinstance(error, IndexCorrupt) or engine.is_read_error(error)
-
-    def _open(self, gen: Path) -> None:
-        if not gen.is_dir():
-            raise IndexCorrupt(f"{gen}: generation folder is missing")
-        manifest = Manifest.read(gen)
-        engine = engine_class(manifest.engine).open(gen)
-        _verify(engine, gen)
-        self._gen, self._engine, self._manifest = gen, engine, manifest
-        # The engines of older generations are garbage once their last requests end, but
-        # Whoosh's readers sit in reference cycles: only a full collection frees them (and
-        # the arrays they hold, MBs per thread). Unforced, it comes hundreds of MB later.
-        gc.collect()
-
-
-def _verify(engine: Engine, gen: Path) -> None:
-    """A generation whose files fail the engine's check is IndexCorrupt before it serves."""
-    try:
-        engine.verify()
-    except Exception as e:
-        if not engine.is_read_error(e):
-            raise
-        raise IndexCorrupt(f"{gen}: {type(e).__name__}: {e}") from e

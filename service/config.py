@@ -1,9 +1,10 @@
-"""config.toml, then SEARCH_* environment overrides -> a frozen Config.
+"""config.toml, then SEARCH_* environment overrides -> a frozen Config (a leaf module).
 
 The file is ``--config``, else ``$SEARCH_CONFIG``, else the repository's ``config.toml``.
 Paths in it are relative to it. As in Flask's ``from_prefixed_env``, only names with
 ``__`` are overrides (``SEARCH_SERVICE__PORT=8080``), values parse as JSON or stay strings.
-An unknown section or key is an error that names the file and the key.
+An unknown section or key is an error that names the file and the key. It imports only
+``errors``: reading a configuration loads no search code.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .core import Settings
 from .errors import ConfigError
-from .query import Synonyms
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "SEARCH_"
@@ -34,6 +33,7 @@ class Config:
     max_per_page: int = 100
     passages: int = 3
     passage_chars: int = 200
+    time_budget_ms: int = 1000  # a search's time budget (service.search.core); then 503
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
@@ -59,10 +59,6 @@ class Config:
         _check_types(flat, source)
         return cls(**flat, source=source)
 
-    def core_settings(self) -> Settings:
-        """The part of the configuration that the search core uses."""
-        return Settings(Synonyms(self.synonyms), self.passages, self.passage_chars)
-
 
 # (section, key) in the TOML file -> field of Config
 KEYS = {
@@ -73,6 +69,7 @@ KEYS = {
     ("search", "max_per_page"): "max_per_page",
     ("search", "passages"): "passages",
     ("search", "passage_chars"): "passage_chars",
+    ("search", "time_budget_ms"): "time_budget_ms",
     ("service", "host"): "host",
     ("service", "port"): "port",
     ("service", "threads"): "threads",
@@ -156,6 +153,11 @@ def _check_types(flat: dict, source: Path | None) -> None:
                 raise ConfigError(
                     f"{source} : « {f.name} » doit être de type {expected.__name__}, pas {shown}"
                 )
+    if flat.get("time_budget_ms", 1) < 1:
+        raise ConfigError(
+            f"{source} : « time_budget_ms » doit être un nombre de millisecondes positif, "
+            f"pas {flat['time_budget_ms']}"
+        )
     if flat.get("answer_cache_mb", 0) < 0:
         raise ConfigError(
             f"{source} : « answer_cache_mb » doit être positif ou nul (0 : pas de cache), "

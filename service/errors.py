@@ -70,3 +70,10 @@ class Conflict(SearchError):
     """A write that contradicts what exists (POST with the id of an existing article)."""
 
     code, status, exit_code = "conflict", 409, 1
+
+
+class TooLong(SearchError):
+    """A search that ran past its time budget (``search.time_budget_ms``): answered 503,
+    with Retry-After, rather than holding a server thread for seconds."""
+
+    code, status, exit_code = "timeout", 503, 1

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.store import IndexHandle
 from service.config import Config, load_config
+from service.search.snapshot import Snapshot, Snapshots
 from tests import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,9 +66,10 @@ def postgres_engine(postgres_primary):
 
 @pytest.fixture(autouse=True)
 def _postgres_for_the_postgres_engine(request):
-    """A test parametrized with engine="postgres" gets the session's server."""
+    """A test parametrized with "postgres" (as its engine, or its site's) gets the
+    session's server, whatever ran before it."""
     callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("engine") == "postgres":
+    if callspec is not None and "postgres" in callspec.params.values():
         request.getfixturevalue("postgres_engine")
 
 
@@ -120,19 +121,21 @@ def seeds_config(seeds_config_path) -> Config:
 
 
 @pytest.fixture
-def data_index(data_config) -> IndexHandle:
-    return IndexHandle(data_config.index_path)
+def data_index(data_config) -> Snapshot:
+    """A snapshot of the session's tests/data index (read-only: never write to it)."""
+    return Snapshots.at(data_config.index_path).current()
 
 
 @pytest.fixture
-def seeds_index(seeds_config) -> IndexHandle:
-    return IndexHandle(seeds_config.index_path)
+def seeds_index(seeds_config) -> Snapshot:
+    """A snapshot of the session's seeds index."""
+    return Snapshots.at(seeds_config.index_path).current()
 
 
 @pytest.fixture(scope="session")
 def app(data_config_path):
     """The Flask app over the session's tests/data index (read-only: never write to it)."""
-    from service.app import create_app
+    from service.web.app import create_app
 
     app = create_app(load_config(data_config_path, environ={}))
     app.config["TESTING"] = True
@@ -147,7 +150,7 @@ def client(app):
 @pytest.fixture(scope="session")
 def seeds_app(seeds_config_path):
     """The Flask app over the five seed articles."""
-    from service.app import create_app
+    from service.web.app import create_app
 
     app = create_app(load_config(seeds_config_path, environ={}))
     app.config["TESTING"] = True

@@ -24,6 +24,15 @@ SERVE = Path(sys.executable).with_name("search-serve")
 @contextmanager
 def live_server(config: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start search-serve over ``config`` on a free port; yield its base URL, then stop it."""
+    with live_process(config, env) as (url, _):
+        yield url
+
+
+@contextmanager
+def live_process(
+    config: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``live_server``, with the process too (to check it lives, or to kill it)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_")}
     process = subprocess.Popen(
         [str(SERVE), "--config", str(config), "--host", "127.0.0.1", "--port", "0"],
@@ -33,9 +42,12 @@ def live_server(config: Path, env: dict[str, str] | None = None) -> Iterator[str
         env={**environ, **(env or {})},
     )
     try:
-        yield _wait_ready(process)
+        yield _wait_ready(process), process
     finally:
-        stop_server(process)
+        if process.poll() is None:
+            stop_server(process)  # closes its output too
+        else:
+            process.stdout.close()
 
 
 def _wait_ready(process: subprocess.Popen) -> str:

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from service.answers import AnswerCache
-from service.app import create_app
 from service.config import load_config
+from service.web.answers import AnswerCache
+from service.web.app import create_app
 
 G1, G2 = "gen-1", "gen-2"
 

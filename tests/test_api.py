@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from service.answers import AnswerCache
-from service.app import SECURITY_HEADERS, create_app
 from service.config import load_config
+from service.web.answers import AnswerCache
+from service.web.app import SECURITY_HEADERS, create_app
 from tests.conftest import HIT_FIELDS, write_config
 
 
@@ -195,7 +195,7 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(client, monkeyp
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("service.api.core.search", explode)
+    monkeypatch.setattr("service.web.api.search", explode)
     svc = client.application.extensions["search"]  # no answer kept by another test
     monkeypatch.setitem(
         client.application.extensions, "search", replace(svc, answers=AnswerCache(0))

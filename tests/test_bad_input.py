@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.sources import MAX_ARTICLE_CHARS
-from indexer.store import IndexHandle
-from service import core
-from service.app import create_app
-from service.cli import index_cmd
+from service.cli.index import index_cmd
 from service.config import load_config
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.web.app import create_app
 from tests.conftest import ROOT, write_config
 
 BAD_DIR = ROOT / "tests" / "data_bad"
@@ -107,7 +107,7 @@ def test_the_generated_article_is_over_the_limit(bad_corpus):
 
 def test_every_good_article_is_indexed_and_nothing_else(built):
     report, _, index_dir = built
-    result = core.search(IndexHandle(index_dir), SearchRequest(per_page=100))
+    result = core.search(Snapshots.at(index_dir).current(), SearchRequest(per_page=100))
     assert {hit.id for hit in result.hits} == GOOD | {"gros.jsonl#petit"}
     assert report.doc_count == result.total == len(GOOD) + 1
 

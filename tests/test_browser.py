@@ -65,7 +65,7 @@ def server(browser, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     config = write_config(folder, SEEDS_DIR, synonyms=SYNONYMS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_")}
-    command = "from service.serve import serve_cmd; serve_cmd()"
+    command = "from service.cli.serve import serve_cmd; serve_cmd()"
     args = [sys.executable, "-c", command, "--config", str(config), "--port", "0"]
     process = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

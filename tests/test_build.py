@@ -3,11 +3,12 @@ import shutil
 
 import pytest
 
-from indexer import build as build_module
+from indexer import pipeline
 from indexer.build import build_index
-from indexer.store import BuildLocked, IndexHandle, build_lock, current_generation
-from service.core import search
-from service.models import SearchRequest
+from indexer.store import BuildLocked, build_lock, current_generation
+from service.search.core import search
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
 from tests.conftest import DATA_DIR
 
 
@@ -19,7 +20,9 @@ def corpus(tmp_path):
 
 
 def ids(index_dir, q=""):
-    result = search(IndexHandle(index_dir), SearchRequest.from_params({"q": q, "per_page": "100"}))
+    result = search(
+        Snapshots.at(index_dir).current(), SearchRequest.from_params({"q": q, "per_page": "100"})
+    )
     return {hit.id for hit in result.hits}
 
 
@@ -81,23 +84,27 @@ def test_a_failing_build_leaves_the_live_index_untouched(corpus, tmp_path, monke
     def explode(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module.pipeline, "make_batch", explode)
+    monkeypatch.setattr(pipeline, "make_batch", explode)
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus, index_dir)
     assert current_generation(index_dir) == live
     assert ids(index_dir) == before
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [live.name]
+    monkeypatch.undo()  # the disk has room again: the next build catches up
+    report = build_index(corpus, index_dir)
+    assert report.recovered == ["nouveau.txt"] and ids(index_dir) == before | {"nouveau.txt"}
 
 
 def test_readers_keep_their_generation_while_a_new_one_is_published(corpus, tmp_path):
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir)
-    handle = IndexHandle(index_dir)
-    old_engine = handle.engine()
+    snapshots = Snapshots.at(index_dir)
+    old = snapshots.current()
     (corpus / "nouveau.txt").write_text("Un texte sur le Maroc.", "utf-8")
     build_index(corpus, index_dir)
-    assert old_engine.doc_count() == 10  # the old generation still answers
-    assert handle.engine() is not old_engine and handle.engine().doc_count() == 11
+    assert old.engine.doc_count() == 10  # the old generation still answers
+    new = snapshots.current()
+    assert new is not old and new.engine.doc_count() == 11
 
 
 def test_only_one_build_at_a_time(corpus, tmp_path):

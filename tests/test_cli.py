@@ -7,9 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import pipeline
-from service import cli_french
-from service.cli import index_cmd, search_cmd
-from service.serve import serve_cmd
+from service.cli import french as cli_french
+from service.cli.index import index_cmd
+from service.cli.search import search_cmd
+from service.cli.serve import serve_cmd
 from tests.conftest import DATA_DIR, HIT_FIELDS, SEEDS_DIR, write_config
 
 
@@ -207,7 +208,7 @@ def test_similar_prints_the_articles_like_one(seeds_config_path):
     [
         (["chine"], "--similar ne se combine pas avec QUERY"),
         (["--country", "CN", "--explain"], "ne se combine pas avec --country, --explain"),
-        (["--limit", "0"], "--limit hors limites (0) avec --similar : entre 1 et 20"),
+        (["--limit", "0"], "paramètre « limit » hors limites (0) : entre 1 et 20"),
     ],
 )
 def test_similar_refuses_search_options(seeds_config_path, args, message):
@@ -257,7 +258,7 @@ def test_complete_prints_the_words_then_the_titles(seeds_config_path):
             2,
             "--complete ne se combine pas avec --country",
         ),
-        (["Bak", "--complete", "--limit", "21"], 2, "--limit hors limites (21) avec --complete"),
+        (["Bak", "--complete", "--limit", "21"], 2, "paramètre « limit » hors limites (21)"),
     ],
 )
 def test_complete_exit_codes(seeds_config_path, args, code, message):

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
-from service.cli import search_cmd
-from service.serve import address_of, serve_cmd
-from tests.conftest import ROOT, html_elements
+from service.cli.search import search_cmd
+from service.cli.serve import serve_cmd
+from service.web.server import address_of
+from tests.conftest import html_elements
 
 # (search arguments, the same request as a query string)
 SAME_REQUESTS = [
@@ -191,17 +190,6 @@ def test_broken_query_strings_are_answered_or_refused(client, door, query_string
 )
 def test_search_exit_codes(data_config_path, args, exit_code):
     assert invoke_search(data_config_path, *args).exit_code == exit_code
-
-
-def test_search_core_imports_neither_flask_nor_click():
-    code = (
-        "import sys, service.core; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'click'}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
 
 
 MARKUP = [

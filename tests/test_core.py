@@ -5,11 +5,14 @@ import json
 import pytest
 
 from indexer.build import build_index
-from indexer.store import IndexHandle
-from service import core
 from service.config import DEFAULT_CONFIG, load_config
 from service.errors import DocumentNotFound, IndexUnavailable, QueryError
-from service.models import SearchRequest
+from service.search import core
+from service.search.completion import complete_words
+from service.search.models import SearchRequest, SimilarRequest
+from service.search.settings import Settings
+from service.search.similar import similar
+from service.search.snapshot import Snapshot, Snapshots
 
 SEED_003 = "003_30614341ae222060.txt"
 SEED_FACTS = {
@@ -21,7 +24,7 @@ SEED_FACTS = {
 }
 
 
-DEFAULT_SETTINGS = core.Settings()
+DEFAULT_SETTINGS = Settings()
 
 
 def run(index, settings=DEFAULT_SETTINGS, **params):
@@ -34,7 +37,7 @@ def hit_ids(result):
 
 
 def test_ceinture_et_la_route_finds_the_articles_on_the_initiative(seeds_index):
-    settings = load_config(DEFAULT_CONFIG, environ={}).core_settings()
+    settings = Settings.from_config(load_config(DEFAULT_CONFIG, environ={}))
     result = run(seeds_index, settings, q="Ceinture et la Route")
     assert set(hit_ids(result)) == {
         "000_ded5eee353b675f0.txt",  # « Une ceinture, une route »
@@ -72,7 +75,7 @@ def test_a_stemmed_match_highlights_the_word_as_written(seeds_index):
 
 def test_facets_are_right_for_every_seed(seeds_index):
     for doc_id, (date, countries) in SEED_FACTS.items():
-        (article,) = core.engine_of(seeds_index).fetch([doc_id])
+        (article,) = seeds_index.engine.fetch([doc_id])
         assert (article.date.value if article.date else None) == date, doc_id
         assert article.countries == countries, doc_id
 
@@ -153,17 +156,17 @@ def test_a_bad_query_is_a_query_error(seeds_index):
 
 def test_a_missing_index_is_unavailable_with_a_hint(tmp_path):
     with pytest.raises(IndexUnavailable, match="search-index"):
-        run(IndexHandle(tmp_path / "nothing"), q="chine")
+        run(Snapshots.at(tmp_path / "nothing").current(), q="chine")
 
 
 def test_a_corrupt_index_is_unavailable_with_a_rebuild_hint(tmp_path):
     (tmp_path / "CURRENT").write_text("gen-gone\n")
     with pytest.raises(IndexUnavailable, match="--rebuild"):
-        run(IndexHandle(tmp_path), q="chine")
+        run(Snapshots.at(tmp_path).current(), q="chine")
 
 
 def test_highlight_marks_the_whole_article(seeds_index):
-    article = core.get_document(seeds_index, "004_39aa6ed02c1f3f44.txt")
+    article = core.document(seeds_index, "004_39aa6ed02c1f3f44.txt")
     (passage,) = core.highlight(article, "Kirghizistan")
     assert passage.to_html().count("<mark>Kirghizistan</mark>") == article.text.count(
         "Kirghizistan"
@@ -193,23 +196,23 @@ def test_no_fallback_when_every_term_fills_the_page(seeds_index):
 
 
 def test_complete_finishes_the_last_word_from_the_vocabulary(seeds_index):
-    assert core.complete(seeds_index, "relations kirg") == [
+    assert complete_words(seeds_index, "relations kirg", 8) == [
         "relations kirghiz",  # each in one article: ties in word order
         "relations kirghize",
         "relations Kirghizistan",  # as the articles write it
     ]
-    assert core.complete(seeds_index, "k") == []  # one letter is too little
+    assert complete_words(seeds_index, "k", 8) == []  # one letter is too little
 
 
 def test_similar_finds_other_articles_and_never_the_article_itself(seeds_index):
-    result = core.similar(seeds_index, "004_39aa6ed02c1f3f44.txt", limit=3)
+    result = similar(seeds_index, SimilarRequest("004_39aa6ed02c1f3f44.txt", limit=3))
     ids = hit_ids(result)
     assert 0 < len(ids) <= 3 and "004_39aa6ed02c1f3f44.txt" not in ids
 
 
 def test_similar_of_an_unknown_article_is_not_found(seeds_index):
     with pytest.raises(DocumentNotFound):
-        core.similar(seeds_index, "nope.txt")
+        similar(seeds_index, SimilarRequest("nope.txt"))
 
 
 def test_typos_and_name_variants_find_the_article_with_the_typed_form_first(seeds_index):
@@ -228,14 +231,14 @@ def test_typos_and_name_variants_find_the_article_with_the_typed_form_first(seed
     assert typo.suggestion == "Kirghizistan"  # in the typed case
 
 
-def news_index(folder, articles: list[dict]) -> IndexHandle:
+def news_index(folder, articles: list[dict]) -> Snapshot:
     """An index of these articles (id, title, text, date), built in ``folder``."""
     corpus = folder / "corpus"
     corpus.mkdir()
     lines = "\n".join(json.dumps(a, ensure_ascii=False) for a in articles)
     (corpus / "news.jsonl").write_text(lines, encoding="utf-8")
     build_index(corpus, folder / "index")
-    return IndexHandle(folder / "index")
+    return Snapshots.at(folder / "index").current()
 
 
 def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_word(tmp_path):

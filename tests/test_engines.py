@@ -21,10 +21,11 @@ from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES, engine_class
 from indexer.engines import querytree as qt
 from indexer.sources import read_source
-from indexer.store import IndexHandle
-from service import core
 from service.config import load_config
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.settings import Settings
+from service.search.snapshot import Snapshots
 from tests.conftest import DATA_DIR, SEEDS_DIR, write_config
 
 REFERENCE = "whoosh"
@@ -45,11 +46,13 @@ class Built:
         )
         self.config = load_config(path, environ={})
         build_index(corpus, self.config.index_path, engine=self.config.engine)
-        self.index = IndexHandle(self.config.index_path)
-        self.settings = self.config.core_settings()
+        self.snapshots = Snapshots.at(self.config.index_path)
+        self.settings = Settings.from_config(self.config)
 
     def search(self, **params):
-        return core.search(self.index, SearchRequest.from_params(params), self.settings)
+        return core.search(
+            self.snapshots.current(), SearchRequest.from_params(params), self.settings
+        )
 
     def ids(self, **params) -> list[str]:
         return [hit.id for hit in self.search(**params).hits]
@@ -201,7 +204,7 @@ def test_engines_score_a_word_alike(built_data, engine, word):
     term = qt.Term(stem(fold(word)), fold(word))
 
     def scores(name: str) -> dict[str, float]:
-        engine = built_data(name).index.engine()
+        engine = built_data(name).snapshots.current().engine
         found = engine.search(qt.EngineQuery(qt.And((term,)), limit=50, facets=False))
         return dict(found.hits)
 
@@ -223,13 +226,13 @@ def test_facets_count_all_matches(built_data, engine):
 def test_fetch_returns_the_stored_article_or_none(built_data, engine):
     articles, _ = read_source(DATA_DIR, "news.jsonl")
     n1 = next(a for a in articles if a.id.endswith("#n1"))
-    fetched = built_data(engine).index.engine().fetch([n1.id, "nope.txt", n1.id])
+    fetched = built_data(engine).snapshots.current().engine.fetch([n1.id, "nope.txt", n1.id])
     assert fetched == [n1, None, n1]
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_doc_count_and_vocabulary(built_data, engine):
-    eng = built_data(engine).index.engine()
+    eng = built_data(engine).snapshots.current().view.engine
     assert eng.doc_count() == 10
     assert eng.vocabulary("co", 3) == [("cooperation", 2), ("commune", 1), ("coree", 1)]
 

@@ -22,16 +22,20 @@ from click.testing import CliRunner
 
 from indexer import dense, store
 from indexer.build import build_index
+from indexer.catalog import Catalog
+from indexer.dense_index import DenseIndex
 from indexer.engines.whoosh import WhooshEngine, WhooshWriter
-from indexer.store import IndexHandle, current_generation
-from service import core
-from service.app import create_app
-from service.cli import index_cmd, search_cmd
+from indexer.store import current_generation
+from service.cli.index import index_cmd
+from service.cli.search import search_cmd
 from service.config import load_config
-from service.models import SearchRequest
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.web.app import create_app
 from tests.conftest import DATA_DIR, html_elements, write_config
 
-QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine"]
+QUERIES = ["", "chine", "azerbaidjan", '"nouvelles routes"', "chin*", "kirghizistan -chine", "laos"]
 INDEX_CMD = Path(sys.executable).with_name("search-index")
 
 
@@ -53,9 +57,9 @@ def site(built, tmp_path) -> Path:
 
 def answers(index_dir: Path) -> dict[str, list[str]]:
     """Each query's hit ids, from a fresh handle on the index."""
-    handle = IndexHandle(index_dir)
+    snapshot = Snapshots.at(index_dir).current()
     params = lambda q: SearchRequest.from_params({"q": q, "per_page": "100"})  # noqa: E731
-    return {q: [hit.id for hit in core.search(handle, params(q)).hits] for q in QUERIES}
+    return {q: [hit.id for hit in core.search(snapshot, params(q)).hits] for q in QUERIES}
 
 
 def write_articles(folder: Path, count: int, seed: int = 0) -> None:
@@ -107,21 +111,56 @@ def test_a_build_killed_midway_leaves_the_live_index_serving(site):
     assert not report.published and not any(g.exists() for g in orphans)
 
 
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_build_leaves_no_analysis_worker_behind(site):
+    write_articles(site.parent / "corpus" / "lot", 3000)
+    build = subprocess.Popen(
+        [str(INDEX_CMD), "--rebuild", "--processes", "2", "--config", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: len(children_of(build.pid)) >= 2)  # its analysis workers
+    workers = children_of(build.pid)
+    os.kill(build.pid, signal.SIGKILL)
+    assert build.wait() == -signal.SIGKILL
+    wait_for(lambda: not any(map(is_alive, workers)), timeout=10)
+
+
 # -- searches during rebuilds ----------------------------------------------------------
 
 
 def test_searches_during_rebuilds_never_fail_nor_see_half_an_index(site):
     corpus, index_dir = site.parent / "corpus", site.parent / "index"
     extra = [corpus / f"extra-{n}.txt" for n in range(3)]
-    handle = IndexHandle(index_dir)
+    snapshots = Snapshots.at(index_dir)
     client = create_app(load_config(site, environ={})).test_client()
     stop, errors, totals = threading.Event(), [], Counter()
 
     def read() -> None:
         while not stop.is_set():
             try:
-                totals[core.search(handle, SearchRequest()).total] += 1
-                core.search(handle, SearchRequest(q="chine relations"))
+                totals[core.search(snapshots.current(), SearchRequest()).total] += 1
+                core.search(snapshots.current(), SearchRequest(q="chine relations"))
                 health = client.get("/healthz")
                 assert health.status_code == 200, health.get_data(as_text=True)
                 totals[health.get_json()["doc_count"]] += 1
@@ -159,6 +198,11 @@ def _postings(gen: Path) -> Path:
     return next(p for pattern in ("*.pst", "*.seg") for p in sorted(gen.glob(pattern)))
 
 
+def _toc(gen: Path) -> Path:
+    """The table of contents of the live commit (the latest)."""
+    return max(gen.glob("*.toc"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+
+
 def _rewrite(path: Path, change) -> None:
     path.write_bytes(change(path.read_bytes()))
 
@@ -186,12 +230,11 @@ DAMAGES = {
     "a segment is empty": lambda d: _rewrite(_postings(_gen(d)), lambda _: b""),
     "a segment is garbage": lambda d: _rewrite(_postings(_gen(d)), GARBAGE),
     "a segment is gone": lambda d: _postings(_gen(d)).unlink(),
-    "the table of contents is truncated": lambda d: _rewrite(next(_gen(d).glob("*.toc")), HALF),
-    "the table of contents is empty": lambda d: _rewrite(
-        next(_gen(d).glob("*.toc")), lambda _: b""
-    ),
-    "the table of contents is garbage": lambda d: _rewrite(next(_gen(d).glob("*.toc")), GARBAGE),
-    "the vocabulary is garbage": lambda d: _rewrite(_gen(d) / "lexicon.tsv", GARBAGE),
+    "the table of contents is truncated": lambda d: _rewrite(_toc(_gen(d)), HALF),
+    "the table of contents is empty": lambda d: _rewrite(_toc(_gen(d)), lambda _: b""),
+    "the table of contents is garbage": lambda d: _rewrite(_toc(_gen(d)), GARBAGE),
+    "the catalog is garbage": lambda d: _rewrite(_gen(d) / "catalog.sqlite", GARBAGE),
+    "the catalog is gone": lambda d: (_gen(d) / "catalog.sqlite").unlink(),
 }
 
 
@@ -278,8 +321,22 @@ def test_an_unrelated_bug_is_still_a_500_not_a_503(site, monkeypatch):
     def bug(*args, **kwargs):
         raise ValueError("a bug of ours, not a damaged index")
 
-    monkeypatch.setattr("service.core.parse_query", bug)
+    monkeypatch.setattr("service.search.core.parse_query", bug)
     assert client.get("/api/search?q=chine").status_code == 500
+
+
+def test_a_bug_in_our_whoosh_scorer_is_a_500_with_an_incident_not_a_rebuild(site, monkeypatch):
+    """A ValueError raised by our own engine code (not Whoosh's readers) is a bug: a
+    rebuild would not fix it, so the answer never says to rebuild."""
+    client = create_app(load_config(site, environ={})).test_client()
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug in our scorer")
+
+    monkeypatch.setattr("indexer.engines.whoosh_reader.matcher_scores", bug)
+    response = client.get("/api/search?q=chine")
+    message = response.get_json()["error"]["message"]
+    assert response.status_code == 500 and "incident" in message and "rebuild" not in message
 
 
 # -- a full disk -----------------------------------------------------------------------
@@ -295,12 +352,16 @@ def _enospc_on_current(path, data):
     return _write_atomic(path, data)
 
 
-_write_atomic = store.write_atomic
-FULL_DISK_AT = {
+_write_atomic = store.write_atomic  # as store imported it (indexer.disk)
+FULL_DISK_AT = {  # a change in place: a file added, then search-index
+    "the intent": (Catalog, "begin", _enospc),
     "the engine's commit": (WhooshWriter, "commit", _enospc),
-    "the article vectors": (dense, "_save_atomic", _enospc),  # in a thread, during the commit
-    "the vocabulary": (store, "write_lexicon", _enospc),
-    "the copy of the live generation": (store.shutil, "copy2", _enospc),
+    "the catalog's commit": (Catalog, "apply", _enospc),
+}
+FULL_DISK_AT_REBUILD = {  # a full build aside: search-index --rebuild
+    "the engine's commit": (WhooshWriter, "commit", _enospc),
+    "the article vectors": (dense, "_save_atomic", _enospc),
+    "the catalog": (Catalog, "apply", _enospc),
     "the publication": (store, "write_atomic", _enospc_on_current),
 }
 
@@ -315,8 +376,16 @@ def assert_build_failed_cleanly(index_dir: Path, live: Path, before: dict, resul
     assert answers(index_dir) == before
 
 
+def assert_heals_once_there_is_room(site: Path, before: dict, index_dir: Path | None = None):
+    """The next search-index, the disk freed, indexes what failed: no one deletes anything."""
+    result = CliRunner().invoke(index_cmd, ["--config", str(site)])
+    assert result.exit_code == 0, result.output
+    healed = answers(index_dir or site.parent / "index")
+    assert healed != before and "nouveau.txt" in healed["laos"]
+
+
 @pytest.mark.parametrize("where", FULL_DISK_AT)
-def test_a_full_disk_during_a_build_fails_clearly_and_keeps_the_old_index(site, monkeypatch, where):
+def test_a_full_disk_during_a_change_fails_clearly_then_heals(site, monkeypatch, where):
     index_dir = site.parent / "index"
     live, before = current_generation(index_dir), answers(index_dir)
     (site.parent / "corpus" / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
@@ -324,6 +393,21 @@ def test_a_full_disk_during_a_build_fails_clearly_and_keeps_the_old_index(site, 
     result = CliRunner().invoke(index_cmd, ["--config", str(site)])
     monkeypatch.undo()
     assert_build_failed_cleanly(index_dir, live, before, result)
+    assert_heals_once_there_is_room(site, before)
+
+
+@pytest.mark.parametrize("where", FULL_DISK_AT_REBUILD)
+def test_a_full_disk_during_a_rebuild_fails_clearly_and_keeps_the_old_index(
+    site, monkeypatch, where
+):
+    index_dir = site.parent / "index"
+    live, before = current_generation(index_dir), answers(index_dir)
+    (site.parent / "corpus" / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
+    monkeypatch.setattr(*FULL_DISK_AT_REBUILD[where])
+    result = CliRunner().invoke(index_cmd, ["--rebuild", "--config", str(site)])
+    monkeypatch.undo()
+    assert_build_failed_cleanly(index_dir, live, before, result)
+    assert_heals_once_there_is_room(site, before)
 
 
 @pytest.fixture
@@ -360,6 +444,10 @@ def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_d
         (corpus / f"gros-{n}.txt").write_text(" ".join(words), "utf-8")
     result = CliRunner().invoke(index_cmd, ["--config", str(site)])
     assert_build_failed_cleanly(index_dir, live, before, result)
+    for n in range(6):  # room made by hand: the next search-index works, nothing stuck
+        (corpus / f"gros-{n}.txt").unlink()
+    (corpus / "nouveau.txt").write_text("Le Laos et le zinc.", "utf-8")
+    assert_heals_once_there_is_room(site, before, index_dir)
 
 
 # -- random damage (slow) --------------------------------------------------------------
@@ -367,7 +455,7 @@ def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_d
 
 def _damage_randomly(gen: Path, rnd: random.Random) -> None:
     """Flip bytes, cut, or zero a range of the segment or the table of contents."""
-    path = rnd.choice([_postings(gen), next(gen.glob("*.toc"))])
+    path = rnd.choice([_postings(gen), _toc(gen)])
     data = bytearray(path.read_bytes())
     how = rnd.choice(["flip", "cut", "zero"])
     if how == "flip":
@@ -397,3 +485,20 @@ def test_random_damage_is_a_503_or_an_answer_never_a_crash(built, tmp_path):
             assert status in (200, 404, 503), (trial, url, status)
             outcomes[status] += 1
     assert outcomes[503] and outcomes[200]
+
+
+# -- lost article vectors --------------------------------------------------------------
+
+
+def test_lost_article_vectors_are_said_by_healthz_then_recomputed_by_the_next_change(site):
+    index_dir, corpus = site.parent / "index", site.parent / "corpus"
+    _rewrite(_gen(index_dir) / "dense-model.npz", GARBAGE)
+    health = create_app(load_config(site, environ={})).test_client().get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["status"] == "degraded" and health.get_json()["vectors"] == "damaged"
+    (corpus / "nouveau.txt").write_text("Un texte sur le Maroc et l'Algérie.", "utf-8")
+    report = build_index(corpus, index_dir)
+    vectors = DenseIndex.load(_gen(index_dir))
+    assert len(vectors) == report.doc_count  # every article, not only the new one
+    health = create_app(load_config(site, environ={})).test_client().get("/healthz").get_json()
+    assert health["status"] == "ok" and health["vectors"] == "unused"  # 11 articles: too few

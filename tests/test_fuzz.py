@@ -25,9 +25,9 @@ from indexer.dates import DateError, extract_date, parse_date
 from indexer.engines import querytree as qt
 from service.config import DEFAULT_CONFIG, load_config
 from service.errors import QueryError
-from service.models import MAX_PAGE, PARAMS, SORTS, SearchRequest
-from service.passages import ELLIPSIS, _collapse_spaces, best_passages
-from service.query import Synonyms, parse_query
+from service.search.models import MAX_PAGE, PARAMS, SORTS, SearchRequest
+from service.search.passages import ELLIPSIS, _collapse_spaces, best_passages
+from service.search.query import Synonyms, parse_query
 
 # Unidecode warns, then drops, a lone surrogate: the corpus reader replaces them before
 # any analysis (test_bad_input.py), so only these direct calls can hand it one.

@@ -14,14 +14,16 @@ from conftest import write_config
 from indexer import dense, wordvectors
 from indexer.articles import Article
 from indexer.build import build_index
+from indexer.dense_index import DenseIndex, VectorsDamaged
 from indexer.runs import cut
-from indexer.store import IndexHandle, current_generation
-from service import hybrid
-from service.app import create_app
-from service.cli import search_cmd
+from indexer.store import current_generation
+from service.cli.search import search_cmd
 from service.config import load_config
-from service.core import search
-from service.models import SearchRequest
+from service.search import hybrid
+from service.search.core import search
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -75,7 +77,7 @@ def test_lexical_hits_pushed_out_of_the_fused_ranks_follow_them():
     ],
 )
 def test_only_relevance_queries_of_several_words_without_filters(params, applies):
-    from service.query import parse_query
+    from service.search.query import parse_query
 
     request = SearchRequest(**params)
     assert hybrid.applies(request, parse_query(request.q)) is applies
@@ -98,29 +100,36 @@ def _articles(folder: Path, name: str, texts: list[str]) -> None:
     (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_each_generation_keeps_the_vectors_of_its_articles(tmp_path):
+def test_a_build_and_the_changes_after_it_keep_the_vectors_of_their_articles(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     _articles(corpus, "a", ["Le pape est mort à Rome.", "La voiture électrique se vend bien."])
     _articles(corpus, "b", ["Le décès du souverain pontife.", "Les élections en Allemagne."])
     build_index(corpus, tmp_path / "index")
     gen = current_generation(tmp_path / "index")
-    vectors = dense.DenseIndex.load(gen)
+    vectors = DenseIndex.load(gen)
     assert sorted(vectors.ids) == ["a.jsonl#a0", "a.jsonl#a1", "b.jsonl#b0", "b.jsonl#b1"]
     assert vectors.matrix.shape == (4, dense.DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors.matrix, axis=1), 1, atol=1e-5)
 
-    # An incremental build: a file removed, one added, one unchanged.
+    # A change in place: a file removed, one added, one unchanged. The build's model
+    # makes the new article's vector; the removed ones are masked out.
     (corpus / "a.jsonl").unlink()
-    _articles(corpus, "c", ["Le cheval gagne la course."])
+    _articles(corpus, "c", ["Le cheval gagne la course.", "Le décès du pape à Rome."])
     build_index(corpus, tmp_path / "index")
-    again = dense.DenseIndex.load(current_generation(tmp_path / "index"))
-    assert sorted(again.ids) == ["b.jsonl#b0", "b.jsonl#b1", "c.jsonl#c0"]
-    assert np.allclose(np.linalg.norm(again.matrix, axis=1), 1, atol=1e-5)
+    assert current_generation(tmp_path / "index") == gen  # no new generation
+    snapshot = Snapshots.at(tmp_path / "index").current()
+    now = DenseIndex.load(gen).with_changes(snapshot.vector_changes)
+    assert len(now) == 4
+    nearest = now.nearest(now.query_vector("la mort du pape"), 10)
+    assert {i for i, _ in nearest} == {"b.jsonl#b0", "b.jsonl#b1", "c.jsonl#c0", "c.jsonl#c1"}
+    written = np.frombuffer(snapshot.vector_changes["c.jsonl#c1"], dtype=np.float32)
+    assert np.allclose(written, now.query_vector("Le décès du pape à Rome."), atol=1e-5)
 
-    # Damaged vectors: a warning, and search goes on by words.
-    (current_generation(tmp_path / "index") / dense.MODEL).write_bytes(b"garbage")
-    assert dense.DenseIndex.load(current_generation(tmp_path / "index")) is None
+    # Damaged vectors: said (the snapshot then searches by words, and /healthz says so).
+    (gen / dense.MODEL).write_bytes(b"garbage")
+    with pytest.raises(VectorsDamaged):
+        DenseIndex.load(gen)
 
 
 def test_collected_bags_are_flat_arrays_and_the_model_does_not_depend_on_chunks(monkeypatch):
@@ -161,7 +170,7 @@ def test_a_query_vector_points_at_the_article_of_the_same_subject(tmp_path):
         ],
     )
     build_index(corpus, tmp_path / "index")
-    vectors = dense.DenseIndex.load(current_generation(tmp_path / "index"))
+    vectors = DenseIndex.load(current_generation(tmp_path / "index"))
     nearest = vectors.nearest(vectors.query_vector("la mort du pape"), 4)
     assert nearest[0][0] == "n.jsonl#n0"
     assert [c for _, c in nearest] == sorted((c for _, c in nearest), reverse=True)
@@ -169,8 +178,8 @@ def test_a_query_vector_points_at_the_article_of_the_same_subject(tmp_path):
 
 def test_small_indexes_search_by_words_only(seeds_index):
     """Five articles: their mean is no centre and their nearest are all of them."""
-    assert dense.DenseIndex.load(current_generation(seeds_index.index_dir)) is not None
-    assert hybrid.dense_of(seeds_index) is None
+    assert DenseIndex.load(seeds_index.view.generation) is not None
+    assert seeds_index.vectors is None
     result = search(seeds_index, SearchRequest(q="Quand l'Azerbaïdjan a-t-il présidé la CICA ?"))
     assert not any(hit.by_meaning for hit in result.hits)
 
@@ -189,7 +198,7 @@ def piaf_config(tmp_path_factory):
 
 
 def test_a_question_finds_by_meaning_the_paragraph_it_shares_no_stem_with(piaf_config, monkeypatch):
-    index = IndexHandle(piaf_config.parent / "index")
+    index = Snapshots.at(piaf_config.parent / "index").current()
     result = search(index, SearchRequest(q=QUESTION, per_page=30))
     hits = {hit.id: hit for hit in result.hits}
     assert ANSWER in hits and hits[ANSWER].by_meaning
@@ -198,7 +207,7 @@ def test_a_question_finds_by_meaning_the_paragraph_it_shares_no_stem_with(piaf_c
         paragraph = next(json.loads(line) for line in f if ANSWER.endswith(json.loads(line)["id"]))
     assert "beatboxing" not in paragraph["text"].lower()
     # By words only, it is not among the first 100 matches.
-    monkeypatch.setattr(hybrid, "dense_of", lambda index: None)
+    monkeypatch.setitem(index._memo, "vectors", None)  # as if it had no article vectors
     words_only = search(index, SearchRequest(q=QUESTION, per_page=100))
     assert ANSWER not in {hit.id for hit in words_only.hits}
 

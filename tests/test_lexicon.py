@@ -1,6 +1,6 @@
 import pytest
 
-from service.lexicon import Lexicon, max_edits, name_key, name_keys
+from service.search.lexicon import Lexicon, max_edits, name_key, name_keys
 
 WORDS = [
     ("macron", 700),
@@ -90,9 +90,10 @@ def test_complete_prefers_frequent_words(lexicon):
     assert lexicon.complete("xyz") == []
 
 
-def test_warm_up_loads_the_lexicon_in_the_background(seeds_index):
-    from service.lexicon import lexicon_of, warm_up
+def test_warm_up_loads_the_lexicon_in_the_background(seeds_config):
+    from service.search.snapshot import Snapshots, warm_up
 
-    warm_up(seeds_index).join(timeout=30)
-    lexicon = lexicon_of(seeds_index)
+    snapshots = Snapshots.at(seeds_config.index_path)
+    warm_up(snapshots).join(timeout=30)
+    lexicon = snapshots.current().lexicon  # the same snapshot: nothing was published since
     assert "_by_key" in vars(lexicon) and "_by_length" in vars(lexicon)  # already built

@@ -1,5 +1,5 @@
 from indexer.engines import querytree as qt
-from service.matching import relaxed
+from service.search.tiers import relaxed
 
 A, B, C = qt.Term("a", "a"), qt.Term("b", "b"), qt.Term("c", "c")
 

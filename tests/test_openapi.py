@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from service import errors
-from service.models import PARAMS
+from service.search.models import PARAMS
 
 SPEC_URL = "/openapi.json"
 
@@ -92,8 +92,8 @@ def test_real_responses_match_the_document(client, spec, url, path, status):
 
 
 def test_a_503_matches_the_document(spec, tmp_path):
-    from service.app import create_app
     from service.config import load_config
+    from service.web.app import create_app
     from tests.conftest import write_config
 
     client = create_app(load_config(write_config(tmp_path, tmp_path / "none"), environ={}))

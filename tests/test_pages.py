@@ -9,8 +9,8 @@ from urllib.parse import quote, unquote
 import pytest
 
 from indexer.build import build_index
-from service.app import create_app
 from service.config import load_config
+from service.web.app import create_app
 from tests.conftest import html_elements, write_config
 
 
@@ -233,9 +233,9 @@ def test_article_view_shows_the_text_with_the_query_marked(client):
 
 
 def test_article_view_keeps_every_paragraph_whatever_the_match(seeds_client, seeds_index):
-    from service.core import get_document
+    from service.search.core import document
 
-    article = get_document(seeds_index, "001_21c5a49f65fa3f46.txt")
+    article = document(seeds_index, "001_21c5a49f65fa3f46.txt")
     page = get_page(seeds_client, "/documents/001_21c5a49f65fa3f46.txt?q=Route")
     body = find(page, "div", class_="document-body")[0]
     assert text(body) == " ".join(article.text.split())

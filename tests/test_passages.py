@@ -1,8 +1,8 @@
 import pytest
 
 from indexer.engines.querytree import Phrase, Prefix, Term, positive_leaves
-from service.passages import Passage, best_passages, match_spans
-from service.query import parse_query
+from service.search.passages import Passage, best_passages, match_spans
+from service.search.query import parse_query
 
 
 def marked(text: str, q: str) -> list[str]:

@@ -18,10 +18,12 @@ import pytest
 
 from indexer import pipeline
 from indexer.build import build_index
+from indexer.catalog import Catalog
 from indexer.engines import ENGINE_NAMES
-from indexer.store import IndexHandle, Manifest, current_generation, read_lexicon
-from service.core import search
-from service.models import SearchRequest
+from indexer.store import Manifest, current_generation
+from service.search.core import search
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
 from tests.conftest import DATA_DIR, ROOT
 
 BAD_DIR = DATA_DIR.parent / "data_bad"
@@ -63,11 +65,18 @@ def _build(corpus, index_dir, engine, processes, caplog):
     return report, warnings, calls
 
 
+def vocabulary(gen) -> list[tuple[str, int]]:
+    """The words of a generation's catalog and their document frequencies."""
+    catalog = Catalog.open(gen)
+    with catalog.read() as db:
+        return sorted((w, n) for w, n in catalog.words(db) if n > 0)
+
+
 def _answers(index_dir):
-    handle = IndexHandle(index_dir)
+    snapshot = Snapshots.at(index_dir).current()
     out = []
     for q in QUERIES:
-        result = search(handle, SearchRequest.from_params({"q": q, "per_page": "100"}))
+        result = search(snapshot, SearchRequest.from_params({"q": q, "per_page": "100"}))
         out.append([(hit.id, round(hit.score, 6)) for hit in result.hits])
         out.append(result.facets)
     return out
@@ -84,8 +93,8 @@ def test_workers_build_what_one_process_builds(corpus, tmp_path, caplog, engine)
     assert w2 == w1 and any("duplicate id '3'" in w for w in w1)
     assert any("lone surrogate" in w for w in w1) and any("2021-13-45" in w for w in w1)
     gen1, gen2 = current_generation(tmp_path / "one"), current_generation(tmp_path / "two")
-    assert Manifest.read(gen2).sources == Manifest.read(gen1).sources
-    assert read_lexicon(gen2) == read_lexicon(gen1)
+    assert Catalog.open(gen2).sources() == Catalog.open(gen1).sources()
+    assert vocabulary(gen2) == vocabulary(gen1)
     assert _answers(tmp_path / "two") == _answers(tmp_path / "one")
     for calls in (p1, p2):  # forward only, to the end
         assert [done for done, _ in calls] == sorted(done for done, _ in calls)
@@ -109,7 +118,7 @@ def test_incremental_builds_in_workers_replace_what_changed(corpus, tmp_path, ca
     assert _answers(tmp_path / "two") == _answers(tmp_path / "one")
     gen1, gen2 = current_generation(tmp_path / "one"), current_generation(tmp_path / "two")
     assert Manifest.read(gen2).doc_count == Manifest.read(gen1).doc_count
-    assert read_lexicon(gen2) == read_lexicon(gen1)
+    assert vocabulary(gen2) == vocabulary(gen1)
 
 
 def test_small_builds_and_few_cores_stay_in_one_process(monkeypatch):

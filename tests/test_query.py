@@ -13,7 +13,7 @@ from indexer.engines.querytree import (
 )
 from service.config import DEFAULT_CONFIG, load_config
 from service.errors import QueryError
-from service.query import Synonyms, parse_query
+from service.search.query import Synonyms, parse_query
 
 CHINE = Term("chin", "chine")
 RUSSIE = Term("russ", "russie")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.store import IndexHandle
+from indexer.live import IndexHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ holds scripts beside the installed packages
@@ -122,8 +122,9 @@ def test_run_measures_product_and_peers_on_both_settings(tiny_data, tmp_path, ca
         assert (m.queries, m.zero_hits, m.errors) == (4, 1, 0), row
         assert (m.mrr10, m.recall10, m.recall100) == (0.75, 0.75, 0.75), row
     assert json.loads(capsys.readouterr().out)["rows"][0]["metrics"]["queries"] == 4
-    assert (cache / "corpus" / "distractors" / "news-fr.jsonl.gz").is_symlink()
-    assert IndexHandle(cache / "product-whoosh-distractors").manifest().doc_count == 4
+    linked = cache / "corpus" / "distractors" / "news-fr.jsonl.gz"
+    assert linked.is_file() and not linked.is_symlink()  # a hard link: the indexer reads it
+    assert IndexHandle(cache / "product-whoosh-distractors").view().manifest.doc_count == 4
     again = relevance.main([*argv, "--setting", "eval", "--limit", "2"])
     assert [r.system for r in again] == ["product (whoosh)"]
     assert again[0].build_seconds == 0.0  # the cached index is reused

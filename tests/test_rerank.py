@@ -4,11 +4,11 @@ search; the meaning signals are pinned in test_semantics.py."""
 from indexer.analysis import analyze_words
 from indexer.articles import Article
 from indexer.engines import querytree as qt
-from service import rerank
-from service.core import search
-from service.lexicon import Lexicon
-from service.matching import ALL_TERMS, SOME_TERMS, TYPED
-from service.models import SearchRequest
+from service.search import rerank
+from service.search.core import search
+from service.search.lexicon import Lexicon
+from service.search.models import SearchRequest
+from service.search.tiers import ALL_TERMS, SOME_TERMS, TYPED
 
 
 def term(word: str, **kw) -> qt.Term:

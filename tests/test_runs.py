@@ -19,7 +19,7 @@ from indexer.analysis import WORD, analyze, analyze_words
 from indexer.articles import Article
 from indexer.engines.tantivy import prepare
 from indexer.engines.whoosh import _TERMS
-from indexer.runs import Vocabulary, cut, run_text, runs
+from indexer.runs import Vocabulary, cut, run_text, runs, shared_vocabulary
 from indexer.sources import SURROGATE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Surrogate character:RuntimeWarning:unidecode")
@@ -126,16 +126,24 @@ def test_vocabulary_columns_split_tuples_and_refuse_a_wrong_count():
         vocabulary.column(lambda new: [])
 
 
-def test_cut_numbers_texts_in_one_vocabulary_and_starts_a_new_one_when_full(monkeypatch):
+def test_a_build_numbers_texts_in_one_vocabulary_and_starts_a_new_one_when_full(monkeypatch):
     import indexer.runs as r
 
     monkeypatch.setattr(r, "MAX_RUNS", 3)
-    monkeypatch.setattr(r, "_current", [Vocabulary()])
-    first = cut("un deux", "deux trois quatre")  # grows past the bound within one cut
-    assert first.numbers == ([0, 1], [1, 2, 3])
-    second = cut("cinq")  # the next cut starts over
-    assert second.vocabulary is not first.vocabulary and second.numbers == ([0],)
-    assert first.vocabulary.runs == [b"un", b"deux", b"trois", b"quatre"]  # still whole
+    with shared_vocabulary():
+        first = cut("un deux", "deux trois quatre")  # grows past the bound within one cut
+        assert first.numbers == ([0, 1], [1, 2, 3])
+        second = cut("cinq")  # the next cut starts over
+        assert second.vocabulary is not first.vocabulary and second.numbers == ([0],)
+        assert first.vocabulary.runs == [b"un", b"deux", b"trois", b"quatre"]  # still whole
+        assert cut("six").vocabulary is cut("sept").vocabulary  # one, shared
+
+
+def test_outside_a_build_a_cut_keeps_nothing_for_the_next():
+    """A service cuts queries and written articles: no vocabulary grows for its life."""
+    first, second = cut("un deux"), cut("trois deux")
+    assert first.vocabulary is not second.vocabulary
+    assert second.numbers == ([0, 1],) and second.vocabulary.runs == [b"trois", b"deux"]
 
 
 @FUZZ

@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from service.openapi import openapi_document
+from service.web.openapi import openapi_document
 from tests.conftest import DATA_DIR, write_config
 from tests.live_server import live_server
 

@@ -12,15 +12,15 @@ from test_rerank import term
 from indexer import wordvectors
 from indexer.articles import Article
 from indexer.build import build_index
-from indexer.store import IndexHandle
-from service import rerank, semantics
-from service.app import create_app
-from service.cli import search_cmd
+from service.cli.search import search_cmd
 from service.config import load_config
-from service.core import search
-from service.lexicon import Lexicon
-from service.matching import SOME_TERMS
-from service.models import SearchRequest
+from service.search import rerank, semantics
+from service.search.core import search
+from service.search.lexicon import Lexicon
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.search.tiers import SOME_TERMS
+from service.web.app import create_app
 
 VECTORS = wordvectors.word_vectors()
 
@@ -112,7 +112,7 @@ def pope_config(tmp_path_factory):
 
 def test_search_ranks_by_meaning_among_partial_matches(pope_config):
     request = SearchRequest.from_params({"q": "mort du pape à Rome", "explain": "true"})
-    hits = search(IndexHandle(pope_config.parent / "index"), request).hits
+    hits = search(Snapshots.at(pope_config.parent / "index").current(), request).hits
     assert [hit.id for hit in hits] == ["b-death.txt", "a-cars.txt"]
     meaning = {"term": "mort", "match": "meaning", "label": "sens proche", "words": ["décès"]}
     assert meaning in hits[0].explain

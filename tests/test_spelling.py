@@ -1,7 +1,8 @@
 from indexer.engines import querytree as qt
-from service.lexicon import Lexicon
-from service.query import parse_query
-from service.spelling import NAME_WEIGHT, TYPO_WEIGHT, expand, suggest
+from service.search.lexicon import Lexicon
+from service.search.query import parse_query
+from service.search.spelling import NAME_WEIGHT, TYPO_WEIGHT, widen
+from service.search.spelling import did_you_mean as respell
 
 LEXICON = Lexicon(
     [("macron", 700), ("bayramov", 2), ("bairamov", 3), ("chine", 400), ("chinois", 300)],
@@ -10,7 +11,7 @@ LEXICON = Lexicon(
 
 
 def test_unknown_words_gain_their_corrections_at_a_lower_weight():
-    tree = expand(parse_query("macorn"), LEXICON)
+    tree = widen(parse_query("macorn"), LEXICON)
     assert tree == qt.Alternatives(
         (qt.Term("macorn", "macorn"), qt.Term("macron", "macron", TYPO_WEIGHT))
     )
@@ -18,7 +19,7 @@ def test_unknown_words_gain_their_corrections_at_a_lower_weight():
 
 
 def test_rare_names_gain_their_variants():
-    tree = expand(parse_query("Bayramov"), LEXICON)
+    tree = widen(parse_query("Bayramov"), LEXICON)
     assert tree == qt.Alternatives(
         (qt.Term("bayramov", "bayramov"), qt.Term("bairamov", "bairamov", NAME_WEIGHT))
     )
@@ -26,22 +27,22 @@ def test_rare_names_gain_their_variants():
 
 def test_exclusions_phrases_and_known_words_are_left_as_typed():
     for q in ["chine", "-macorn chine", '"macorn chine"']:
-        assert expand(parse_query(q), LEXICON) == parse_query(q)
+        assert widen(parse_query(q), LEXICON) == parse_query(q)
 
 
 def test_suggest_respells_words_the_index_lacks_however_many_results():
-    assert suggest("Emmanuel Macorn", 0, LEXICON) == "Emmanuel Macron"  # as typed: capital
-    assert suggest("Emmanuel Macorn", 50, LEXICON) == "Emmanuel Macron"
-    assert suggest("EMMANUEL MACORN", 0, LEXICON) == "EMMANUEL MACRON"
-    assert suggest("emmanuel macorn", 0, LEXICON) == "emmanuel macron"
-    assert suggest("chine", 0, LEXICON) is None
-    assert suggest("", 0, LEXICON) is None
+    assert respell("Emmanuel Macorn", 0, LEXICON) == "Emmanuel Macron"  # as typed: capital
+    assert respell("Emmanuel Macorn", 50, LEXICON) == "Emmanuel Macron"
+    assert respell("EMMANUEL MACORN", 0, LEXICON) == "EMMANUEL MACRON"
+    assert respell("emmanuel macorn", 0, LEXICON) == "emmanuel macron"
+    assert respell("chine", 0, LEXICON) is None
+    assert respell("", 0, LEXICON) is None
 
 
 def test_suggest_respells_a_known_rare_word_only_when_the_query_finds_little():
     lexicon = Lexicon([("macron", 700), ("macren", 2)], doc_count=1000)
-    assert suggest("macren", 2, lexicon) == "macron"
-    assert suggest("macren", 50, lexicon) is None
+    assert respell("macren", 2, lexicon) == "macron"
+    assert respell("macren", 50, lexicon) is None
 
 
 def test_typo_corrections_keep_only_the_nearest_frequent_spellings():
@@ -51,13 +52,13 @@ def test_typo_corrections_keep_only_the_nearest_frequent_spellings():
 
 def test_suggest_never_offers_another_form_of_the_same_word():
     lexicon = Lexicon([("relations", 900), ("relation", 30), ("bilaterale", 3)], doc_count=1000)
-    assert suggest("relation bilaterale", 1, lexicon) is None  # relations: same stem
+    assert respell("relation bilaterale", 1, lexicon) is None  # relations: same stem
 
 
 def test_suggest_leaves_stop_words_alone_though_the_index_never_holds_them():
     lexicon = Lexicon([("combine", 40), ("morts", 600), ("france", 900)], doc_count=1000)
-    assert suggest("Combien de morts en France ?", 600, lexicon) is None  # not "combine"
-    assert suggest("Combien de mrots en France ?", 0, lexicon) == "Combien de morts en France ?"
+    assert respell("Combien de morts en France ?", 600, lexicon) is None  # not "combine"
+    assert respell("Combien de mrots en France ?", 0, lexicon) == "Combien de morts en France ?"
 
 
 def test_name_keys_keep_the_ee_of_french_participles_apart():
@@ -68,7 +69,7 @@ def test_name_keys_keep_the_ee_of_french_participles_apart():
 
 def test_less_used_corrections_weigh_less_than_the_most_used_one():
     lexicon = Lexicon([("merkel", 210), ("markle", 74), ("france", 900)], doc_count=1000)
-    tree = expand(parse_query("Merkle"), lexicon)
+    tree = widen(parse_query("Merkle"), lexicon)
     weights = {t.exact: t.weight for t in tree.children if t.via == "typo"}
     assert weights["merkel"] == TYPO_WEIGHT
     assert weights["markle"] == round(TYPO_WEIGHT * (74 / 210) ** 0.5, 3)
@@ -76,10 +77,10 @@ def test_less_used_corrections_weigh_less_than_the_most_used_one():
 
 def test_suggest_picks_the_spelling_that_finds_most_with_the_rest_of_the_query():
     lexicon = Lexicon([("cooperation", 50), ("economie", 90), ("economique", 60)], doc_count=1000)
-    assert suggest("cooperation economiqe", 0, lexicon) == "cooperation economie"  # more used
+    assert respell("cooperation economiqe", 0, lexicon) == "cooperation economie"  # more used
     together = {"cooperation economie": 2, "cooperation economique": 30}
-    assert suggest("cooperation economiqe", 0, lexicon, together.get) == "cooperation economique"
-    assert suggest("cooperation economiqe", 0, lexicon, lambda q: 0) == "cooperation economie"
+    assert respell("cooperation economiqe", 0, lexicon, together.get) == "cooperation economique"
+    assert respell("cooperation economiqe", 0, lexicon, lambda q: 0) == "cooperation economie"
 
 
 NEWS = Lexicon(
@@ -89,22 +90,22 @@ TOGETHER = {"Macron retraites": 466, "Marron retraites": 30}
 
 
 def test_suggest_respells_a_typo_the_news_holds_when_no_article_holds_every_word():
-    assert suggest("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=0) == "Macron retraites"
-    assert suggest("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=1) is None
-    assert suggest("Macorn retraites", 1612, NEWS, all_terms=0) is None  # nothing to check with
-    assert suggest("Macorn retraites", 1612, NEWS, lambda q: 4, all_terms=0) is None  # finds little
+    assert respell("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=0) == "Macron retraites"
+    assert respell("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=1) is None
+    assert respell("Macorn retraites", 1612, NEWS, all_terms=0) is None  # nothing to check with
+    assert respell("Macorn retraites", 1612, NEWS, lambda q: 4, all_terms=0) is None  # finds little
 
 
 def test_suggest_leaves_a_rare_name_as_typed_next_to_a_word_not_far_more_used():
-    assert suggest("Varron retraites", 900, NEWS, TOGETHER.get, all_terms=0) is None  # 21 times
+    assert respell("Varron retraites", 900, NEWS, TOGETHER.get, all_terms=0) is None  # 21 times
 
 
 def test_suggest_keeps_the_fix_of_an_unknown_word_when_a_typo_fix_finds_nothing():
-    assert suggest("Macorn retraitse", 1612, NEWS, lambda q: 0, all_terms=0) == "Macorn retraites"
+    assert respell("Macorn retraitse", 1612, NEWS, lambda q: 0, all_terms=0) == "Macorn retraites"
 
 
 def test_suggest_offers_the_index_s_spelling_of_a_name_before_a_typo_correction():
     lexicon = Lexicon([("poutine", 221), ("butin", 85), ("kremlin", 300)], doc_count=34160)
-    assert suggest("Putin", 110, lexicon) == "Poutine"
+    assert respell("Putin", 110, lexicon) == "Poutine"
     counts = {"Poutine Kremlin": 40, "Butin Kremlin": 0}
-    assert suggest("Putin Kremlin", 110, lexicon, counts.get) == "Poutine Kremlin"
+    assert respell("Putin Kremlin", 110, lexicon, counts.get) == "Poutine Kremlin"

@@ -15,6 +15,8 @@ from whoosh import query
 from indexer.articles import Article
 from indexer.engines import whoosh as w
 from indexer.engines.whoosh_matches import MANY, _walk, scores
+from indexer.engines.whoosh_query import _DisMaxMatcher
+from indexer.engines.whoosh_reader import _SearcherState
 from indexer.engines.whoosh_scoring import WEIGHTING, PresenceScorer
 
 WORDS = [f"mot{i}" for i in range(60)]
@@ -36,7 +38,7 @@ def searcher(tmp_path_factory):
                 )
                 for i in range(200)
             )
-    state = w._SearcherState(engine._ix)
+    state = _SearcherState(engine._ix, engine._ix.latest_generation())
     yield state.searcher
     state.searcher.close()
     engine.close()
@@ -66,7 +68,7 @@ def test_scores_are_whooshs_own_for_every_match(searcher, name):
     wq = QUERIES[name]
     context = searcher.context()
     for leaf, _ in searcher.leaf_searchers():
-        ours = scores(wq.matcher(leaf, context), w._DisMaxMatcher)
+        ours = scores(wq.matcher(leaf, context), _DisMaxMatcher)
         theirs = _walk(wq.matcher(leaf, context))
         if isinstance(wq, query.AndNot):
             # Whoosh's own walk can keep a first document that the excluded side has

@@ -16,14 +16,10 @@ from whoosh import index, query, scoring
 from indexer.analysis import analyze_words
 from indexer.build import build_index
 from indexer.engines import querytree as qt
-from indexer.engines.whoosh import (
-    WEIGHTING,
-    WhooshEngine,
-    _length_table,
-    _matches,
-    make_schema,
-    to_whoosh,
-)
+from indexer.engines.whoosh import WhooshEngine, make_schema
+from indexer.engines.whoosh_query import to_whoosh
+from indexer.engines.whoosh_reader import _length_table, _matches
+from indexer.engines.whoosh_scoring import WEIGHTING
 from indexer.engines.whoosh_segment import BulkSegmentWriter
 from indexer.store import current_generation
 
@@ -64,7 +60,7 @@ def large(tmp_path_factory):
 
 def _all_ids(gen: Path) -> list[str]:
     engine = WhooshEngine.open(gen)
-    with engine._borrow() as state:
+    with engine.reader()._borrow() as state:
         ids = sorted(state.ids)
     engine.close()
     return ids
@@ -91,7 +87,7 @@ def _trees(searcher) -> list[qt.Node]:
 
 
 def test_length_tables_read_as_whoosh_does(engine):
-    with engine._borrow() as state, engine._ix.searcher() as plain:
+    with engine.reader()._borrow() as state, engine._ix.searcher() as plain:
         for leaf, _ in plain.leaf_searchers():
             table = _length_table(leaf.reader())
             for docnum in range(leaf.doc_count_all()):
@@ -120,7 +116,7 @@ def _whoosh_query(tree: qt.Node, or_matcher: str | None) -> query.Query:
 @pytest.mark.parametrize("size", ["small", "large"])
 def test_one_pass_collection_matches_whoosh_search(request, size, filtered, or_matcher):
     engine = request.getfixturevalue("engine" if size == "small" else "large")
-    with engine._borrow() as state, engine._ix.searcher(weighting=WEIGHTING) as plain:
+    with engine.reader()._borrow() as state, engine._ix.searcher(weighting=WEIGHTING) as plain:
         assert len(plain.leaf_searchers()) == (1 if size == "small" else 2)
         allowed = set(range(0, plain.doc_count_all(), 2)) if filtered else None
         for tree in _trees(plain):
@@ -140,7 +136,7 @@ def test_one_pass_collection_matches_whoosh_search(request, size, filtered, or_m
 
 
 def test_stored_fields_by_id_as_searcher_document(engine):
-    with engine._borrow() as state, engine._ix.searcher() as plain:
+    with engine.reader()._borrow() as state, engine._ix.searcher() as plain:
         ids = sorted(state.ids)
         for doc_id in [*ids, "no-such-id"]:
             assert state.stored(doc_id) == plain.document(id=doc_id)

@@ -128,6 +128,5 @@ def test_unsupported_fields_are_refused(tmp_path):
         writer.add_document(id="x", _boost=2.0)
     assert gc.isenabled()  # paused only during a call
     writer.add_document(**_docs(1, seed=5)[0])
-    assert gc.get_freeze_count()  # its postings are out of the collector's way
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing of the process frozen
     writer.cancel()
-    assert gc.get_freeze_count() == 0

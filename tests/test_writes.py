@@ -13,12 +13,11 @@ import pytest
 
 from indexer.build import build_index
 from indexer.store import build_lock
-from service import bootstrap, builder
-from service import corpus as corpus_module
-from service.app import create_app
-from service.bootstrap import build_failure
 from service.config import load_config
+from service.corpus import articles as corpus_module
+from service.corpus import worker as builder
 from service.errors import BuildFailed
+from service.web.app import create_app
 from tests.conftest import DATA_DIR, write_config
 
 TOKEN = "s3cret-jeton-de-test-0123456789"
@@ -327,19 +326,21 @@ def test_a_write_waits_for_a_running_build(setup, monkeypatch):
 
 
 @pytest.mark.parametrize("existing", [False, True])
-def test_a_failed_build_puts_the_file_back(client, corpus, monkeypatch, existing):
+def test_a_failed_index_change_puts_the_file_back(client, setup, monkeypatch, existing):
+    corpus, config, _ = setup
     before = (corpus / "c_belt.txt").read_bytes()
     doc_id = "c_belt.txt" if existing else "api/nouveau.txt"
 
-    def full_disk(config, wait):  # as the build worker reports it
-        raise BuildFailed(build_failure(config, OSError(errno.ENOSPC, "No space left")))
+    def full_disk(*args, **kwargs):  # the index cannot commit: no space left
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("service.corpus.builder.build", full_disk)
-    response = client.put(f"/api/documents/{doc_id}", json={"text": "Du zinc."}, headers=AUTH)
-    error = error_of(response, 503)
-    assert error["code"] == "build_failed" and "disque plein" in error["message"]
+    monkeypatch.setattr(corpus_module, "change_sources", full_disk)
+    content = corpus_module.article_file(doc_id, "Du zinc.", None)
+    with pytest.raises(BuildFailed, match="disque plein"):
+        corpus_module.write_article(config, doc_id, content)  # what the worker runs
     assert (corpus / "c_belt.txt").read_bytes() == before
     assert not (corpus / "api" / "nouveau.txt").exists()
+    assert not [p for p in corpus.rglob(".*") if p.is_file()]  # nothing kept aside left
     monkeypatch.undo()
     assert search_ids(client, "zinc") == set()
 
@@ -355,17 +356,18 @@ def test_a_dead_build_worker_fails_one_write_then_is_replaced(client):
     assert again.status_code == 201 and search_ids(client, "nickel") == {"b.txt"}
 
 
-def test_write_builds_leave_the_other_cores_to_searches(monkeypatch):
-    """The build worker analyses in its own process: no pipeline workers beside it."""
+def test_writes_run_in_the_worker_process(monkeypatch):
+    """The write's analysis and commit run in the worker: a core of its own."""
     submitted = []
 
     class Pool:
         def submit(self, fn, *args):
             submitted.append((fn, args))
             future = Future()
-            future.set_result("report")
+            future.set_result(True)
             return future
 
     monkeypatch.setattr(builder, "_worker", Pool)
-    assert builder.build("config", 2.5) == "report"
-    assert submitted == [(bootstrap.build, ("config", False, None, 2.5, 0))]
+    assert corpus_module.put_article("config", "a.txt", b"x") is True
+    write = (corpus_module.write_article, ("config", "a.txt", b"x", False, 10.0))
+    assert submitted == [write]

@@ -5,10 +5,11 @@ import json
 import pytest
 
 from indexer.build import build_index
-from indexer.store import IndexHandle
-from service import core
-from service.models import SearchRequest
-from service.written import _pattern, written
+from service.search import core
+from service.search.completion import complete_words
+from service.search.models import SearchRequest
+from service.search.snapshot import Snapshots
+from service.search.wordforms import _pattern, written_forms
 
 ARTICLES = [
     ("L'économie française", "L'économie ralentit. Le centre-ville se vide au centre de Lyon."),
@@ -29,11 +30,11 @@ def index(request, tmp_path_factory):
     ]
     (corpus / "news.jsonl").write_text("\n".join(lines), encoding="utf-8")
     build_index(corpus, folder / "index", engine=request.param)
-    return IndexHandle(folder / "index")
+    return Snapshots.at(folder / "index").current()
 
 
 def test_a_word_is_written_as_the_articles_most_often_write_it(index):
-    forms = written(index, ["economie", "centre", "oeuvre", "moscou"])
+    forms = written_forms(index, ["economie", "centre", "oeuvre", "moscou"])
     assert forms["economie"] == "économie"  # "Economie" in a title is a bare capital
     assert forms["centre"] == "centre"  # "centré" once, "centre" three times
     assert forms["oeuvre"] == "œuvre"
@@ -41,17 +42,17 @@ def test_a_word_is_written_as_the_articles_most_often_write_it(index):
 
 
 def test_a_lower_case_form_wins_over_capitals_and_a_name_keeps_its_accent(index):
-    forms = written(index, ["etat", "pekin"])
+    forms = written_forms(index, ["etat", "pekin"])
     assert forms["etat"] == "état"  # "en état" beats "l'Etat" and "État"
     assert forms["pekin"] == "Pékin"  # a name: only ever "Pékin"
 
 
 def test_a_word_no_article_holds_stays_as_it_is(index):
-    assert written(index, ["introuvable"]) == {"introuvable": "introuvable"}  # those asked
+    assert written_forms(index, ["introuvable"]) == {"introuvable": "introuvable"}  # those asked
 
 
 def test_completions_and_suggestions_carry_the_accents(index):
-    assert core.complete(index, "la crise econ") == ["la crise économie"]
+    assert complete_words(index, "la crise econ", 8) == ["la crise économie"]
     result = core.search(index, SearchRequest.from_params({"q": "Econommie"}))
     assert result.suggestion == "Économie"  # in the typed case
 

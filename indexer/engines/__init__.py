@@ -1,4 +1,9 @@
-"""Engines behind one interface (``base.Engine``); ``engine_class(name)`` picks one."""
+"""Engines behind one interface (``base.Engine``); ``engine_class(name)`` picks one.
+
+Each engine module implements the interface over its own library and knows nothing of
+French, generations or configuration; none imports another, and each is imported only
+when chosen, so a deployment loads the one it uses.
+"""
 
 from __future__ import annotations
 

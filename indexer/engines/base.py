@@ -1,9 +1,20 @@
 """The small interface every engine implements.
 
 An engine owns one directory and knows nothing of generations, config or French: the
-build (``indexer.build``) decides which directory, and ``service.query`` hands it an
-analysed query tree (``querytree``). Both engines answer the same query with the same
-ids; the parametrized engine tests hold them to it.
+build (``indexer.build``, ``indexer.update``) decides which directory, and the search
+core hands it an analysed query tree (``querytree``). Every engine answers the same
+query with the same ids; the parametrized engine tests hold them to it.
+
+    engine = engine_class("tantivy").open(path)
+    with engine.writer() as w:            # a batch of changes, one commit
+        w.delete_source("a.txt"); w.add(articles)
+    w.commit_id                           # the engine's id of that commit
+    reader = engine.reader()              # the latest commit, pinned: a point-in-time view
+    reader.search(query); reader.fetch(ids); reader.lexicon()
+
+A reader is what a request reads from (Lucene's IndexSearcher): whatever is committed
+meanwhile, its answers come from its own commit. ``Engine.search`` and the others are
+shorthands for a reader of the latest commit.
 """
 
 from __future__ import annotations
@@ -19,6 +30,8 @@ from .querytree import EngineQuery, EngineResult
 
 class EngineWriter(ABC):
     """A batch of changes, applied together by ``commit`` (or dropped by ``cancel``)."""
+
+    commit_id: str = ""  # the engine's id of the commit, once ``commit`` returned
 
     @abstractmethod
     def add(self, articles: Iterable[Article]) -> None:
@@ -37,36 +50,70 @@ class EngineWriter(ABC):
         """Delete every article read from one corpus file."""
 
     @abstractmethod
-    def commit(self) -> None:
-        """Make the changes durable and visible to newly opened searchers."""
+    def commit(self) -> str:
+        """Make the changes durable (on disk when it returns) and visible to readers
+        opened after it; the engine's id of this commit (``Engine.latest_commit``)."""
 
     @abstractmethod
     def cancel(self) -> None:
-        """Drop the changes."""
+        """Drop the changes and release the writer, whatever state a failed commit left
+        it in (never raises: it runs while another error is on its way)."""
 
     def __enter__(self) -> EngineWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
+        if exc_type is not None:
             self.cancel()
+            return
+        try:
+            self.commit_id = self.commit()
+        except BaseException:
+            self.cancel()  # a commit that failed midway (a full disk): release the writer
+            raise
+
+
+class EngineReader(ABC):
+    """One commit of an index, as a request reads it: every answer from that commit."""
+
+    commit: str  # the engine's id of the commit it reads
+
+    @abstractmethod
+    def search(self, query: EngineQuery) -> EngineResult:
+        """Run a query: the page's ids and scores, and facet counts over all matches."""
+
+    @abstractmethod
+    def fetch(self, ids: Sequence[str]) -> list[Article | None]:
+        """The stored articles for these ids, in order (None where an id is unknown)."""
+
+    @abstractmethod
+    def doc_count(self) -> int:
+        """How many articles the commit holds."""
+
+    @abstractmethod
+    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
+        """Every folded word (exact field) starting with ``prefix``, with the number of
+        live articles that hold it, in word order."""
+
+    @abstractmethod
+    def articles_of(self, source: str) -> list[Article]:
+        """The articles read from one corpus file (what a change of it replaces)."""
+
+    def verify(self) -> None:
+        """Read a little of every file: damage fails here (with a read error), not in
+        some later search. Engines may read more than the count."""
+        self.doc_count()
 
 
 class Engine(ABC):
-    """An index in one directory: create/open, write, search, fetch."""
+    """An index in one directory: create/open, write, read."""
 
     name: ClassVar[str]
     # The on-disk format this code writes and reads, saved in each generation's manifest:
     # raise it when a change makes older indexes unreadable, and they are rebuilt.
     format_version: ClassVar[int] = 1
-    # True for an engine that never changes a file once written (new segments, new
-    # tables of contents): incremental builds then hard-link the live generation's files
-    # instead of copying them, and keeping older generations costs almost no disk.
-    immutable_files: ClassVar[bool] = False
-    # What the engine's search, fetch and count raise when its files are damaged
-    # (truncated, overwritten, removed): the service answers 503 "rebuild", not 500.
+    # What the engine's readers raise when its files are damaged (truncated,
+    # overwritten, removed): the service answers 503 "rebuild", not 500.
     read_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError, EOFError)
 
     @classmethod
@@ -86,7 +133,16 @@ class Engine(ABC):
 
     @abstractmethod
     def writer(self) -> EngineWriter:
-        """A writer for a batch of changes."""
+        """A writer for a batch of changes (one at a time: the build lock sees to it)."""
+
+    @abstractmethod
+    def reader(self, commit: str | None = None) -> EngineReader:
+        """A reader of the latest commit, or of ``commit`` where the engine keeps older
+        ones (else of the latest: ``reader.commit`` says which)."""
+
+    @abstractmethod
+    def latest_commit(self) -> str:
+        """The id of the latest commit on disk, cheaply (read once per request)."""
 
     @classmethod
     def prepare(cls, article: Article) -> object:
@@ -95,32 +151,50 @@ class Engine(ABC):
         By default the article itself, and ``add_prepared`` is ``add``."""
         return article
 
-    @abstractmethod
+    def files(self, reader: EngineReader) -> list[Path]:
+        """The files a reader's commit reads, to check before each request (``integrity``);
+        none by default."""
+        return []
+
+    def check_file(self, path: Path) -> None:  # noqa: B027 (engines without files to check)
+        """Check a file's content (its checksum): IndexCorrupt if it is damaged."""
+
+    def check(self, reader: EngineReader) -> None:
+        """Before a request: every file of the reader's commit as it was verified, or
+        verified again (changed since); IndexCorrupt if one is damaged, before any read."""
+        from .integrity import Verified  # it imports this module's IndexCorrupt
+
+        verified = self.__dict__.setdefault("_verified", Verified())
+        verified.check_unchanged(self.files(reader), self.check_file)
+
+    def collect_garbage(self, grace_seconds: float = 60.0) -> None:  # noqa: B027 (optional)
+        """Remove the files no commit of the last ``grace_seconds`` needs (readers still
+        on an older commit may need them); engines that collect their own do nothing."""
+
     def search(self, query: EngineQuery) -> EngineResult:
-        """Run a query: the page's ids and scores, and facet counts over all matches."""
+        """``reader().search``: the latest commit."""
+        return self.reader().search(query)
 
-    @abstractmethod
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
-        """The stored articles for these ids, in order (None where an id is unknown)."""
+        """``reader().fetch``: the latest commit."""
+        return self.reader().fetch(ids)
 
-    @abstractmethod
     def doc_count(self) -> int:
-        """How many articles the index holds."""
+        """``reader().doc_count``: the latest commit."""
+        return self.reader().doc_count()
+
+    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
+        """``reader().lexicon``: the latest commit."""
+        return self.reader().lexicon(prefix)
 
     def vocabulary(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """The ``limit`` most frequent folded words starting with ``prefix``, with frequencies."""
         words = self.lexicon(prefix)
         return sorted(words, key=lambda wc: (-wc[1], wc[0]))[:limit]
 
-    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
-        """Every folded word of the index (exact field) starting with ``prefix``, with its
-        document frequency, in word order."""
-        raise NotImplementedError(f"{self.name} engine has no lexicon")
-
     def verify(self) -> None:
-        """Read a little of every file, once per generation: damage fails here (with a
-        read error), not in some later search. Engines may read more than the count."""
-        self.doc_count()
+        """``reader().verify``: the latest commit."""
+        self.reader().verify()
 
     def close(self) -> None:  # noqa: B027 (engines without resources need not override)
         """Release files and caches."""

@@ -11,6 +11,7 @@ and no engine analyses French itself.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -49,9 +50,12 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Prefix:
-    """Every folded word that starts with ``prefix``: Prefix("multilat")."""
+    """The folded words that start with ``prefix``: Prefix("multilat"). ``words``, when
+    given, bounds it to those words (the most frequent ones, as the search core expands
+    it: a two-letter prefix would otherwise expand to thousands of terms)."""
 
     prefix: str
+    words: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,10 @@ class EngineQuery:
     sort: str = "relevance"  # or "date": newest first, undated last
     offset: int = 0
     limit: int = 10
-    facets: bool = True  # False: only the page and the total (a tier whose facets go unused)
+    facets: bool = False  # True: also count country, year and month over all matches
+    # time.monotonic() past which the engine gives up (SearchTimeout), where it can stop:
+    # a search holds a server thread, and no query may hold one for seconds.
+    deadline: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,16 @@ class EngineResult:
     total: int
     hits: list[tuple[str, float]]
     facets: dict[str, dict[str, int]]  # "country", "year", "month" -> value -> count
+
+
+class SearchTimeout(Exception):
+    """A search that ran past its deadline (``EngineQuery.deadline``)."""
+
+
+def check_deadline(deadline: float | None) -> None:
+    """SearchTimeout once ``deadline`` (a time.monotonic() value) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise SearchTimeout(f"past the deadline by {time.monotonic() - deadline:.3f} s")
 
 
 def date_key(value: str | None, upper: bool = False) -> str:

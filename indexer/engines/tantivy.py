@@ -50,34 +50,31 @@ and tantivy releases the GIL while it searches: one engine serves a threaded ser
 from __future__ import annotations
 
 import json
+import logging
+import struct
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
 import tantivy
-from tantivy import Occur, Query
 
 from ..analysis import kept_terms
-from ..articles import Article, ArticleDate
+from ..articles import Article
 from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .integrity import crc32
+from .tantivy_reader import NO_DATE, TantivyReader, date_number
 
-NO_DATE = 0  # the date key of an undated article: sorts after every real date, newest first
-MAX_CACHED_DOCS = 1_000  # stored documents kept from recent searches (``TantivyEngine._docs``)
-FACET_SIZE = 1_000  # more buckets than there are countries: the counts are exact
 WRITER_HEAP = 256_000_000  # bytes shared by the writer threads; bigger means fewer segments
 WRITER_THREADS = 1  # Python analysis is the bottleneck; one thread keeps insertion order
-FACET_AGGS = {
-    "country": {"terms": {"field": "country", "size": FACET_SIZE}},
-    # One bucket per month that has articles (YYYYMM00); years are summed from them.
-    "month": {"histogram": {"field": "date", "interval": 100, "min_doc_count": 1}},
-}
-BY_DATE = {"order_by_field": "date", "order": tantivy.Order.Desc}  # newest first, undated last
-_REGEX_META = set(r"\.+*?()|[]{}^$#&-~")
+log = logging.getLogger(__name__)
+
+META = "meta.json"  # tantivy's list of segments, replaced by each commit
+FOOTER_MAGIC, FOOTER_MAX = 1337, 50_000  # every segment file ends with a footer (CRC32)
+RELOAD_TRIES = 3
 
 
 def make_schema() -> tantivy.Schema:
@@ -92,11 +89,6 @@ def make_schema() -> tantivy.Schema:
     sb.add_unsigned_field("date", indexed=True, fast=True)  # YYYYMMDD, 00 for unknown parts
     sb.add_bytes_field("article", stored=True)  # the Article as JSON
     return sb.build()
-
-
-def date_number(key: str) -> int:
-    """A date key as a sortable number: '2021-06-00' -> 20210600 ('' -> NO_DATE)."""
-    return int(key.replace("-", "")) if key else NO_DATE
 
 
 def _run_terms(run: str) -> tuple[str, str]:
@@ -143,7 +135,6 @@ def prepare(a: Article) -> Prepared:
 
 class TantivyWriter(EngineWriter):
     def __init__(self, engine: TantivyEngine):
-        self._engine = engine
         self._w = engine.index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
 
     def add(self, articles: Iterable[Article]) -> None:
@@ -170,201 +161,96 @@ class TantivyWriter(EngineWriter):
     def delete_source(self, source: str) -> None:
         self._w.delete_documents_by_term("source", source)
 
-    def commit(self) -> None:
-        self._w.commit()
-        # Merges must end before the build copies or publishes the folder; this also
+    def commit(self) -> str:
+        self.commit_id = str(self._w.commit())  # tantivy's commit is fsynced: durable
+        # Merges must end before the next writer (tantivy allows one at a time); this also
         # drops the writer and its lock.
         self._w.wait_merging_threads()
-        with self._engine._docs_lock:  # a search takes its searcher and its docs together
-            self._engine.index.reload()
-            self._engine._docs = {}  # a search that began before keeps the old dict
+        return self.commit_id
 
     def cancel(self) -> None:
-        self._w.rollback()
-        self._w.wait_merging_threads()
+        try:
+            self._w.rollback()
+            self._w.wait_merging_threads()  # drops the writer and tantivy's lock
+        except Exception as e:  # noqa: BLE001 (a commit failed midway: already dropped)
+            log.warning("tantivy writer not cancelled cleanly: %s", e)
 
 
 class TantivyEngine(Engine):
     name = "tantivy"
-    format_version = 3  # 2: article vectors (indexer.dense) beside the engine's files; 3: 128-d
+    # 2: article vectors (indexer.dense) beside the engine's files; 3: in 128 dimensions;
+    # 4: changes committed in place (a catalog beside the engine, indexer.catalog)
+    format_version = 4
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.
     read_errors = (OSError, ValueError)
 
-    def __init__(self, index: tantivy.Index):
-        self.index = index
+    def __init__(self, index: tantivy.Index, path: Path):
+        self.index, self.path = index, path
         self.schema = index.schema
-        # id -> stored document of the last searches' hits: a search loads each hit's
-        # document for its id, and the service then fetches most of them (re-ranking,
-        # passages), which loaded and decompressed them again (0.7 ms a query of 4).
-        # Replaced, never changed in place, by a commit and when full.
-        self._docs: dict[str, tantivy.Document] = {}
-        self._docs_lock = threading.Lock()
-        # Searchers see new commits when TantivyWriter.commit reloads; no watcher thread.
+        self._reader: TantivyReader | None = None
+        self._lock = threading.Lock()
+        # Searchers see new commits when ``reader`` reloads; no watcher thread.
         index.config_reader("manual")
 
     @classmethod
     def create(cls, path: Path) -> TantivyEngine:
         path.mkdir(parents=True, exist_ok=True)
-        return cls(tantivy.Index(make_schema(), path=str(path), reuse=False))
+        return cls(tantivy.Index(make_schema(), path=str(path), reuse=False), path)
 
     @classmethod
     def open(cls, path: Path) -> TantivyEngine:
         if not tantivy.Index.exists(str(path)):
             raise IndexCorrupt(f"{path}: no tantivy index here")
         try:
-            return cls(tantivy.Index.open(str(path)))
+            return cls(tantivy.Index.open(str(path)), path)
         except (ValueError, OSError) as e:
             raise IndexCorrupt(f"{path}: {e}") from e
 
     def writer(self) -> TantivyWriter:
         return TantivyWriter(self)
 
+    def reader(self, commit: str | None = None) -> TantivyReader:
+        """The latest commit's reader (tantivy keeps no older commit to open: ``commit``
+        is not used; ``reader.commit`` says which one was opened)."""
+        with self._lock:
+            latest = self.latest_commit()
+            if self._reader is not None and self._reader.commit == latest:
+                return self._reader
+            for _ in range(RELOAD_TRIES):  # a commit between the reload and the check: again
+                opened = latest
+                self.index.reload()
+                searcher = self.index.searcher()
+                latest = self.latest_commit()
+                if latest == opened:
+                    break
+            self._reader = TantivyReader(searcher, self.schema, opened)
+            return self._reader
+
+    def latest_commit(self) -> str:
+        try:
+            meta = json.loads((self.path / META).read_bytes())
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(f"{self.path / META}: {e}") from e
+        return str(meta.get("opstamp", 0))
+
     @classmethod
     def prepare(cls, article: Article) -> Prepared:
         return prepare(article)
 
-    def search(self, q: qt.EngineQuery) -> qt.EngineResult:
-        with self._docs_lock:  # the documents of this searcher's commit
-            if len(self._docs) >= MAX_CACHED_DOCS:
-                self._docs = {}
-            docs, searcher = self._docs, self.index.searcher()
-        query = self._with_filters(to_tantivy(q.tree, self.schema), q.filters)
-        order = BY_DATE if q.sort == "date" else {}
-        found = searcher.search(query, limit=q.limit, offset=q.offset, count=not q.facets, **order)
-        hits = []
-        for score, address in found.hits:
-            doc = searcher.doc(address)
-            doc_id = doc["id"][0]
-            docs[doc_id] = doc
-            hits.append((doc_id, 0.0 if q.sort == "date" else float(score)))
-        if not q.facets:
-            return qt.EngineResult(found.count, hits, {})
-        total, facets = _facets(searcher.aggregate(query, FACET_AGGS))
-        return qt.EngineResult(total, hits, facets)
+    def files(self, reader: TantivyReader) -> list[Path]:
+        """The segment files of the latest commit (meta.json's segments), read per commit."""
+        if getattr(reader, "files", None) is None:
+            reader.files = segment_files(self.path)
+        return reader.files
 
-    def _with_filters(self, query: Query, filters: qt.Filters) -> Query:
-        parts = [Query.term_query(self.schema, "country", c) for c in filters.countries]
-        if filters.date_from or filters.date_to:
-            low = date_number(filters.date_from or "0001-00-00")  # excludes the undated
-            high = date_number(filters.date_to or "9999-99-99")
-            parts.append(
-                Query.range_query(self.schema, "date", tantivy.FieldType.Unsigned, low, high)
-            )
-        if not parts:
-            return query
-        # A filter restricts and never scores, as Whoosh's filter= does.
-        restriction = Query.const_score_query(_all_of(parts), 0.0)
-        return Query.boolean_query([(Occur.Must, query), (Occur.Must, restriction)])
-
-    def fetch(self, ids: Sequence[str]) -> list[Article | None]:
-        docs = self._docs
-        known = {doc_id: docs[doc_id] for doc_id in ids if doc_id in docs}
-        wanted = [doc_id for doc_id in dict.fromkeys(ids) if doc_id not in known]
-        if wanted:
-            searcher = self.index.searcher()
-            query = Query.term_set_query(self.schema, "id", wanted)
-            found = searcher.search(query, limit=len(wanted), count=False)
-            known.update((d["id"][0], d) for d in map(searcher.doc, (a for _, a in found.hits)))
-        by_id = {doc_id: _article(doc) for doc_id, doc in known.items()}
-        return [by_id.get(doc_id) for doc_id in ids]
-
-    def doc_count(self) -> int:
-        return self.index.searcher().num_docs
-
-    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
-        # Counted over live articles only: deleted ones stay in the term dictionary until
-        # a merge, and a filter makes tantivy skip them (0.1 s for 75,000 words).
-        words = self.index.searcher().terms_with_prefix(
-            "exact", prefix, filter_query=Query.all_query()
-        )
-        return sorted(words)  # tantivy returns them most frequent first
+    def check_file(self, path: Path) -> None:
+        check_footer(path)
 
     def close(self) -> None:
+        self._reader = None
         self.index = None  # mmaps are released when the last searcher goes
-
-
-def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
-    """Translate the engine-neutral tree into a tantivy query."""
-    if isinstance(node, qt.Term):
-        return _weighted(
-            {
-                "title": Query.term_query(schema, "title", node.stem),
-                "body": Query.term_query(schema, "body", node.stem),
-                "exact": Query.term_query(schema, "exact", node.exact),
-            },
-            node.weight,
-        )
-    if isinstance(node, qt.Phrase):
-        if len(node.stems) == 1:
-            return to_tantivy(qt.Term(node.stems[0], node.exacts[0]), schema)
-        return _weighted(
-            {
-                "title": Query.phrase_query(schema, "title", list(node.stems)),
-                "body": Query.phrase_query(schema, "body", list(node.stems)),
-            }
-        )
-    if isinstance(node, qt.Prefix):
-        return Query.regex_query(schema, "exact", _regex_escape(node.prefix) + ".*")
-    if isinstance(node, qt.And):
-        return _and_not(node, schema)
-    if isinstance(node, qt.Or):
-        return Query.boolean_query([(Occur.Should, to_tantivy(c, schema)) for c in node.children])
-    if isinstance(node, qt.Alternatives):  # scores as its best spelling, never their sum
-        return Query.disjunction_max_query([to_tantivy(c, schema) for c in node.children])
-    if isinstance(node, qt.Not):
-        return _without(Query.all_query(), [to_tantivy(node.child, schema)])
-    return Query.all_query()
-
-
-def _weighted(by_field: dict[str, Query], weight: float = 1.0) -> Query:
-    """Any of the fields, each scaled by its FIELD_WEIGHTS and ``weight`` (a Term's)."""
-    clauses = []
-    for field, query in by_field.items():
-        boost = qt.FIELD_WEIGHTS[field] * weight
-        clauses.append((Occur.Should, query if boost == 1.0 else Query.boost_query(query, boost)))
-    return Query.boolean_query(clauses)
-
-
-def _and_not(node: qt.And, schema: tantivy.Schema) -> Query:
-    """An And: every positive child must match, and no Not child (tantivy's MustNot)."""
-    positives = [to_tantivy(c, schema) for c in node.children if not isinstance(c, qt.Not)]
-    excluded = [to_tantivy(c.child, schema) for c in node.children if isinstance(c, qt.Not)]
-    if not positives:  # MustNot alone matches nothing in tantivy
-        positives = [Query.all_query()]
-    query = positives[0] if len(positives) == 1 else _all_of(positives)
-    return _without(query, excluded) if excluded else query
-
-
-def _all_of(queries: list[Query]) -> Query:
-    return Query.boolean_query([(Occur.Must, q) for q in queries])
-
-
-def _without(query: Query, excluded: list[Query]) -> Query:
-    clauses = [(Occur.Must, query)] + [(Occur.MustNot, q) for q in excluded]
-    return Query.boolean_query(clauses)
-
-
-def _regex_escape(text: str) -> str:
-    """Escape tantivy (Rust) regex syntax; folded prefixes are [a-z0-9], but be safe."""
-    return "".join("\\" + ch if ch in _REGEX_META else ch for ch in text)
-
-
-def _facets(aggs: dict) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and the country, year and month counts from the aggregation's buckets."""
-    country = {b["key"]: b["doc_count"] for b in aggs["country"]["buckets"]}
-    year: Counter[str] = Counter()
-    month: dict[str, int] = {}
-    total = 0
-    for bucket in aggs["month"]["buckets"]:
-        key, count = int(bucket["key"]) // 100, bucket["doc_count"]  # YYYYMM
-        total += count  # every article has one date value (NO_DATE when undated)
-        if key != NO_DATE:
-            year[f"{key // 100:04d}"] += count
-            if key % 100:  # not a year-only date
-                month[f"{key // 100:04d}-{key % 100:02d}"] = count
-    return total, {"country": country, "year": dict(year), "month": month}
 
 
 def _article_json(a: Article) -> bytes:
@@ -381,15 +267,30 @@ def _article_json(a: Article) -> bytes:
     return json.dumps(fields, ensure_ascii=False).encode("utf-8")
 
 
-def _article(doc: tantivy.Document) -> Article:
-    fields = json.loads(doc["article"][0])
-    date = fields["date"]
-    return Article(
-        id=fields["id"],
-        text=fields["text"],
-        title=fields["title"],
-        date=ArticleDate(*date) if date else None,
-        url=fields["url"],
-        countries=tuple(fields["countries"]),
-        source=fields["source"],
-    )
+def segment_files(path: Path) -> list[Path]:
+    """The files of the segments that meta.json lists (a segment's id without its
+    dashes names its files; deletions are in ``<id>.<opstamp>.del``)."""
+    try:
+        meta = json.loads((path / META).read_bytes())
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{path / META}: {e}") from e
+    ids = {segment["segment_id"].replace("-", "") for segment in meta.get("segments", [])}
+    return sorted(p for p in path.iterdir() if p.name.split(".", 1)[0] in ids)
+
+
+def check_footer(path: Path) -> None:
+    """A tantivy file's footer (JSON, its length, the magic number 1337) and the CRC32 of
+    its body it records; IndexCorrupt when they do not match the file."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 8))
+            length, magic = struct.unpack("<II", f.read(8)) if size >= 8 else (0, 0)
+            if magic != FOOTER_MAGIC or length > min(FOOTER_MAX, size - 8):
+                raise IndexCorrupt(f"{path}: no tantivy footer (file cut or overwritten)")
+            f.seek(size - 8 - length)
+            footer = json.loads(f.read(length))
+        if crc32(path, size - 8 - length) != footer["crc"]:
+            raise IndexCorrupt(f"{path}: checksum mismatch (file damaged)")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexCorrupt(f"{path}: {e}") from e

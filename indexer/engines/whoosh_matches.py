@@ -30,25 +30,32 @@ from whoosh.matching import (
 )
 from whoosh.scoring import BM25FScorer
 
+from .querytree import check_deadline
 from .whoosh_scoring import PresenceScorer
 
 # The scorers whose ``_score`` is ``_bm25``'s, element by element.
 BM25_SCORERS = (BM25FScorer, PresenceScorer)
 FEW = 16  # wanted documents looked up by skipping blocks rather than reading them all
 MANY = 32  # postings scored with NumPy at once (fewer: one by one, NumPy's calls cost more)
+WALK_CHECK = 1024  # documents walked between two looks at the deadline
 
 
-def scores(m: Matcher, dismax: type[Matcher] | None = None, only=None) -> dict[int, float]:
+def scores(
+    m: Matcher, dismax: type[Matcher] | None = None, only=None, deadline: float | None = None
+) -> dict[int, float]:
     """{docnum: score} of every document ``m`` matches (from its current position).
 
     :param dismax: a UnionMatcher subclass whose score is the max of its sides'.
     :param only: if given, the documents wanted (a set or dict keys): others may be
         left out. An intersection scores its smaller side (Whoosh puts it second) first,
         then only those documents on the other side.
+    :param deadline: time.monotonic() past which ``SearchTimeout`` is raised, checked at
+        every node and every block read.
     """
+    check_deadline(deadline)
     kind = type(m)
     if kind is UnionMatcher or (dismax is not None and kind is dismax):
-        a, b = scores(m.a, dismax, only), scores(m.b, dismax, only)
+        a, b = scores(m.a, dismax, only, deadline), scores(m.b, dismax, only, deadline)
         add = max if kind is dismax else _add
         for docnum, score in b.items():
             a[docnum] = add(a[docnum], score) if docnum in a else score
@@ -60,49 +67,125 @@ def scores(m: Matcher, dismax: type[Matcher] | None = None, only=None) -> dict[i
         total = {base + i: s for i, s in enumerate(part) if s > 0}
         boost = m._boost
         for sub in m._submatchers:
-            for docnum, score in scores(sub, dismax, only).items():
+            for docnum, score in scores(sub, dismax, only, deadline).items():
                 total[docnum] = total.get(docnum, 0.0) + score * boost
         return {d: s for d, s in total.items() if s > 0}  # its array skips a 0 total
-    if kind is IntersectionMatcher:
-        b = scores(m.b, dismax, only)
-        a = scores(m.a, dismax, b.keys()) if b else {}
+    if issubclass(kind, IntersectionMatcher):
+        b = scores(m.b, dismax, only, deadline)
+        a = scores(m.a, dismax, b.keys(), deadline) if b else {}
         return {d: s + b[d] for d, s in a.items() if d in b}
     if kind is AndNotMatcher:
-        a, b = scores(m.a, dismax, only), _ids(m.b)
+        a, b = scores(m.a, dismax, only, deadline), ids(m.b, deadline)
         return {d: s for d, s in a.items() if d not in b}
     if kind is WrappingMatcher or kind is FilterMatcher:
-        child, boost = scores(m.child, dismax, only), m.boost
+        child, boost = scores(m.child, dismax, only, deadline), m.boost
         if kind is FilterMatcher:
             keep, exclude = m._ids, m._exclude
             child = {d: s for d, s in child.items() if (d in keep) is not exclude}
         return {d: s * boost for d, s in child.items()}
     if kind is ConstantScoreWrapperMatcher:
-        return dict.fromkeys(sorted(_ids(m.child)), m._score)
+        return dict.fromkeys(sorted(ids(m.child, deadline)), m._score)
     if isinstance(m, NullMatcherClass):
         return {}
     if kind is W3LeafMatcher and type(m.scorer) in BM25_SCORERS:
-        return _leaf_scores(m, only)
-    return _walk(m)
+        return _leaf_scores(m, only, deadline)
+    return _walk(m, deadline)
 
 
 def _add(a: float, b: float) -> float:
     return a + b
 
 
-def _ids(m: Matcher) -> set[int]:
+class LazyIntersection(IntersectionMatcher):
+    """Whoosh's intersection, positioned on its first common document only when walked.
+
+    ``scores`` and ``ids`` intersect the two sides' documents as sets; Whoosh's own
+    constructor first walked both sides to their first common document, skipping
+    through unions of long posting lists one document at a time (0.9 s for 64 prefixes).
+    """
+
+    def __init__(self, a, b):
+        super(IntersectionMatcher, self).__init__(a, b)  # not IntersectionMatcher's
+        self._positioned = False
+
+    def _position(self) -> None:
+        if not self._positioned:
+            self._positioned = True
+            self._find_first()
+
+    def is_active(self):
+        self._position()
+        return super().is_active()
+
+    def id(self):
+        self._position()
+        return super().id()
+
+    def next(self):
+        self._position()
+        return super().next()
+
+    def skip_to(self, id):
+        self._position()
+        return super().skip_to(id)
+
+    def score(self):
+        self._position()
+        return super().score()
+
+    def reset(self):
+        self._positioned = True
+        super().reset()
+
+
+def ids(m: Matcher, deadline: float | None = None) -> set[int]:
+    """Every document ``m`` matches (from its current position), unscored: posting lists
+    read a block at a time and unions taken as sets, where Whoosh's ``all_ids`` walks a
+    union of hundreds of lists one document at a time (64 prefixes: 6 s)."""
+    check_deadline(deadline)
+    kind = type(m)
+    if kind is UnionMatcher:
+        return ids(m.a, deadline) | ids(m.b, deadline)
+    if kind is ArrayUnionMatcher:
+        base, part = m._offset, m._a[: m._limit - m._offset]
+        found = {base + i for i, value in enumerate(part) if value}
+        for sub in m._submatchers:
+            found |= ids(sub, deadline)
+        return found
+    if kind is W3LeafMatcher:
+        return set(_leaf_ids(m, deadline))
+    if kind is ConstantScoreWrapperMatcher or kind is WrappingMatcher:
+        return ids(m.child, deadline)
+    if issubclass(kind, IntersectionMatcher):
+        found = ids(m.b, deadline)
+        return ids(m.a, deadline) & found if found else set()
     return set(m.all_ids()) if m.is_active() else set()
 
 
-def _walk(m: Matcher) -> dict[int, float]:
+def _leaf_ids(m: W3LeafMatcher, deadline: float | None) -> list[int]:
+    """A posting list's documents, read a block at a time."""
+    out: list[int] = []
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        out += m._ids[m._i :]
+        m._next_block()
+        check_deadline(deadline)
+    return out
+
+
+def _walk(m: Matcher, deadline: float | None = None) -> dict[int, float]:
     """Whoosh's own walk, for the nodes not handled above (phrases, ...)."""
     out = {}
     while m.is_active():
         out[m.id()] = m.score()
         m.next()
+        if len(out) % WALK_CHECK == 0:
+            check_deadline(deadline)
     return out
 
 
-def _leaf_scores(m: W3LeafMatcher, only=None) -> dict[int, float]:
+def _leaf_scores(m: W3LeafMatcher, only=None, deadline: float | None = None) -> dict[int, float]:
     """A posting list scored block by block (only the documents in ``only`` if given):
     ``scorer.score(m)`` is ``scorer._score(m.weight(), scorer.dfl(m.id()))``."""
     score: Callable[[float, int], float] = m.scorer._score
@@ -131,6 +214,7 @@ def _leaf_scores(m: W3LeafMatcher, only=None) -> dict[int, float]:
         ids += block_ids
         weights += block_weights
         m._next_block()
+        check_deadline(deadline)
     lengths = getattr(m.scorer, "lengths", None)
     if lengths is None or len(ids) < MANY:
         return dict(zip(ids, map(score, weights, map(length, ids)), strict=True))

@@ -34,6 +34,8 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .whoosh_files import write_toc
+
 BLOCK = 128  # postings per block: W3Codec's blocklimit
 # Whoosh pickles blocks with protocol 2, where bytes (the position values) go through
 # _codecs.encode calls; readers unpickle any protocol, and with 5 a block of positions is
@@ -164,7 +166,7 @@ class BulkSegmentWriter(SegmentWriter):
     or frequencies may be given as lists of already analysed terms (positions are then
     consecutive, as ``PreAnalyzedTokenizer`` makes them); other fields go through
     ``field.index`` as in Whoosh. Boosts (``_boost`` keys) and term vectors are not
-    supported.
+    supported. Its commits are durable and delete nothing (``whoosh_files``).
     """
 
     def __init__(self, ix, **kwargs):
@@ -172,9 +174,14 @@ class BulkSegmentWriter(SegmentWriter):
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
+        # The segments of the commit it starts from (Whoosh appends to ``segments``).
+        self.started_with = frozenset(segment.segment_id() for segment in self.segments)
         self._postings: dict[str, dict] = {}  # field -> term (str or bytes) -> _Postings
         self._lengths: dict[str, bytearray] = {}  # field -> length byte per document
         self._tokens: dict[str, _Tokens] = {}  # text field given as terms -> its tokens
+
+    def _commit_toc(self, segments) -> None:
+        write_toc(self, segments)  # durable, and nothing deleted (whoosh_files)
 
     def commit(self, *args, **kwargs) -> None:
         try:
@@ -183,7 +190,6 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             self._postings.clear()
             self._tokens.clear()
-            gc.unfreeze()
 
     def cancel(self) -> None:
         try:
@@ -191,14 +197,13 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             self._postings.clear()
             self._tokens.clear()
-            gc.unfreeze()
 
     def add_document(self, **fields) -> None:
+        # Paused for the call, never frozen: gc.freeze() would take every object of the
+        # process out of the collector's reach, not only ours, for no measured gain
+        # (8,000 news articles: 5.34 s of CPU frozen, 5.36 s not; medians of 3).
         with _gc_paused():
             self._add_document(fields)
-            # The postings held so far move out of the collector's generations (they
-            # are never in a cycle): later collections, between calls, skip them.
-            gc.freeze()
 
     def _add_document(self, fields: dict) -> None:
         self._check_state()

@@ -24,13 +24,15 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from ..base import IndexCorrupt
 
 LOCATION_FILE = "postgres.json"
 POOL_SIZE = 8  # connections per server: as many as the service's threads (service.threads)
-POOL_TIMEOUT = 10.0  # seconds a request waits for a connection before it fails (a 503)
+POOL_TIMEOUT = 3.0  # seconds a request waits for a connection before it fails (a 503): a
+# server down leaves the pool without one, and a request must not hang on it
 IDLE_SECONDS = 60.0  # idle connections above the first close after this
 CONNECT_TIMEOUT = 5  # seconds libpq waits for a server (connect_timeout)
 
@@ -56,6 +58,24 @@ def read_location(path: Path) -> Location:
         return Location(str(data["dsn"]), str(data["schema"]))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexCorrupt(f"{path / LOCATION_FILE}: {e}") from e
+
+
+def for_reads(dsn: str) -> str:
+    """The connection string of the read pool: a standby when the string names one among
+    several hosts (libpq's ``target_session_attrs=prefer-standby``), else the primary."""
+    return _with_target(dsn, "prefer-standby")
+
+
+def for_writes(dsn: str) -> str:
+    """The connection string of the write pool: the one host that accepts writes."""
+    return _with_target(dsn, "read-write")
+
+
+def _with_target(dsn: str, target: str) -> str:
+    """``dsn`` with this ``target_session_attrs``, unless it sets its own."""
+    if "target_session_attrs" in conninfo_to_dict(dsn):
+        return dsn
+    return make_conninfo(dsn, target_session_attrs=target)
 
 
 _pools: dict[str, ConnectionPool] = {}

@@ -10,7 +10,7 @@ server answers and the tables are this version's. Searches read one snapshot eac
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
@@ -20,9 +20,9 @@ from psycopg import errors
 from psycopg_pool import ConnectionPool
 
 from ...articles import Article
-from .. import querytree as qt
 from ..base import Engine, IndexCorrupt
-from .connections import Location, pool, read_location, write_location
+from .connections import Location, for_reads, for_writes, pool, read_location, write_location
+from .reader import PostgresReader
 from .rows import Prepared, prepare
 from .schema import FORMAT, Tables, create_tables, new_schema_name, table_format
 from .view import View, open_view
@@ -51,15 +51,27 @@ class PostgresEngine(Engine):
 
     @property
     def pool(self) -> ConnectionPool:
-        return pool(self.location.dsn)
+        """Connections to the primary, for writes (and reads that must see them)."""
+        return pool(for_writes(self.location.dsn))
+
+    @property
+    def read_pool(self) -> ConnectionPool:
+        """Connections for searches: a standby when the connection string names one."""
+        return pool(for_reads(self.location.dsn))
 
     @classmethod
     def create(cls, path: Path) -> PostgresEngine:
-        location = Location(cls.dsn, new_schema_name())
+        """A new index in a new schema of ``dsn``, recorded in ``path`` (a generation)."""
+        engine = cls.create_at(Location(cls.dsn, new_schema_name()))
+        write_location(path, engine.location)
+        return engine
+
+    @classmethod
+    def create_at(cls, location: Location) -> PostgresEngine:
+        """A new, empty index in the schema of ``location`` (which must not exist)."""
         engine = cls(location)
         with engine.pool.connection() as conn:
             create_tables(conn, engine.tables)
-        write_location(path, location)
         return engine
 
     @classmethod
@@ -67,7 +79,7 @@ class PostgresEngine(Engine):
         return cls(read_location(path))
 
     def verify(self) -> None:
-        with self.pool.connection() as conn:
+        with self.read_pool.connection() as conn:
             found = table_format(conn, self.tables)
         if found != FORMAT:
             what = "no tables" if found is None else f"tables of format {found}"
@@ -76,31 +88,26 @@ class PostgresEngine(Engine):
     @contextmanager
     def view(self) -> Iterator[View]:
         """One snapshot of the index for several calls (search, fetch, lexicon...)."""
-        with open_view(self.pool, self.tables) as view:
+        with open_view(self.read_pool, self.tables) as view:
             yield view
 
-    def writer(self) -> PostgresWriter:
-        return PostgresWriter(self)
+    def reader(self, commit: str | None = None) -> PostgresReader:
+        """A reader of the latest commit (PostgreSQL keeps no older one: ``reader``)."""
+        return PostgresReader(self, self.latest_commit())
+
+    def latest_commit(self) -> str:
+        """The generation of the latest commit, as the read pool's server has it."""
+        with self.view() as view:
+            return str(view.generation())
+
+    def writer(self, wait: float | None = None) -> PostgresWriter:
+        """A writer, once the index's write lock is ours: within ``wait`` seconds, else
+        psycopg's LockNotAvailable (None: as long as it takes)."""
+        return PostgresWriter(self, wait)
 
     @classmethod
     def prepare(cls, article: Article) -> Prepared:
         return prepare(article)
-
-    def search(self, query: qt.EngineQuery) -> qt.EngineResult:
-        with self.view() as view:
-            return view.search(query)
-
-    def fetch(self, ids: Sequence[str]) -> list[Article | None]:
-        with self.view() as view:
-            return view.fetch(ids)
-
-    def doc_count(self) -> int:
-        with self.view() as view:
-            return view.doc_count()
-
-    def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
-        with self.view() as view:
-            return view.lexicon(prefix)
 
     def known_ids(self, table: str) -> dict[str, int]:
         """Term -> id of the terms this engine has seen committed ("stems" or "words")."""

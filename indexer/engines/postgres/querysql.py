@@ -14,7 +14,8 @@ Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``)
   presence (tf = 1); scaled by FIELD_WEIGHTS and the term's weight, summed over fields.
 - Phrase: in each field where the phrase occurs, the sum of its stems' BM25 there (Whoosh
   scores a phrase as the intersection of its terms).
-- Prefix: a constant 1.0; MatchAll: 1.0; Not: nothing.
+- Prefix: a constant 1.0 (its bounded words only, when the core bounded it);
+  MatchAll: 1.0; Not: nothing.
 - And, Or: the sum of the children that match; Alternatives: the best one (dis-max).
 
 A document's term frequencies come from its id arrays (``idx`` finds a term's place). A
@@ -101,6 +102,8 @@ def tsquery(node: qt.Node) -> str:
             return tsquery(qt.Term(node.stems[0], node.exacts[0]))
         return _any_of([_phrase(tag, node.stems) for tag in (TITLE, BODY)])
     if isinstance(node, qt.Prefix):
+        if node.words is not None:  # bounded by the core to its most frequent words
+            return _any_of([quote(EXACT + w) if fits(w) else NOTHING for w in node.words])
         return f"{quote(EXACT + node.prefix)}:*" if fits(node.prefix) else NOTHING
     if isinstance(node, qt.And):
         return _all_of([tsquery(c) for c in node.children])

@@ -5,7 +5,8 @@
                ``lexemes`` tsvector that a GIN index matches queries against, and what
                BM25 reads per document (stem and word ids, term frequencies, field lengths)
     stems      stem -> id, and its document frequency in the title and in the body
-    words      folded word -> id, and its document frequency (the lexicon)
+    words      folded word -> id, its document frequency (the lexicon) and the generation
+               that last changed it (what a reader that holds an older one reloads)
     stats      one row: the number of articles and the summed field lengths (BM25's N and
                average lengths), kept by the same transactions that write articles, and
                the generation: a number each of them raises (what a cache keys on)
@@ -32,7 +33,7 @@ import secrets
 
 from psycopg import Connection, sql
 
-FORMAT = 1  # raise it when a change makes older tables unreadable (and they are rebuilt)
+FORMAT = 2  # raise it when a change makes older tables unreadable (and they are rebuilt)
 EXTENSIONS = ("intarray",)  # idx(): a term's place in a document's id array, in C
 SCHEMA_PREFIX = "search_"
 
@@ -56,7 +57,8 @@ CREATE TABLE {stems} (
 CREATE TABLE {words} (
     id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     word text COLLATE "C" NOT NULL UNIQUE,
-    df int NOT NULL DEFAULT 0
+    df int NOT NULL DEFAULT 0,
+    changed bigint NOT NULL DEFAULT 0  -- the generation that last changed df
 ) WITH (fillfactor = 80);
 CREATE TABLE {articles} (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- insertion order: breaks ties
@@ -88,6 +90,7 @@ CREATE INDEX ON {articles} USING gin (lexemes);
 CREATE INDEX ON {articles} USING gin (countries);
 CREATE INDEX ON {articles} (date, seq);
 CREATE INDEX ON {articles} (source);
+CREATE INDEX ON {words} (changed);
 INSERT INTO {stats} DEFAULT VALUES;
 """
 

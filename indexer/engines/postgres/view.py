@@ -30,10 +30,11 @@ the same round trip as the first statement (a pipeline), and a search is two sta
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from psycopg import Connection
+from psycopg import Connection, errors
 from psycopg_pool import ConnectionPool
 
 from ...articles import Article
@@ -87,7 +88,23 @@ class View:
         return cursor.fetchall() if cursor.description is not None else []
 
     def search(self, q: qt.EngineQuery) -> qt.EngineResult:
-        """The page's ids and scores, and the total and facets over all matches."""
+        """The page's ids and scores, and the total and facets over all matches;
+        SearchTimeout past the query's deadline (the server cancels the statement)."""
+        try:
+            self._time_limit(q.deadline)
+            return self._search(q)
+        except errors.QueryCanceled as e:
+            raise qt.SearchTimeout(f"statement cancelled: {e}") from e
+
+    def _time_limit(self, deadline: float | None) -> None:
+        """The rest of the budget as this transaction's statement_timeout."""
+        if deadline is None:
+            return
+        qt.check_deadline(deadline)
+        left = max(1, int((deadline - time.monotonic()) * 1000))
+        self._execute(f"SET LOCAL statement_timeout = {left}")
+
+    def _search(self, q: qt.EngineQuery) -> qt.EngineResult:
         match = tsquery(q.tree)
         if match == NOTHING:
             return qt.EngineResult(0, [], facets.empty(q.facets))
@@ -143,6 +160,16 @@ class View:
         )
         by_id = {row[0]: article_of(row) for row in rows}
         return [by_id.get(doc_id) for doc_id in ids]
+
+    def articles_of(self, source: str) -> list[Article]:
+        """The articles read from one source file, in insertion order."""
+        rows = self._execute(
+            self._tables.sql(
+                f"SELECT {ARTICLE_COLUMNS} FROM {{articles}} WHERE source = %s ORDER BY seq"
+            ),
+            (source,),
+        )
+        return [article_of(row) for row in rows]
 
     def generation(self) -> int:
         """The number of committed writes that changed articles, as of this view."""

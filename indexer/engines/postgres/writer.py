@@ -41,13 +41,13 @@ COLUMNS = (
     "id source title body url date_value date_precision date_source"
 ).split()
 
-_NEXT_GENERATION = "UPDATE {stats} SET generation = generation + 1"
+_NEXT_GENERATION = "UPDATE {stats} SET generation = %s"
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
 
 # Remove articles and take what they counted out of the frequencies and the stats row.
 _DELETE = """
 WITH gone AS (
-    DELETE FROM {articles} WHERE %s
+    DELETE FROM {articles} WHERE CONDITION
     RETURNING stem_ids, tf_title, tf_body, word_ids, len_title, len_body, len_exact
 ), stem_df AS (
     SELECT u.id, count(*) FILTER (WHERE u.t > 0) AS t, count(*) FILTER (WHERE u.b > 0) AS b
@@ -59,7 +59,7 @@ WITH gone AS (
     UPDATE {stems} s SET df_title = s.df_title - d.t, df_body = s.df_body - d.b
     FROM stem_df d WHERE s.id = d.id
 ), words_done AS (
-    UPDATE {words} w SET df = w.df - d.n FROM word_df d WHERE w.id = d.id
+    UPDATE {words} w SET df = w.df - d.n, changed = %(next)s FROM word_df d WHERE w.id = d.id
 )
 UPDATE {stats} SET docs = docs - g.n, len_title = len_title - g.t,
     len_body = len_body - g.b, len_exact = len_exact - g.x
@@ -77,8 +77,13 @@ SELECT {column}, id FROM new UNION ALL SELECT {column}, id FROM {table} WHERE {c
 """
 
 
+def write_lock(schema: str) -> str:
+    """The name of an index's write lock (an advisory lock: ``hashtext`` of it)."""
+    return f"search writer {schema}"
+
+
 class PostgresWriter(EngineWriter):
-    def __init__(self, engine: PostgresEngine):
+    def __init__(self, engine: PostgresEngine, wait: float | None = None):
         self._engine = engine
         self._tables: Tables = engine.tables
         self._pool = engine.pool
@@ -91,8 +96,16 @@ class PostgresWriter(EngineWriter):
         self._changed = 0  # articles added or deleted
         try:
             self._conn.execute("BEGIN")
+            if wait is not None:  # LockNotAvailable past it
+                self._conn.execute(f"SET LOCAL lock_timeout = {max(1, int(wait * 1000))}")
             lock = "SELECT pg_advisory_xact_lock(hashtext(%s))"
-            self._conn.execute(lock, (f"search writer {engine.tables.schema}",))
+            self._conn.execute(lock, (write_lock(engine.tables.schema),))
+            if wait is not None:
+                self._conn.execute("SET LOCAL lock_timeout = 0")
+            # The generation this writer's commit will be: words it changes are marked with
+            # it (the lock keeps it ours until the commit).
+            statement = self._tables.sql("SELECT generation + 1 FROM {stats}")
+            self.generation = self._conn.execute(statement).fetchone()[0]
         except BaseException:
             self._release(rollback=True)
             raise
@@ -108,41 +121,51 @@ class PostgresWriter(EngineWriter):
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         self._flush()
-        self._delete("id = ANY(%s)", list(ids))
+        self._delete("id = ANY(%(value)s)", list(ids))
 
     def delete_source(self, source: str) -> None:
         self._flush()
-        self._delete("source = %s", source)
+        self._delete("source = %(value)s", source)
 
-    def commit(self) -> None:
+    @property
+    def connection(self) -> Connection:
+        """The writer's connection, in its transaction: what else the commit must hold
+        (a catalog's rows) is written through it, and commits with the articles."""
+        return self._conn
+
+    def commit(self) -> str:
+        """Commit; the new generation (the one before when nothing changed)."""
         try:
             self._flush()
-            self._counts.apply(self._conn, self._tables)
-            if self._changed:
-                self._conn.execute(self._tables.sql(_NEXT_GENERATION))
+            self._counts.apply(self._conn, self._tables, self.generation)
+            generation = self.generation if self._changed else self.generation - 1
+            self._conn.execute(self._tables.sql(_NEXT_GENERATION), (generation,))
             self._conn.execute("COMMIT")
         except BaseException:
             self._release(rollback=True)
             raise
         self._engine.learn_ids(self._new_ids)  # only ids that now exist for everyone
+        self.commit_id = str(generation)
         try:
             if self._changed >= MAINTAIN_AFTER:
                 self._conn.execute(self._tables.sql("VACUUM (ANALYZE) {articles}"))
         finally:
             self._release(rollback=False)
+        return self.commit_id
 
     def cancel(self) -> None:
         self._release(rollback=True)
 
     def _delete(self, condition: str, value) -> None:
-        template = _DELETE.replace("%s", condition)
-        self._changed += self._conn.execute(self._tables.sql(template), (value,)).rowcount
+        template = _DELETE.replace("CONDITION", condition)
+        params = {"value": value, "next": self.generation}
+        self._changed += self._conn.execute(self._tables.sql(template), params).rowcount
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        self._delete("id = ANY(%s)", [p.id for p in batch])  # replace, never duplicate
+        self._delete("id = ANY(%(value)s)", [p.id for p in batch])  # replace, never duplicate
         stem_ids = self._known("stems", "stem", {s for p in batch for s in p.stems})
         word_ids = self._known("words", "word", {w for p in batch for w in p.words})
         with self._conn.cursor().copy(self._tables.sql(_COPY)) as copy:
@@ -167,12 +190,16 @@ class PostgresWriter(EngineWriter):
         return ids
 
     def _release(self, rollback: bool) -> None:
+        """Give the connection back, its transaction rolled back; never raises (a lost
+        connection is closed, and the pool replaces it)."""
         conn, self._conn = self._conn, None
         if conn is None:
             return
         try:
             if rollback and not conn.closed:
                 conn.execute("ROLLBACK")
+        except Exception:
+            conn.close()
         finally:
             self._pool.putconn(conn)
 
@@ -193,8 +220,9 @@ class _Counts:
         self.len_body += p.len_body
         self.len_exact += p.len_exact
 
-    def apply(self, conn: Connection, tables: Tables) -> None:
-        """Add the counts to the tables (terms in id order), in the writer's transaction."""
+    def apply(self, conn: Connection, tables: Tables, generation: int) -> None:
+        """Add the counts to the tables (terms in id order), in the writer's transaction;
+        the words changed are marked with the commit's ``generation``."""
         if not self.docs:
             return
         ids = sorted(self.title.keys() | self.body.keys())
@@ -208,10 +236,10 @@ class _Counts:
         ids = sorted(self.words)
         conn.execute(
             tables.sql(
-                "UPDATE {words} w SET df = w.df + d.n "
+                "UPDATE {words} w SET df = w.df + d.n, changed = %s "
                 "FROM unnest(%s::int[], %s::int[]) AS d(id, n) WHERE w.id = d.id"
             ),
-            (ids, [self.words[i] for i in ids]),
+            (generation, ids, [self.words[i] for i in ids]),
         )
         conn.execute(
             tables.sql(

@@ -1,0 +1,86 @@
+"""The engine-neutral query tree as tantivy queries (``to_tantivy``), on the fields of
+``tantivy.make_schema``: the same matches and BM25 as the Whoosh engine's translation.
+
+    Term       title and body (stems) and exact (folded word), each weighted
+    Phrase     title and body, positions
+    Prefix     exact: its bounded words (a term set), or a regex over every word
+    And, Or    Must and Should; Alternatives: dis-max, its best spelling
+    Not        MustNot beside everything
+"""
+
+from __future__ import annotations
+
+import tantivy
+from tantivy import Occur, Query
+
+from . import querytree as qt
+
+_REGEX_META = set(r"\.+*?()|[]{}^$#&-~")
+
+
+def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
+    """Translate the engine-neutral tree into a tantivy query."""
+    if isinstance(node, qt.Term):
+        return _weighted(
+            {
+                "title": Query.term_query(schema, "title", node.stem),
+                "body": Query.term_query(schema, "body", node.stem),
+                "exact": Query.term_query(schema, "exact", node.exact),
+            },
+            node.weight,
+        )
+    if isinstance(node, qt.Phrase):
+        if len(node.stems) == 1:
+            return to_tantivy(qt.Term(node.stems[0], node.exacts[0]), schema)
+        return _weighted(
+            {
+                "title": Query.phrase_query(schema, "title", list(node.stems)),
+                "body": Query.phrase_query(schema, "body", list(node.stems)),
+            }
+        )
+    if isinstance(node, qt.Prefix):
+        if node.words is not None:  # constant score, as the regex query scores
+            return Query.term_set_query(schema, "exact", list(node.words))
+        return Query.regex_query(schema, "exact", _regex_escape(node.prefix) + ".*")
+    if isinstance(node, qt.And):
+        return _and_not(node, schema)
+    if isinstance(node, qt.Or):
+        return Query.boolean_query([(Occur.Should, to_tantivy(c, schema)) for c in node.children])
+    if isinstance(node, qt.Alternatives):  # scores as its best spelling, never their sum
+        return Query.disjunction_max_query([to_tantivy(c, schema) for c in node.children])
+    if isinstance(node, qt.Not):
+        return _without(Query.all_query(), [to_tantivy(node.child, schema)])
+    return Query.all_query()
+
+
+def _weighted(by_field: dict[str, Query], weight: float = 1.0) -> Query:
+    """Any of the fields, each scaled by its FIELD_WEIGHTS and ``weight`` (a Term's)."""
+    clauses = []
+    for field, query in by_field.items():
+        boost = qt.FIELD_WEIGHTS[field] * weight
+        clauses.append((Occur.Should, query if boost == 1.0 else Query.boost_query(query, boost)))
+    return Query.boolean_query(clauses)
+
+
+def _and_not(node: qt.And, schema: tantivy.Schema) -> Query:
+    """An And: every positive child must match, and no Not child (tantivy's MustNot)."""
+    positives = [to_tantivy(c, schema) for c in node.children if not isinstance(c, qt.Not)]
+    excluded = [to_tantivy(c.child, schema) for c in node.children if isinstance(c, qt.Not)]
+    if not positives:  # MustNot alone matches nothing in tantivy
+        positives = [Query.all_query()]
+    query = positives[0] if len(positives) == 1 else _all_of(positives)
+    return _without(query, excluded) if excluded else query
+
+
+def _all_of(queries: list[Query]) -> Query:
+    return Query.boolean_query([(Occur.Must, q) for q in queries])
+
+
+def _without(query: Query, excluded: list[Query]) -> Query:
+    clauses = [(Occur.Must, query)] + [(Occur.MustNot, q) for q in excluded]
+    return Query.boolean_query(clauses)
+
+
+def _regex_escape(text: str) -> str:
+    """Escape tantivy (Rust) regex syntax; folded prefixes are [a-z0-9], but be safe."""
+    return "".join("\\" + ch if ch in _REGEX_META else ch for ch in text)

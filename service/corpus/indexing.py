@@ -1,0 +1,123 @@
+"""The configured index: opened, built from the corpus first if none exists yet, updated.
+
+    open_or_build(config)         the index folder, built (or rebuilt, if of an older
+                                  format) from the corpus first; for the service, also
+                                  brought up to the corpus (``reconcile``)
+    update_index(config, ...)     a full or incremental build of the configured index
+
+Shared by the commands, the service and the build worker: it imports neither Flask nor
+click nor the search core, so any of them can call it without pulling in another.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from indexer.build import BuildReport, build_index
+from indexer.engines import ENGINE_NAMES, IndexCorrupt
+from indexer.ingest import Progress
+from indexer.live import IndexHandle
+from indexer.store import BuildLocked, IndexOutdated, Manifest, current_generation, has_index
+
+from ..config import Config
+from ..errors import BuildFailed, ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def open_or_build(
+    config: Config,
+    announce: Callable[[str], None] = log.info,
+    build_with: Callable[[Config], object] | None = None,
+    reconcile: bool = False,
+) -> IndexHandle:
+    """The configured index, built from the corpus first if none was ever published, or
+    rebuilt if it was written in an older format (an index is derived data: the corpus
+    is there to rebuild it, so an upgrade never leaves a service answering 503).
+
+    :param build_with: how to build (the command line shows a progress bar);
+        ``update_index`` by default.
+    :param reconcile: also bring an existing index up to the corpus (the service, at start).
+    """
+    if not has_index(config.index_path):
+        announce(f"Construction de l'index depuis {config.corpus_path}…")
+        (build_with or update_index)(config)
+    elif _outdated(config.index_path):
+        announce(f"Index d'un format ancien : reconstruction depuis {config.corpus_path}…")
+        (build_with or update_index)(config)  # the build starts afresh over an outdated index
+    elif reconcile:
+        _reconcile(config, announce)
+    return IndexHandle(config.index_path)
+
+
+def _reconcile(config: Config, announce: Callable[[str], None]) -> None:
+    """Bring the index up to the corpus before serving: the files changed while the
+    service was down, and what a crash left undone. A build running elsewhere does it."""
+    try:
+        report = update_index(config)
+    except BuildLocked:
+        log.info("a build is running: it brings the index up to the corpus")
+        return
+    except (BuildFailed, OSError) as e:
+        log.warning("index not brought up to the corpus at start: %s", e)
+        return
+    if report.published:
+        changed = len(report.added) + len(report.changed) + len(report.removed)
+        announce(
+            f"Index mis à jour depuis le corpus : {changed} fichier(s) ajouté(s), modifié(s) "
+            f"ou supprimé(s), {len(report.recovered)} écriture(s) inachevée(s) reprise(s)."
+        )
+
+
+def _outdated(index_dir: Path) -> bool:
+    """Whether the live generation was written in an older format than this code reads
+    (a newer one is left alone: rebuilding it would undo the newer version's work)."""
+    try:
+        gen = current_generation(index_dir)
+        if gen is not None:
+            Manifest.read(gen)
+    except IndexOutdated as e:
+        return e.found < e.expected
+    except IndexCorrupt:
+        return False  # damaged, not old: the service says how to rebuild it
+    return False
+
+
+def update_index(
+    config: Config,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+    processes: int | None = None,
+) -> BuildReport:
+    """Build or update the configured index; ConfigError when the corpus or engine is wrong,
+    BuildFailed when the file system fails it (a full disk), the live index untouched.
+    ``processes``: worker processes for the analysis (``build_index``'s)."""
+    if config.engine not in ENGINE_NAMES:
+        raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
+    if not config.corpus_path.is_dir():
+        raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
+    try:
+        return build_index(
+            config.corpus_path, config.index_path, config.engine, rebuild, progress, wait, processes
+        )
+    except OSError as e:  # the build discarded its generation: the live one is untouched
+        raise BuildFailed(build_failure(config, e)) from e
+
+
+def build_failure(config: Config, error: OSError) -> str:
+    """What a user reads when a build fails on the file system: the cause, then what to do."""
+    kept = "l'index précédent reste en service"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"construction de l'index interrompue : disque plein ({config.index_path}) ; "
+            f"{kept} ; libérez de la place puis relancez « search-index »"
+        )
+    where = error.filename or config.index_path
+    return (
+        f"construction de l'index interrompue : {error.strerror or error} ({where}) ; "
+        f"{kept} ; corrigez la cause puis relancez « search-index »"
+    )

@@ -1,0 +1,273 @@
+"""The search core: a request and a snapshot in, a result out, the same for every door.
+
+    search(snapshot, request, settings) -> SearchResult
+      1. plan      parse the query, widen it with spelling variants, bound its prefixes,
+                   decide how deep to rank
+      2. rank      ask the engine tier by tier: as typed, with variants, then partial
+      3. rerank    reorder the first hits by proximity (and meaning, for partial matches)
+      4. fuse      mix in articles found by meaning, when the query fell back to partial
+      5. page      fetch the page's articles, cut their passages, say why each matched
+      6. respell   propose a better spelling when the query finds little
+
+It imports neither Flask nor click: the API, the page and the command line call it and
+render its result. Everything it reads comes from one ``Snapshot`` (engine, lexicon,
+vectors), so a build that publishes meanwhile never mixes two generations in an answer.
+
+Every search has a time budget (``Settings.time_budget_ms``): the engines stop at its
+deadline where they can, each step looks at it, and a search past it answers 503
+(``TooLong``) instead of holding a server thread for seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field, replace
+
+from indexer.articles import Article
+from indexer.engines import querytree as qt
+from indexer.sources import nfc
+
+from ..errors import DocumentNotFound
+from . import hybrid, rerank
+from .expansion import bound_prefixes
+from .match_kinds import match_kinds
+from .models import Hit, SearchRequest, SearchResult, facets_of
+from .passages import Passage, best_passages, match_spans
+from .query import parse_query
+from .settings import Settings
+from .snapshot import Snapshot, reads_index
+from .spelling import did_you_mean, widen
+from .tiers import Ranking, search_in_tiers
+from .wordforms import written_forms
+
+DEFAULT_SETTINGS = Settings()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a request asks of the engine: the query as typed and widened, its leaves
+    (what passages mark), the engine query of the page, and how deep to rank."""
+
+    request: SearchRequest
+    tree: qt.Node
+    expanded: qt.Node
+    leaves: list
+    query: qt.EngineQuery
+    head: int  # first hits to re-rank (0: none)
+    fused: int  # ranks the meaning fusion may fill (0: no fusion)
+
+    @property
+    def deadline(self) -> float | None:
+        return self.query.deadline
+
+    def check_time(self) -> None:
+        """SearchTimeout if the search's budget is spent."""
+        qt.check_deadline(self.query.deadline)
+
+
+@dataclass
+class Ranked:
+    """The ranking as it goes through the steps: (id, score) best first, and what was
+    already fetched on the way (articles and their match spans)."""
+
+    ranking: Ranking
+    hits: list[tuple[str, float]]
+    total: int
+    articles: dict[str, Article] = field(default_factory=dict)
+    spans: dict[str, list] = field(default_factory=dict)
+    by_meaning: frozenset[str] = frozenset()
+
+
+@reads_index
+def search(
+    snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAULT_SETTINGS
+) -> SearchResult:
+    """Run a search request on a snapshot of the index."""
+    started = time.perf_counter()
+    plan = plan_query(snapshot, request, settings, deadline_of(settings))
+    ranked = rank(snapshot, plan)
+    ranked = rerank_head(snapshot, plan, ranked)
+    ranked = fuse_by_meaning(snapshot, plan, ranked)
+    hits = page_of(snapshot, plan, ranked, settings)
+    return SearchResult(
+        request,
+        ranked.total,
+        hits,
+        facets_of(ranked.ranking.facets),
+        took_ms=(time.perf_counter() - started) * 1000,
+        all_terms_total=ranked.ranking.all_terms,
+        suggestion=respell(snapshot, plan, ranked.ranking, settings),
+    )
+
+
+def deadline_of(settings: Settings) -> float:
+    """The time.monotonic() at which a search starting now runs out of budget."""
+    return time.monotonic() + settings.time_budget_ms / 1000
+
+
+def plan_query(
+    snapshot: Snapshot, request: SearchRequest, settings: Settings, deadline: float | None = None
+) -> Plan:
+    """Parse, widen and bound the query; the engine query of the requested page."""
+    lexicon = snapshot.lexicon
+    tree = bound_prefixes(parse_query(request.q, settings.synonyms), lexicon)
+    expanded = widen(tree, lexicon, deadline)
+    leaves = list(qt.positive_leaves(expanded))
+    offset = (request.page - 1) * request.per_page
+    # The re-ranking reorders the first PARTIAL_DEPTH hits at most: ask for them.
+    relevance = request.sort == "relevance" and leaves
+    head = rerank.PARTIAL_DEPTH if relevance and offset < rerank.PARTIAL_DEPTH else 0
+    query = qt.EngineQuery(
+        tree=tree,
+        filters=filters_of(request),
+        sort=request.sort,
+        offset=offset,
+        limit=request.per_page,
+        deadline=deadline,
+    )
+    fused = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
+    return Plan(request, tree, expanded, leaves, query, head, fused)
+
+
+def filters_of(request: SearchRequest) -> qt.Filters:
+    """The request's countries and period as engine filters."""
+    return qt.Filters(
+        countries=request.countries,
+        date_from=qt.date_key(request.date_from),
+        date_to=qt.date_key(request.date_to, upper=True),
+    )
+
+
+def rank(snapshot: Snapshot, plan: Plan) -> Ranked:
+    """The hits tier by tier, deep enough for the page and the re-ranking."""
+    ranking = search_in_tiers(
+        snapshot.engine, plan.query, plan.expanded, depth=max(plan.head, plan.fused)
+    )
+    return Ranked(ranking, ranking.hits, ranking.total)
+
+
+def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
+    """The first hits reordered by proximity and meaning (``rerank``); their articles and
+    match spans are kept for the page."""
+    head = plan.head and rerank.depth(ranked.ranking.tiers)
+    if not head:
+        return ranked
+    plan.check_time()
+    first = ranked.hits[:head]
+    articles = snapshot.engine.fetch([doc_id for doc_id, _ in first])
+    texts = [match_spans(a.text, plan.leaves) if a is not None else [] for a in articles]
+    tiers = ranked.ranking.tiers[:head]
+    order = rerank.rerank(first, tiers, articles, plan.leaves, snapshot.lexicon, texts)
+    ranked.hits = [first[i] for i in order] + ranked.hits[head:]
+    ranked.articles.update((a.id, a) for a in articles if a is not None)
+    ranked.spans.update(
+        (a.id, spans) for a, spans in zip(articles, texts, strict=True) if a is not None
+    )
+    return ranked
+
+
+def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
+    """Partial matches on the first page: articles found by meaning join them (``hybrid``)."""
+    if not plan.fused or ranked.ranking.all_terms >= plan.request.per_page:
+        return ranked
+    plan.check_time()
+    dense = snapshot.vectors
+    vector = dense.query_vector(plan.request.q) if dense is not None else None
+    if vector is None:
+        return ranked
+    fused = hybrid.fuse(ranked.hits, ranked.ranking.all_terms, hybrid.nearest(dense, vector))
+    ranked.hits, ranked.by_meaning = fused.hits, fused.by_meaning
+    ranked.total += fused.added
+    return ranked
+
+
+def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) -> list[Hit]:
+    """The requested page's hits, with passages and (if asked) why each matched."""
+    plan.check_time()
+    offset = plan.query.offset
+    page = ranked.hits[offset : offset + plan.request.per_page]
+    missing = [doc_id for doc_id, _ in page if doc_id not in ranked.articles]
+    ranked.articles.update((a.id, a) for a in snapshot.engine.fetch(missing) if a is not None)
+    hits = [
+        make_hit(
+            ranked.articles[doc_id],
+            score,
+            plan.leaves,
+            settings,
+            plan.request.explain,
+            ranked.spans.get(doc_id),
+        )
+        for doc_id, score in page
+        if doc_id in ranked.articles
+    ]
+    return [replace(h, by_meaning=True) if h.id in ranked.by_meaning else h for h in hits]
+
+
+def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings) -> str | None:
+    """ "Vouliez-vous dire": a better spelling of the query, when it finds little."""
+
+    def found(q: str) -> int:
+        """How many articles hold every word of ``q``, under the request's filters."""
+        tree = parse_query(q, settings.synonyms)
+        query = qt.EngineQuery(tree, plan.query.filters, limit=1, deadline=plan.deadline)
+        return snapshot.engine.search(query).total
+
+    return did_you_mean(
+        plan.request.q,
+        ranking.total,
+        snapshot.lexicon,
+        found,
+        all_terms=ranking.all_terms,
+        written=functools.partial(written_forms, snapshot),
+    )
+
+
+@reads_index
+def count(snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAULT_SETTINGS) -> int:
+    """How many results ``request`` has, as ``search`` counts them, without the page."""
+    plan = plan_query(
+        snapshot, replace(request, page=1, explain=False), settings, deadline_of(settings)
+    )
+    ranked = fuse_by_meaning(snapshot, plan, rank(snapshot, plan))
+    return ranked.total
+
+
+@reads_index
+def document(snapshot: Snapshot, doc_id: str) -> Article:
+    """One article by id (in any Unicode form: ids are NFC); DocumentNotFound if none."""
+    article = snapshot.engine.fetch([nfc(doc_id)])[0]
+    if article is None:
+        raise DocumentNotFound(f"aucun article n'a l'identifiant « {doc_id} »")
+    return article
+
+
+def highlight(article: Article, q: str, settings: Settings = DEFAULT_SETTINGS) -> list:
+    """The whole text of an article as one passage, with a query's matches marked."""
+    leaves = list(qt.positive_leaves(parse_query(q, settings.synonyms))) if q else []
+    # Not best_passages: its window opens a quarter-size before the first match, which cut
+    # the start of the text whenever the first match came after the first quarter.
+    spans = match_spans(article.text, leaves) if leaves else []
+    return [Passage(article.text, tuple((start, end) for start, end, _ in spans))]
+
+
+def make_hit(
+    article: Article,
+    score: float,
+    leaves: list,
+    settings: Settings,
+    why: bool,
+    spans: list[tuple] | None = None,
+) -> Hit:
+    """A result: the article's metadata, its passages and, if asked, its match kinds."""
+    passages = best_passages(article.text, leaves, settings.passages, settings.passage_chars, spans)
+    return Hit(
+        id=article.id,
+        title=article.title,
+        date=article.date.value if article.date else None,
+        countries=article.countries,
+        score=score,
+        passages=passages,
+        url=article.url,
+        explain=match_kinds(article, leaves) if why else None,
+    )

@@ -1,0 +1,98 @@
+"""Ranking tiers: from what was typed to ranked partial matches.
+
+1. the words as typed, every one of them (terms are ANDed);
+2. the same with corrected and variant spellings (``spelling.expand``), so that an
+   article that holds the word as typed always ranks above one that holds a variant;
+3. when those fill less than a page, as Meilisearch's matching strategy does, the words
+   as an OR, ranked by BM25, so a question typed in full ("Quand l'Azerbaïdjan a-t-il
+   présidé la CICA ?") still finds the article though no article holds every word.
+
+Each tier's hits follow those of the tiers before it; the exclusions of the query apply
+to every tier. Dropping the most frequent words one tier at a time (Meilisearch's
+"frequency" strategy) was measured too, and lost 0.12 MRR@10 on the PIAF questions
+against a plain OR after the full matches (EVALUATION.md): BM25 already weighs rare
+words up, and the extra tiers overrode it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from indexer.engines import querytree as qt
+from indexer.engines.base import Engine
+
+
+def split(tree: qt.Node) -> tuple[list[qt.Node], list[qt.Node]] | None:
+    """The positive parts and the exclusions of an AND of several positive parts."""
+    if not isinstance(tree, qt.And):
+        return None
+    positives = [c for c in tree.children if not isinstance(c, qt.Not | qt.MatchAll)]
+    negatives = [c for c in tree.children if isinstance(c, qt.Not)]
+    return (positives, negatives) if len(positives) >= 2 else None
+
+
+def relaxed(tree: qt.Node) -> qt.Node | None:
+    """The OR form of an AND of several positive parts (exclusions kept), else None."""
+    parts = split(tree)
+    if parts is None:
+        return None
+    positives, negatives = parts
+    either = qt.Or(tuple(positives))
+    return qt.And((either, *negatives)) if negatives else either
+
+
+def search_in_tiers(
+    engine: Engine, query: qt.EngineQuery, expanded: qt.Node, depth: int = 0
+) -> Ranking:
+    """Run the query tier by tier: the merged hits from the first to the end of its page
+    (``offset + limit``, or ``depth`` if more), the tier of each, and how many articles
+    match every term. Partial matches come in when full ones do not fill the page.
+
+    Only the tiers whose facets can be the answer's count them: the expanded AND (the
+    answer unless partial matches are needed) and the OR.
+    """
+    window = query.offset + query.limit
+    fetched = max(window, depth)
+
+    def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
+        return engine.search(replace(query, tree=tree, offset=0, limit=fetched, facets=facets))
+
+    results = [] if expanded == query.tree else [(TYPED, run(query.tree, facets=False))]
+    results.append((ALL_TERMS, run(expanded, facets=True)))
+    all_terms = results[-1][1].total
+    loose = relaxed(expanded) if query.sort == "relevance" else None
+    if loose is not None and all_terms < window:
+        results.append((SOME_TERMS, run(loose, facets=True)))
+    widest = results[-1][1]
+    hits, tiers = _merge(results)
+    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The first hits of a query, best first, with the tier each came from (higher is
+    better: ``TYPED`` as typed with every term, ``ALL_TERMS`` with other spellings,
+    ``SOME_TERMS`` partial), the number of matches, their facets, and how many match
+    every term."""
+
+    hits: list[tuple[str, float]]
+    tiers: list[int]
+    total: int
+    facets: dict[str, dict[str, int]]
+    all_terms: int
+
+
+SOME_TERMS, ALL_TERMS, TYPED = 0, 1, 2
+
+
+def _merge(results: list[tuple[int, qt.EngineResult]]) -> tuple[list, list[int]]:
+    """Each tier's new hits after those of the tiers before it, and the tier of each."""
+    hits: list[tuple[str, float]] = []
+    tiers: list[int] = []
+    seen: set[str] = set()
+    for level, result in results:
+        new = [hit for hit in result.hits if hit[0] not in seen]
+        hits += new
+        tiers += [level] * len(new)
+        seen.update(doc_id for doc_id, _ in new)
+    return hits, tiers
