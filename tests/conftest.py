@@ -73,6 +73,36 @@ def _postgres_for_the_postgres_engine(request):
         request.getfixturevalue("postgres_engine")
 
 
+def postgres_config(folder: Path, corpus: Path, dsn: str, **sections: dict) -> Config:
+    """A config whose archive is in a database (engine "postgres"): ``dsn``, and a schema
+    named after ``folder`` (one per test)."""
+    schema = f"t_{folder.name}".replace("-", "_")[:60]
+    index = {"engine": "postgres", "dsn": dsn, "schema": schema}
+    return load_config(write_config(folder, corpus, index=index, **sections), environ={})
+
+
+@pytest.fixture
+def postgres_data_config(tmp_path, postgres_primary) -> Config:
+    """A config over a copy of tests/data (tmp_path/corpus), archived in the session's
+    server, in a schema of its own; writes take ARCHIVE_TOKEN."""
+    shutil.copytree(DATA_DIR, tmp_path / "corpus")
+    service = {"write_token": ARCHIVE_TOKEN}
+    return postgres_config(tmp_path, tmp_path / "corpus", postgres_primary.dsn(), service=service)
+
+
+ARCHIVE_TOKEN = "jeton-de-l-archive"
+
+
+@pytest.fixture
+def closed_pools():
+    """Connection pools closed after the test: a pool to a server that is not there
+    would go on trying to connect in the background (the next use opens another)."""
+    yield
+    from indexer.engines.postgres.connections import close_pools
+
+    close_pools()
+
+
 # The fields of a hit in the API's JSON (models.Hit.to_dict), without explain.
 HIT_FIELDS = {"id", "title", "date", "countries", "score", "url", "passages", "by_meaning"}
 

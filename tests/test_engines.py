@@ -1,8 +1,8 @@
 """Every engine answers alike: the same hits, facets and passages, updates and fetches.
 
 Each engine builds its own index over tests/data (and over the seeds for the agreement
-test), through ``build_index``; the postgres engine's goes into the session's PostgreSQL
-server (conftest: its index folder only says where its tables are). Expected hits are
+test), as the service does (``open_or_build``): the postgres engine's archive goes into a
+schema of its own on the session's PostgreSQL server. Expected hits are
 written ``"a | b c | d"``: groups in order, and the ids inside a group in any order,
 because engines score differently and break ties differently.
 """
@@ -17,11 +17,12 @@ import pytest
 
 from indexer.analysis import fold, stem
 from indexer.articles import Article
-from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES, engine_class
 from indexer.engines import querytree as qt
+from indexer.engines.postgres import PostgresEngine
 from indexer.sources import read_source
 from service.config import load_config
+from service.corpus.indexing import open_or_build, update_index
 from service.search import core
 from service.search.models import SearchRequest
 from service.search.settings import Settings
@@ -41,12 +42,12 @@ class Built:
     """One engine's index over a corpus, and the core settings from its config file."""
 
     def __init__(self, folder: Path, corpus: Path, engine: str):
-        path = write_config(
-            folder, corpus, index={"engine": engine}, synonyms={"groups": [SYNONYMS]}
-        )
+        index = {"engine": engine}
+        if engine == "postgres":  # the archive in the session's server, a schema of its own
+            index.update(dsn=PostgresEngine.dsn, schema=f"test_{folder.name}".replace("-", "_"))
+        path = write_config(folder, corpus, index=index, synonyms={"groups": [SYNONYMS]})
         self.config = load_config(path, environ={})
-        build_index(corpus, self.config.index_path, engine=self.config.engine)
-        self.snapshots = Snapshots.at(self.config.index_path)
+        self.snapshots = Snapshots(open_or_build(self.config))  # as the service opens it
         self.settings = Settings.from_config(self.config)
 
     def search(self, **params):
@@ -254,7 +255,7 @@ def test_incremental_update_adds_changes_and_removes_files(tmp_path, engine):
     (corpus / "g_nouveau.txt").write_text(" date 2025-01 Le Brésil rejoint le Couloir médian.")
     (corpus / "b_oeuvre.txt").write_text(" date 2023-05-05 Un accord sur le tourisme kirghize.")
     (corpus / "d_sans_date.txt").unlink()
-    report = build_index(corpus, built.config.index_path, engine=engine)
+    report = update_index(built.config)
     assert (report.added, report.changed, report.removed) == (
         ["g_nouveau.txt"],
         ["b_oeuvre.txt"],
