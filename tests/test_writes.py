@@ -8,13 +8,16 @@ import shutil
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from indexer.build import build_index
 from indexer.store import build_lock
-from service.config import load_config
+from service.config import Config, load_config
 from service.corpus import articles as corpus_module
+from service.corpus import rows
 from service.corpus import worker as builder
 from service.errors import BuildFailed
 from service.web.app import create_app
@@ -368,6 +371,10 @@ def test_writes_run_in_the_worker_process(monkeypatch):
             return future
 
     monkeypatch.setattr(builder, "_worker", Pool)
-    assert corpus_module.put_article("config", "a.txt", b"x") is True
-    write = (corpus_module.write_article, ("config", "a.txt", b"x", False, 10.0))
+    config = Config(corpus_path=Path("corpus"), index_path=Path("index"))
+    assert corpus_module.put_article(config, "a.txt", b"x") is True
+    write = (corpus_module.write_article, (config, "a.txt", b"x", False, 10.0))
     assert submitted == [write]
+    postgres = replace(config, engine="postgres")  # rows in the archive, in the worker too
+    corpus_module.put_article(postgres, "a.txt", b"x")
+    assert submitted[-1] == (rows.write_row, (postgres, "a.txt", b"x", False, 10.0))

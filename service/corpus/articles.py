@@ -1,8 +1,8 @@
 """Article files of the corpus as the write API changes them, published in the index.
 
-The corpus stays the source of truth (DESIGN.md): an article written over HTTP is a
-``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header line when it has a date,
-then the text. Its id is its path relative to the corpus (``ids``).
+For the file engines the corpus stays the source of truth (DESIGN.md): an article
+written over HTTP is a ``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header
+line when it has a date, then the text. Its id is its path relative to the corpus (``ids``).
 
     put_article(config, "api/note.txt", content) -> created?
       in the build worker (``worker``: a process of its own, a core of its own):
@@ -12,9 +12,10 @@ then the text. Its id is its path relative to the corpus (``ids``).
          commit and one catalog commit, durable; if that fails, the old file is put back
     then the caller reads the article back from the index: searchable from then on.
 
-A write costs its article, not the index. Retrying a PUT writes the same file again and
-leaves the same index; retrying a DELETE answers 404 and changes nothing. This module
-imports neither Flask nor click."""
+For the postgres engine the database is the archive: the same content is written as
+rows instead, in one transaction (``rows``). A write costs its article, not the index.
+Retrying a PUT writes the same file again and leaves the same index; retrying a DELETE
+answers 404 and changes nothing. This module imports neither Flask nor click."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def _header(date: str | None) -> str | None:
 def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
     """Create or replace the article file and publish it in the index, in the build
     worker; whether it was created."""
-    created = in_worker(write_article, config, doc_id, content, create_only, WRITE_WAIT)
+    created = in_worker(_writer_of(config), config, doc_id, content, create_only, WRITE_WAIT)
     log.info("article %s %s", doc_id, "created" if created else "replaced")
     return created
 
@@ -96,8 +97,18 @@ def put_article(config: Config, doc_id: str, content: bytes, create_only: bool =
 def delete_article(config: Config, doc_id: str) -> None:
     """Remove the article file and publish the index without it, in the build worker;
     DocumentNotFound if there is none."""
-    in_worker(write_article, config, doc_id, None, False, WRITE_WAIT)
+    in_worker(_writer_of(config), config, doc_id, None, False, WRITE_WAIT)
     log.info("article %s deleted", doc_id)
+
+
+def _writer_of(config: Config):
+    """What writes an article: a corpus file and the index, or rows of the archive in a
+    database (``rows``: the postgres engine, where the database is the archive)."""
+    if config.engine == "postgres":
+        from .rows import write_row
+
+        return write_row
+    return write_article
 
 
 def write_article(
