@@ -38,7 +38,8 @@ import psycopg
 from .catalog import Commit
 from .engines.base import IndexCorrupt
 from .engines.postgres import PostgresEngine
-from .engines.postgres.connections import Location
+from .engines.postgres.connections import Location, retried
+from .engines.postgres.reader import PostgresReader
 from .engines.postgres.schema import FORMAT, Tables, table_format
 from .live import IndexView
 from .sources import Signature
@@ -107,6 +108,18 @@ class DatabaseCatalog:
                 if not db.closed:
                     db.execute("COMMIT")
 
+    def latest(self) -> tuple[Commit, dict[str, str]]:
+        """The latest commit and the catalog's keys: one statement, so one snapshot and
+        one round trip (what every request asks); once more if the connection was lost."""
+        statement = self.tables.sql(
+            "SELECT s.generation, s.docs, (SELECT coalesce(json_object_agg(key, value), "
+            "'{{}}') FROM {catalog}) FROM {stats} s"
+        )
+        generation, docs, meta = retried(
+            self.engine.read_pool, lambda db: db.execute(statement).fetchone()
+        )
+        return Commit(generation, str(generation), docs), meta
+
     def _one(self, db: psycopg.Connection, statement: str, params=()) -> tuple | None:
         return db.execute(self.tables.sql(statement), params).fetchone()
 
@@ -171,9 +184,7 @@ class DatabaseHandle:
         engine = self._view.engine if self._view else self.database.engine()
         catalog = DatabaseCatalog(engine)
         try:
-            with catalog.read() as db:
-                meta = catalog.meta(db)
-                commit = catalog.commit_in(db)
+            commit, meta = catalog.latest()
         except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as e:
             raise IndexMissing(str(self.database)) from e
         generation = PurePosixPath(f"{self.database.schema}-{meta.get('build', '')}")
@@ -187,8 +198,7 @@ class DatabaseHandle:
                     raise IndexOutdated(PurePosixPath(self.database.schema), 0, FORMAT)
                 catalog = DatabaseCatalog(engine)
             manifest = Manifest("postgres", meta.get("built_at", ""), commit.doc_count, FORMAT)
-            reader = engine.reader()
-            reader.commit = commit.engine_commit
+            reader = PostgresReader(engine, commit.engine_commit)
             # The generation is the schema and its build token: a rebuild is another.
             self._view = IndexView(generation, manifest, engine, catalog, commit, reader)
             return self._view

@@ -34,6 +34,7 @@ from .build import BuildReport
 from .database import CATALOG_DDL, CatalogTables, Database, DatabaseCatalog
 from .database_vectors import Vectors
 from .engines.postgres import PostgresEngine
+from .engines.postgres.connections import retried
 from .engines.postgres.writer import PostgresWriter, write_lock
 from .ingest import Progress, ingest
 from .store import BuildLocked
@@ -101,16 +102,17 @@ def replayed(engine: PostgresEngine, timeout: float = REPLAY_WAIT) -> float:
     with engine.pool.connection() as conn:
         (lsn,) = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
     started = time.monotonic()
-    with engine.read_pool.connection() as conn:
+    check = "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn"
+
+    def wait(conn) -> float:
         while True:
-            (done,) = conn.execute(
-                "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn",
-                (lsn,),
-            ).fetchone()
+            (done,) = conn.execute(check, (lsn,)).fetchone()
             waited = time.monotonic() - started
             if done or waited > timeout:
                 return waited
             time.sleep(0.002)
+
+    return retried(engine.read_pool, wait)
 
 
 # -- the transaction and its lock --------------------------------------------------------

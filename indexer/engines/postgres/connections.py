@@ -12,23 +12,28 @@ configuration (``index.dsn``), this file goes.
 
 Connections come from one pool per connection string and process (psycopg_pool), shared by
 every engine on that server: a service opens an engine per generation, and a pool per
-engine would multiply connections. Each connection is checked when it is taken (one round
-trip), so a server that restarted or failed over costs no request an error; each gets the
-session settings of our queries (``SESSION_SETTINGS``).
+engine would multiply connections. A write pool's connection is checked when it is taken
+(one round trip), so a server that restarted or failed over costs no write an error; a
+read pool's is not (a search would pay that round trip every time): a reader that finds
+its connection lost has the pool check the others and tries once more (``is_lost``).
+Each connection gets the session settings of our queries (``SESSION_SETTINGS``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
+from psycopg import Connection, OperationalError, errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..base import IndexCorrupt
 
+T = TypeVar("T")
 LOCATION_FILE = "postgres.json"
 POOL_SIZE = 8  # connections per server: as many as the service's threads (service.threads)
 POOL_TIMEOUT = 3.0  # seconds a request waits for a connection before it fails (a 503): a
@@ -78,23 +83,50 @@ def _with_target(dsn: str, target: str) -> str:
     return make_conninfo(dsn, target_session_attrs=target)
 
 
-_pools: dict[str, ConnectionPool] = {}
+def is_lost(error: BaseException) -> bool:
+    """Whether a read failed on a connection that broke (its server restarted, stopped or
+    failed over), which a fresh connection may not: not a cancelled statement, not a pool
+    that had no connection to give."""
+    return isinstance(error, OperationalError) and not isinstance(
+        error, (errors.QueryCanceled, PoolTimeout)
+    )
+
+
+def retried(pool: ConnectionPool, use: Callable[[Connection], T]) -> T:
+    """``use(connection)`` with a connection of an unchecked pool; when it turns out lost
+    (``is_lost``), the pool checks its idle ones and ``use`` runs once more."""
+    try:
+        with pool.connection() as conn:
+            return use(conn)
+    except OperationalError as e:
+        if not is_lost(e):
+            raise
+    pool.check()  # drops the other connections to the lost server
+    with pool.connection() as conn:
+        return use(conn)
+
+
+_pools: dict[tuple[str, bool], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
-def pool(dsn: str) -> ConnectionPool:
-    """The connection pool to a server, opened on first use."""
+def pool(dsn: str, checked: bool = True) -> ConnectionPool:
+    """The connection pool to a server, opened on first use.
+
+    :param checked: each connection checked as it is taken (a round trip); unchecked
+        pools serve readers, which retry a lost connection once (``is_lost``) instead.
+    """
     with _pools_lock:
-        found = _pools.get(dsn)
+        found = _pools.get((dsn, checked))
         if found is None or found.closed:
-            found = _pools[dsn] = ConnectionPool(
+            found = _pools[dsn, checked] = ConnectionPool(
                 dsn,
                 min_size=1,
                 max_size=POOL_SIZE,
                 timeout=POOL_TIMEOUT,
                 max_idle=IDLE_SECONDS,
                 kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
-                check=ConnectionPool.check_connection,
+                check=ConnectionPool.check_connection if checked else None,
                 configure=_configure,
                 name="search",
                 open=True,

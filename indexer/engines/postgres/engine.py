@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool
 from ...articles import Article
 from ..base import Engine, IndexCorrupt
 from .connections import Location, for_reads, for_writes, pool, read_location, write_location
-from .reader import PostgresReader
+from .reader import PostgresReader, read_in_view
 from .rows import Prepared, prepare
 from .schema import FORMAT, Tables, create_tables, new_schema_name, table_format
 from .view import View, open_view
@@ -57,7 +57,7 @@ class PostgresEngine(Engine):
     @property
     def read_pool(self) -> ConnectionPool:
         """Connections for searches: a standby when the connection string names one."""
-        return pool(for_reads(self.location.dsn))
+        return pool(for_reads(self.location.dsn), checked=False)
 
     @classmethod
     def create(cls, path: Path) -> PostgresEngine:
@@ -97,8 +97,7 @@ class PostgresEngine(Engine):
 
     def latest_commit(self) -> str:
         """The generation of the latest commit, as the read pool's server has it."""
-        with self.view() as view:
-            return str(view.generation())
+        return str(read_in_view(self, View.generation))
 
     def writer(self, wait: float | None = None) -> PostgresWriter:
         """A writer, once the index's write lock is ours: within ``wait`` seconds, else

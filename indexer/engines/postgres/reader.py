@@ -12,13 +12,16 @@ service compares with the newest to know when to derive a new snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from ...articles import Article
 from .. import querytree as qt
 from ..base import EngineReader
-from .view import open_view
+from .connections import retried
+from .view import View, view_on
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .engine import PostgresEngine
@@ -31,29 +34,36 @@ class PostgresReader(EngineReader):
         self._engine = engine
         self.commit = commit
 
-    def _view(self):
-        return open_view(self._engine.read_pool, self._engine.tables)
+    def _read(self, read: Callable[[View], T]) -> T:
+        """``read`` in a view of its own; once more if the pooled connection was lost
+        (the read pool checks none as it hands them out: ``connections``)."""
+        return read_in_view(self._engine, read)
 
     def search(self, query: qt.EngineQuery) -> qt.EngineResult:
-        with self._view() as view:
-            return view.search(query)
+        return self._read(lambda view: view.search(query))
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
-        with self._view() as view:
-            return view.fetch(ids)
+        return self._read(lambda view: view.fetch(ids))
 
     def doc_count(self) -> int:
-        with self._view() as view:
-            return view.doc_count()
+        return self._read(View.doc_count)
 
     def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
-        with self._view() as view:
-            return view.lexicon(prefix)
+        return self._read(lambda view: view.lexicon(prefix))
 
     def articles_of(self, source: str) -> list[Article]:
-        with self._view() as view:
-            return view.articles_of(source)
+        return self._read(lambda view: view.articles_of(source))
 
     def verify(self) -> None:
         """The server answers and the tables are of this version's format."""
         self._engine.verify()
+
+
+def read_in_view(engine: PostgresEngine, read: Callable[[View], T]) -> T:
+    """``read`` in a view of the read pool, once more if its connection was lost."""
+
+    def run(conn) -> T:
+        with view_on(conn, engine.tables) as view:
+            return read(view)
+
+    return retried(engine.read_pool, run)

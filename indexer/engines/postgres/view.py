@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import psycopg
 from psycopg import Connection, errors
 from psycopg_pool import ConnectionPool
 
@@ -50,16 +51,25 @@ ARTICLE_COLUMNS = "id, source, title, body, url, date_value, date_precision, dat
 @contextmanager
 def open_view(pool: ConnectionPool, tables: Tables) -> Iterator[View]:
     """A view of the index as of its first statement, for the length of the block."""
-    with pool.connection() as conn:
-        view = View(conn, tables)
-        try:
-            yield view
-        except BaseException:
-            if view.begun and not conn.closed:
+    with pool.connection() as conn, view_on(conn, tables) as view:
+        yield view
+
+
+@contextmanager
+def view_on(conn: Connection, tables: Tables) -> Iterator[View]:
+    """A view on this connection (its transaction ends with the block)."""
+    view = View(conn, tables)
+    try:
+        yield view
+    except BaseException:
+        if view.begun and not conn.closed:
+            try:
                 conn.execute("ROLLBACK")
-            raise
-        if view.begun:
-            conn.execute("COMMIT")
+            except psycopg.Error:  # a lost connection: the pool discards it
+                pass
+        raise
+    if view.begun:
+        conn.execute("COMMIT")
 
 
 BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -75,6 +85,7 @@ class View:
         self._tables = tables
         self.begun = False
         self._seqscan = False  # as the session settings left it (connections.py)
+        self._prelude: list[str] = []  # settings sent with the first statement
 
     def _execute(self, statement, params=None) -> list[tuple]:
         """A statement's rows; the first one begins the transaction (pipelined)."""
@@ -83,6 +94,8 @@ class View:
         else:
             with self._conn.pipeline():
                 self._conn.execute(BEGIN)
+                for setting in self._prelude:
+                    self._conn.execute(setting)
                 cursor = self._conn.execute(statement, params)
             self.begun = True
         return cursor.fetchall() if cursor.description is not None else []
@@ -102,7 +115,7 @@ class View:
             return
         qt.check_deadline(deadline)
         left = max(1, int((deadline - time.monotonic()) * 1000))
-        self._execute(f"SET LOCAL statement_timeout = {left}")
+        self._set(f"SET LOCAL statement_timeout = {left}")
 
     def _search(self, q: qt.EngineQuery) -> qt.EngineResult:
         match = tsquery(q.tree)
@@ -149,8 +162,16 @@ class View:
 
     def _allow_seqscan(self, allowed: bool) -> None:
         if allowed != self._seqscan:  # for the transaction only: the connection is pooled
-            self._execute(f"SET LOCAL enable_seqscan = {'on' if allowed else 'off'}")
+            self._set(f"SET LOCAL enable_seqscan = {'on' if allowed else 'off'}")
             self._seqscan = allowed
+
+    def _set(self, setting: str) -> None:
+        """A SET LOCAL: sent with BEGIN and the first statement when none was yet (no
+        round trip of its own), else now."""
+        if self.begun:
+            self._execute(setting)
+        else:
+            self._prelude.append(setting)
 
     def fetch(self, ids: Sequence[str]) -> list[Article | None]:
         """The stored articles for these ids, in order (None where an id is unknown)."""
