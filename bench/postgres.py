@@ -1,27 +1,24 @@
-"""The postgres engine beside tantivy on the news: builds, the query mix, many matches.
+"""The postgres archive beside the tantivy engine on the news: one run, one machine.
 
-    .venv/bin/python -m bench.postgres [--docs all] [--repeat 2] [--rounds 5] [--dsn DSN]
+    .venv/bin/python -m bench.postgres [--docs all|341600] [--rounds 5] [--writes 100]
 
-Without ``--dsn`` it starts its own PostgreSQL server (``tests/postgres_server.py``:
-Debian's, at its defaults but for the port; fsync on) in a temporary folder, and stops it
-at the end. Both engines run in this process, side by side, so their ratio is what the
-shared machine's load cannot move much:
+It starts its own PostgreSQL (``tests/postgres_server.py``: Debian's, at its defaults but
+the port, fsync on), a primary and a streaming standby, in a temporary folder, and stops
+them at the end. Both engines run at their own defaults, side by side in one run, so
+their ratios are what the shared machine's load cannot move much:
 
-1. build: ``build_index`` of the corpus into a fresh folder (analysis in this process,
-   ``processes=0``; lexicon and article vectors included), ``--repeat`` rounds, the
-   engines alternated; the median round of each, and the index size (for postgres, its
-   schema's tables and indexes);
+1. import: tantivy's ``build_index`` into a fresh folder, postgres's ``import_sources``
+   into a fresh schema (analysis in one process per core for both, as ``search-index``;
+   lexicon and article vectors included); seconds, articles/s, size on disk;
 2. the query mix (``bench.mix``) through ``core.search`` with facets and passages, as the
-   API answers it: ``--rounds`` rounds, the engines alternated query by query, in a
-   shuffled order; the median of the rounds' p50 and p95;
-3. many matches: ``Engine.search`` of single words of growing document frequency, and of
-   every article, with facets: what counting and scoring N matches costs;
-4. agreement: for each query of the mix, how many of tantivy's first ten results postgres
-   also has in its first ten, and whether totals and facets are equal;
-5. the first cut (``indexer/engines/postgres/view.py``): the mix again with every match
-   ranked, its time, and how many of those first ten the cut keeps.
+   API answers it, the postgres searches on the standby: ``--rounds`` rounds, the engines
+   alternated query by query in a shuffled order; the median of the rounds' p50 and p95;
+3. many matches: ``reader.search`` with facets of single words of growing document
+   frequency, and of every article: what counting N matches costs;
+4. agreement: per query of the mix, the overlap of the first ten, equal totals and facets;
+5. writes with 8 clients searching, service memory, replication lag (``postgres_load``).
 
-Writes var/bench/results/postgres-DOCS.json.
+Writes var/bench/results/postgres-DOCS.json and prints the tables.
 """
 
 from __future__ import annotations
@@ -30,23 +27,23 @@ import random
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import options
+from bench import options, postgres_load
 from bench.corpus import corpus_dir, docs_label
 from bench.machine import disk_size_mb, load_average
 from bench.mix import MIX
 from bench.results import load_note, markdown_table, write_results
-from bench.stats import median_summary, percentile
-from indexer.build import build_index
+from bench.stats import median_summary
 from indexer.engines import querytree as qt
-from indexer.engines.postgres import PostgresEngine, view
 from indexer.engines.postgres.connections import close_pools
-from indexer.engines.postgres.rows import WEIGHT
 from indexer.store import current_generation
-from service.config import load_config
+from service.config import Config, load_config
+from service.corpus.indexing import archive, open_or_build, update_index
+from service.errors import IndexUnavailable, TooLong
 from service.search import core
 from service.search.models import SearchRequest
 from service.search.settings import Settings
@@ -58,25 +55,23 @@ WORDS = ("benalla", "coronavirus", "macron", "gouvernement", "france", "plus")  
 
 def main(argv: Sequence[str] | None = None) -> dict:
     p = options.parser("python -m bench.postgres", __doc__, docs_default="all")
-    p.add_argument("--repeat", type=int, default=2, help="builds per engine (median)")
     p.add_argument("--rounds", type=int, default=5, help="rounds of the query mix")
-    p.add_argument("--dsn", default="", help="an existing server (default: start one)")
+    p.add_argument("--writes", type=int, default=100, help="writes timed per engine")
     args = p.parse_args(argv)
     corpus = corpus_dir(args.docs, args.cache, args.source)
     before = load_average()
-    with _server(args.dsn) as dsn:
-        PostgresEngine.dsn = dsn
-        with tempfile.TemporaryDirectory(prefix="bench-postgres-") as folder:
-            builds = measure_builds(corpus, Path(folder), args.repeat)
-            handles = {b["engine"]: Snapshots.at(Path(b["index"])) for b in builds}
-            payload = {
-                "docs": docs_label(args.docs),
-                "builds": builds,
-                "mix": measure_mix(handles, args.rounds),
-                "matches": measure_matches(handles),
-                "agreement": measure_agreement(handles),
-                "first_cut": measure_first_cut(handles["postgres"]),
-            }
+    with _servers() as (primary, standby), tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
+        configs = {e: _config(Path(tmp), corpus, e, primary, standby) for e in ENGINES}
+        payload = {"docs": docs_label(args.docs), "load_before": before}
+        payload["builds"] = [measure_build(configs[e]) for e in ENGINES]
+        snapshots = {e: Snapshots(open_or_build(configs[e])) for e in ENGINES}
+        payload["mix"] = measure_mix(snapshots, args.rounds)
+        payload["matches"] = measure_matches(snapshots)
+        payload["agreement"] = measure_agreement(snapshots)
+        payload["failures"] = dict(FAILURES)
+        payload["memory"] = {e: postgres_load.service_memory(configs[e]) for e in ENGINES}
+        payload["writes"] = postgres_load.measure_writes(configs, args.writes)
+        payload["replication"] = postgres_load.replication_lag(primary, standby)
         close_pools()
     path = write_results(f"postgres-{docs_label(args.docs)}", payload, args.results, before)
     print(report(payload))
@@ -85,68 +80,83 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 @contextmanager
-def _server(dsn: str) -> Iterator[str]:
-    if dsn:
-        yield dsn
-        return
-    from tests.postgres_server import server_root, start_primary
+def _servers() -> Iterator[tuple]:
+    """A durable primary and its streaming standby, for this run."""
+    from tests.postgres_server import server_root, start_primary, start_standby
 
     with server_root() as root:
-        yield start_primary(root, durable=True).dsn()
+        primary = start_primary(root, durable=True)
+        yield primary, start_standby(primary, root, durable=True)
 
 
-def measure_builds(corpus: Path, folder: Path, repeat: int) -> list[dict]:
-    """Full builds, the engines alternated; per engine its median round, and the last
-    round's index kept for the queries."""
-    rounds: dict[str, list[dict]] = {e: [] for e in ENGINES}
-    for r in range(repeat):
-        for engine in ENGINES:
-            index = folder / f"{engine}-{r}"
-            started = time.perf_counter()
-            report = build_index(corpus, index, engine=engine, processes=0)
-            seconds = time.perf_counter() - started
-            rounds[engine].append(
-                {
-                    "engine": engine,
-                    "index": str(index),
-                    "docs": report.doc_count,
-                    "seconds": round(seconds, 2),
-                    "docs_per_s": round(report.doc_count / seconds),
-                    "size_mb": _size_mb(engine, index),
-                }
-            )
-            print(f"  build {engine}: {report.doc_count / seconds:,.0f} docs/s", flush=True)
-    out = []
-    for samples in rounds.values():
-        middle = sorted(samples, key=lambda s: s["seconds"])[(len(samples) - 1) // 2]
-        out.append(
-            {**middle, "index": samples[-1]["index"], "samples": [s["seconds"] for s in samples]}
-        )
-    return out
+def _config(folder: Path, corpus: Path, engine: str, primary, standby) -> Config:
+    """The engine's config as a deployment would write it (postgres: both servers named)."""
+    lines = ["[corpus]", f'path = "{corpus}"', "[index]", f'path = "{folder / engine}"']
+    lines.append(f'engine = "{engine}"')
+    if engine == "postgres":
+        hosts = f"host=127.0.0.1,127.0.0.1 port={primary.port},{standby.port}"
+        lines.append(f'dsn = "{hosts} user=postgres dbname=search"')
+        lines.append('schema = "bench"')
+    lines += ["[service]", 'write_token = "bench"']
+    path = folder / f"{engine}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_config(path, environ={})
 
 
-def _size_mb(engine: str, index: Path) -> float:
-    gen = current_generation(index)
-    if engine != "postgres":
-        return disk_size_mb(gen)
-    pg = Snapshots.at(index).current().view.engine
-    with pg.pool.connection() as conn:
-        size = conn.execute(
+def measure_build(config: Config) -> dict:
+    """A full import or build at the engine's defaults; its rate and size on disk."""
+    started = time.perf_counter()
+    report = update_index(config, rebuild=True)
+    seconds = time.perf_counter() - started
+    print(f"  build {config.engine}: {report.doc_count / seconds:,.0f} docs/s", flush=True)
+    return {
+        "engine": config.engine,
+        "docs": report.doc_count,
+        "seconds": round(seconds, 1),
+        "docs_per_s": round(report.doc_count / seconds),
+        "size_mb": _size_mb(config),
+    }
+
+
+def _size_mb(config: Config) -> float:
+    if config.engine != "postgres":
+        return disk_size_mb(current_generation(config.index_path))
+    engine = archive(config).engine()
+    with engine.pool.connection() as conn:
+        (size,) = conn.execute(
             "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'm')",
-            (pg.location.schema,),
-        ).fetchone()[0]
-    vectors = sum(f.stat().st_size for f in gen.glob("dense-*")) / 1e6  # files, as tantivy's
-    return round(float(size) / 1e6 + vectors, 1)
+            (engine.location.schema,),
+        ).fetchone()
+    return round(float(size) / 1e6, 1)
 
 
-def measure_mix(handles: dict[str, Snapshots], rounds: int) -> dict:
-    """The mix through core.search, engines alternated query by query; p50/p95 per engine."""
+def searcher(snapshots: Snapshots) -> Callable[[dict], object]:
+    """A search as the API runs it: the live snapshot, the default settings; None for
+    one the API would answer 503 (past its time budget, or the index unavailable),
+    counted in ``FAILURES`` by engine and error code."""
     settings = Settings.from_config(load_config(environ={}))
-    search = {e: _searcher(h, settings) for e, h in handles.items()}
+    engine = snapshots.handle.__class__.__name__
+
+    def search(params: dict):
+        try:
+            return core.search(snapshots.current(), SearchRequest.from_params(params), settings)
+        except (TooLong, IndexUnavailable) as e:
+            FAILURES[f"{engine}: {e.code}"] += 1
+            return None
+
+    return search
+
+
+FAILURES: Counter = Counter()  # searches answered 503, per handle and error code
+
+
+def measure_mix(snapshots: dict[str, Snapshots], rounds: int) -> dict:
+    """The mix through core.search, engines alternated query by query; p50/p95 per engine."""
+    search = {e: searcher(s) for e, s in snapshots.items()}
     queries = list(MIX)
-    for engine in ENGINES:  # warm: caches, pools, the lexicon of each generation
+    for engine in ENGINES:  # warm: caches, pools, the lexicon and vectors of each
         for q in queries:
             search[engine](q.params())
     times: dict[str, list[list[float]]] = {e: [] for e in ENGINES}
@@ -172,12 +182,8 @@ def measure_mix(handles: dict[str, Snapshots], rounds: int) -> dict:
     }
 
 
-def _searcher(index: Snapshots, settings: Settings) -> Callable[[dict], object]:
-    return lambda params: core.search(index.current(), SearchRequest.from_params(params), settings)
-
-
-def measure_matches(handles: dict[str, Snapshots]) -> list[dict]:
-    """Engine.search with facets over words of growing document frequency, and everything."""
+def measure_matches(snapshots: dict[str, Snapshots]) -> list[dict]:
+    """reader.search with facets over words of growing document frequency, and everything."""
     rows = []
     trees = [("(every article)", qt.MatchAll())]
     trees += [(w, qt.And((_term(w),))) for w in WORDS]
@@ -185,12 +191,12 @@ def measure_matches(handles: dict[str, Snapshots]) -> list[dict]:
         query = qt.EngineQuery(tree, limit=10, facets=True)
         row = {"query": label}
         for engine in ENGINES:
-            eng = handles[engine].current().engine
-            found = eng.search(query)
+            reader = snapshots[engine].current().engine
+            found = reader.search(query)
             samples = []
             for _ in range(7):
                 started = time.perf_counter()
-                eng.search(query)
+                reader.search(query)
                 samples.append((time.perf_counter() - started) * 1000)
             row["matches"] = found.total
             row[f"{engine}_ms"] = round(statistics.median(samples), 2)
@@ -204,15 +210,14 @@ def _term(word: str) -> qt.Term:
     return qt.Term(stem(fold(word)), fold(word))
 
 
-def measure_agreement(handles: dict[str, Snapshots]) -> dict:
+def measure_agreement(snapshots: dict[str, Snapshots]) -> dict:
     """Overlap of the first ten, and equal totals and facets, for each query of the mix."""
+    search = {e: searcher(s) for e, s in snapshots.items()}
     overlaps, same_counts = [], 0
     for q in MIX:
-        results = {
-            e: core.search(h.current(), SearchRequest.from_params(q.params()))
-            for e, h in handles.items()
-        }
-        a, b = (results[e] for e in ENGINES)
+        a, b = (search[e](q.params()) for e in ENGINES)
+        if a is None or b is None:
+            continue
         ref = [h.id for h in a.hits]
         overlaps.append(len(set(ref) & {h.id for h in b.hits}) / max(len(ref), 1))
         same_counts += (a.total, a.facets) == (b.total, b.facets)
@@ -224,48 +229,11 @@ def measure_agreement(handles: dict[str, Snapshots]) -> dict:
     }
 
 
-def measure_first_cut(index: Snapshots, rounds: int = 3) -> dict:
-    """The mix through core.search with the first cut and with every match ranked: the
-    median time of each, and the overlap of their first ten."""
-    settings = Settings.from_config(load_config(environ={}))
-    search = _searcher(index, settings)
-    cut_from = view.FIRST_CUT_FROM
-    times: dict[str, list[float]] = {"cut": [], "exact": []}
-    overlaps = []
-    try:
-        for _ in range(rounds):
-            for q in MIX:
-                found = {}
-                for label, threshold in (("cut", cut_from), ("exact", 10**12)):
-                    view.FIRST_CUT_FROM = threshold
-                    started = time.perf_counter()
-                    found[label] = [h.id for h in search(q.params()).hits]
-                    times[label].append((time.perf_counter() - started) * 1000)
-                exact = found["exact"]
-                overlaps.append(len(set(exact) & set(found["cut"])) / max(len(exact), 1))
-    finally:
-        view.FIRST_CUT_FROM = cut_from
-    return {
-        "first_cut_from": cut_from,
-        "weight": WEIGHT,
-        **{f"{label}_p50_ms": round(statistics.median(t), 2) for label, t in times.items()},
-        **{f"{label}_p95_ms": round(percentile(t, 95), 2) for label, t in times.items()},
-        "mean_top10_overlap": round(statistics.fmean(overlaps), 3),
-        "min_top10_overlap": round(min(overlaps), 3),
-    }
-
-
 def report(payload: dict) -> str:
     builds = markdown_table(
-        ["engine", "articles", "seconds (rounds)", "docs/s", "index MB"],
+        ["engine", "articles", "seconds", "docs/s", "size MB"],
         [
-            [
-                b["engine"],
-                b["docs"],
-                " / ".join(map(str, b["samples"])),
-                b["docs_per_s"],
-                b["size_mb"],
-            ]
+            [b["engine"], b["docs"], b["seconds"], b["docs_per_s"], b["size_mb"]]
             for b in payload["builds"]
         ],
     )
@@ -286,7 +254,9 @@ def report(payload: dict) -> str:
         [[r["query"], r["matches"], *(r[f"{e}_ms"] for e in ENGINES)] for r in payload["matches"]],
     )
     sections = [builds, mix, by_kind, matches, str(payload["agreement"])]
-    return "\n\n".join([*sections, str(payload["first_cut"])])
+    sections.append(f"searches answered 503 in the mix: {payload['failures']}")
+    sections.append(postgres_load.report(payload))
+    return "\n\n".join(sections)
 
 
 if __name__ == "__main__":
