@@ -1,9 +1,9 @@
 """``bench.postgres``'s measures under load: writes while 8 clients search, the service's
 memory, and the standby's replication lag.
 
-- writes: what the write API's worker runs for one article (``service.corpus``: for
-  tantivy ``write_article``, a corpus file and the index changed in place; for postgres
-  ``write_row``, rows in one transaction, acknowledged once the standby where the service
+- writes: what the write API's worker runs for one article alone (``service.corpus``'s
+  ``write_article``: for tantivy a corpus file and the index changed in place; for
+  postgres rows in one transaction, acknowledged once the standby where the service
   reads has replayed it), timed one after another while another process runs the query
   mix from 8 threads on the same engine, as a loaded service would;
 - memory: a fresh process opens the engine's snapshots as ``search-serve`` does and runs
@@ -79,16 +79,14 @@ def measure_writes(configs: dict[str, Config], count: int) -> dict:
 
 def _timed_writes(config: Config, count: int) -> list[float]:
     from service.corpus.articles import article_file, write_article
-    from service.corpus.rows import write_row
 
-    write = write_row if config.engine == "postgres" else write_article
     times = []
     for i in range(count):
         doc_id = f"api/bench-{i}.txt"
         text = f"Dépêche {i} : le ministre annonce un plan pour l'hôpital de la ville {i}."
         content = article_file(doc_id, text, "2024-05-02")
         started = time.perf_counter()
-        write(config, doc_id, content, False, 30.0)
+        write_article(config, doc_id, content, False, 30.0)
         times.append((time.perf_counter() - started) * 1000)
     return times
 

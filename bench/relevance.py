@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import indexer
-from indexer.analysis import analyze_words
+from indexer.analysis import analyze_words, is_question
 from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES
 from service.config import load_config
@@ -216,7 +216,7 @@ def lexical_ceiling(corpus: Path, queries: Mapping[str, str], qrels: Mapping[str
     judged = [qid for qid in queries if qrels.get(qid)]
     reachable = 0
     for qid in judged:
-        asked = {stem for _, stem, _, _ in analyze_words(queries[qid])}
+        asked = {stem for _, stem, _, _ in analyze_words(queries[qid], is_question(queries[qid]))}
         reachable += any(asked & stems.get(docid, set()) for docid in qrels[qid])
     return len(judged), reachable
 

@@ -3,7 +3,7 @@
     import_sources(corpus, database)        search-index: the corpus files added, changed
                                             and removed since (content hashes), or all of
                                             them into a new schema swapped in (a rebuild)
-    write_articles(database, put, delete)   an API write: these articles, nothing else
+    write_articles(database, put, delete)   API writes: these articles, nothing else
 
 A change is one transaction of the engine's writer, which holds the archive's write lock
 (an advisory lock, taken within ``wait`` seconds, else ``BuildLocked``): the articles,
@@ -43,16 +43,15 @@ from .update import plan_sources
 REPLAY_WAIT = 5.0  # seconds an acknowledged write waits for the read server to replay it
 
 
-class ArticleMissing(KeyError):
-    """A deletion of an article the archive does not hold."""
-
-
 @dataclass(frozen=True)
 class Written:
-    """What a write did: the ids it created (not there before), and the seconds the
+    """What a write did: the ids it created (not there before), those it left alone (a
+    deletion of an id not there, a creation of one already there), and the seconds the
     read server took to replay it (0.0 when reads go to the primary)."""
 
     created: frozenset[str]
+    missing: frozenset[str]
+    existing: frozenset[str]
     replay_seconds: float
 
 
@@ -77,23 +76,30 @@ def import_sources(
 
 
 def write_articles(
-    database: Database, put: list[Article], delete: list[str], wait: float = 10.0
+    database: Database,
+    put: list[Article],
+    delete: list[str],
+    wait: float = 10.0,
+    create_only: frozenset[str] = frozenset(),
 ) -> Written:
-    """Replace or add ``put`` and remove ``delete`` (ArticleMissing when one is not there),
-    in one transaction; returns once it is replayed where reads go (``REPLAY_WAIT``)."""
+    """Replace or add ``put`` and remove ``delete``, in one transaction; returns once it
+    is replayed where reads go (``REPLAY_WAIT``). A deletion of an id the archive does
+    not hold, and an article of ``create_only`` whose id it holds, are left out (the
+    rest is written): ``Written`` says which. The ids are distinct."""
     engine = database.engine()
     with _writer(engine, wait) as writer:
-        ids = [a.id for a in put] + delete
-        found = _existing(writer, engine, ids)
-        missing = [doc_id for doc_id in delete if doc_id not in found]
-        if missing:
-            raise ArticleMissing(missing[0])
+        found = _existing(writer, engine, [a.id for a in put] + delete)
+        missing = frozenset(doc_id for doc_id in delete if doc_id not in found)
+        existing = frozenset(a.id for a in put if a.id in create_only and a.id in found)
+        delete = [doc_id for doc_id in delete if doc_id not in missing]
+        put = [a for a in put if a.id not in existing]
         vectors = Vectors(writer, engine)
         vectors.remove(delete)
         writer.delete_ids(delete)
         writer.add(put)
         vectors.add_articles(put)
-    return Written(frozenset(a.id for a in put) - found, replayed(engine))
+    created = frozenset(a.id for a in put) - found
+    return Written(created, missing, existing, replayed(engine))
 
 
 def replayed(engine: PostgresEngine, timeout: float = REPLAY_WAIT) -> float:

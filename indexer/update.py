@@ -60,7 +60,7 @@ def reconcile(
 ) -> BuildReport:
     """Bring the live generation up to the corpus: what a crash left undone, then every
     file added, changed or removed since it was indexed (hold the build lock)."""
-    with _Opened(gen) as live:
+    with LiveIndex(gen) as live:
         recovered = recover(corpus, live)
         known = live.catalog.sources()
         plan = plan_sources(corpus, known)
@@ -77,23 +77,37 @@ def reconcile(
     return BuildReport.of_changes(plan, ingested, change.doc_count, recovered=recovered)
 
 
-def change_sources(corpus: Path, index_dir: Path, engine_name: str, rels: list[str]) -> Change:
+def change_sources(
+    corpus: Path,
+    index_dir: Path,
+    engine_name: str,
+    rels: list[str],
+    kept: LiveIndex | None = None,
+) -> Change:
     """Re-read these source files into the live generation (one missing from the corpus
     is removed), after what a crash left undone; a full build when there is no live
-    generation to change. Hold the build lock. The change committed."""
+    generation to change. Hold the build lock. The change committed.
+
+    :param kept: the live generation kept open by the caller between changes (the write
+        worker's): its engine, catalog and vector model are not opened again each time.
+    """
     gen = updatable(index_dir, engine_name)
     if gen is None:
         report = full_build(corpus, index_dir, engine_name, processes=0)
         return Change(doc_count=report.doc_count)
-    with _Opened(gen) as live:
+    live = kept if kept is not None and kept.gen == gen else LiveIndex(gen)
+    try:
         recover(corpus, live)
         present = [rel for rel in rels if (corpus / rel).is_file()]
         missing = [rel for rel in rels if rel not in present]
         change, _ = apply(corpus, live, present, missing, processes=0)
+    finally:
+        if live is not kept:
+            live.close()
     return change
 
 
-def recover(corpus: Path, live: _Opened) -> list[str]:
+def recover(corpus: Path, live: LiveIndex) -> list[str]:
     """Redo the sources of a change that did not finish (their intents remain in the
     catalog), and count the vocabulary anew; the sources redone."""
     pending = live.catalog.pending()
@@ -108,7 +122,7 @@ def recover(corpus: Path, live: _Opened) -> list[str]:
 
 def apply(
     corpus: Path,
-    live: _Opened,
+    live: LiveIndex,
     todo: list[str],
     removed: list[str],
     progress: Progress | None = None,
@@ -130,11 +144,12 @@ def apply(
 def _apply(corpus, live, todo, removed, progress, processes, recount):
     live.catalog.begin([*todo, *removed])
     change = Change(sources=dict.fromkeys([*todo, *removed]))
-    before = live.engine.reader()
+    before, gone = live.engine.reader(), 0
     for rel in [*todo, *removed]:
         for article in before.articles_of(rel):
             change.count_words(article_words(article), -1)
             change.vectors[article.id] = None
+            gone += 1
     with live.engine.writer() as writer:
         for rel in [*todo, *removed]:
             writer.delete_source(rel)
@@ -143,9 +158,11 @@ def _apply(corpus, live, todo, removed, progress, processes, recount):
         change.words[word] = change.words.get(word, 0) + df
     change.vectors.update(_vectors(live.dense(change), ingested.bags))
     change.sources.update(ingested.sources)
-    after = live.engine.reader(writer.commit_id)
-    change.doc_count = after.doc_count()
-    vocabulary = after.lexicon() if recount else None
+    last = live.catalog.last()
+    # Counted, not read from the engine: a reader of the new commit would first read the
+    # columns of every article (Whoosh).
+    change.doc_count = (last.doc_count if last else 0) - gone + ingested.articles
+    vocabulary = live.engine.reader(writer.commit_id).lexicon() if recount else None
     live.catalog.apply(change, writer.commit_id, vocabulary)
     return change, ingested
 
@@ -163,8 +180,9 @@ def _vectors(dense, bags) -> dict[str, bytes | None]:
     }
 
 
-class _Opened:
-    """The live generation opened for a change: its engine, catalog and vector model."""
+class LiveIndex:
+    """The live generation opened for changes: its engine, catalog and vector model,
+    opened once (the write worker keeps one open between writes)."""
 
     def __init__(self, gen: Path):
         manifest = Manifest.read(gen)
@@ -172,13 +190,18 @@ class _Opened:
         self.engine: Engine = engine_class(manifest.engine).open(gen)
         self.catalog = Catalog.open(gen)
         self._dense = None
+        self._dense_file: tuple | None = None
 
     def dense(self, change: Change):
         """The build's vector model (None without one). A damaged one is recomputed from
         the articles the index holds now, and ``change`` says so (the vectors recorded
-        since the build are then part of the new model)."""
+        since the build are then part of the new model). Read again when another process
+        has replaced the file since (it recomputed a damaged one)."""
+        from .dense import MODEL, rebuild_model
+
+        if self._dense_file != _identity(self.gen / MODEL):
+            self._dense = None
         if self._dense is None:
-            from .dense import rebuild_model
             from .dense_index import DenseIndex, VectorsDamaged
 
             try:
@@ -188,14 +211,38 @@ class _Opened:
                 rebuild_model(self.gen, _every_article(self.engine))
                 self._dense = DenseIndex.load(self.gen)
                 change.vectors_reset = True
+            self._dense_file = _identity(self.gen / MODEL)
         return self._dense
 
-    def __enter__(self) -> _Opened:
+    def warm_up(self) -> None:
+        """Read the vector model now rather than at the first change (a damaged one is
+        left to that change, which recomputes it and records so)."""
+        from .dense import MODEL
+        from .dense_index import DenseIndex, VectorsDamaged
+
+        try:
+            self._dense = DenseIndex.load(self.gen)
+        except VectorsDamaged:
+            return
+        self._dense_file = _identity(self.gen / MODEL)
+
+    def __enter__(self) -> LiveIndex:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.engine.close()
         self.catalog.close()
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _every_article(engine: Engine) -> Iterable:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -227,3 +230,26 @@ def html_elements(html: str) -> list[dict]:
     parser.feed(html)
     parser.close()
     return parser.elements
+
+
+def sent_while_held(client, requests: list[tuple], headers: dict, release: Callable) -> list:
+    """Send ``requests`` (method, path, body) at once while something holds the index's
+    write lock: the first waits for it in the write worker, the others queue behind it
+    (``service.corpus.commits``: they are one batch); then ``release()`` it. The answers."""
+    answers: list = [None] * len(requests)
+
+    def send(n: int) -> None:
+        method, path, body = requests[n]
+        answers[n] = client.open(path, method=method, json=body, headers=headers)
+
+    first = threading.Thread(target=send, args=(0,))
+    first.start()
+    time.sleep(0.5)  # the first batch is in the worker, waiting for the lock
+    others = [threading.Thread(target=send, args=(n,)) for n in range(1, len(requests))]
+    for thread in others:
+        thread.start()
+    time.sleep(0.5)  # all queued
+    release()
+    for thread in [first, *others]:
+        thread.join()
+    return answers

@@ -7,6 +7,7 @@ cannot rot; the news corpus is needed only by the test that slices it.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib
 import io
 import json
@@ -38,6 +39,10 @@ run_all = importlib.import_module("bench.run_all")
 targets = importlib.import_module("bench.targets")
 http_load = importlib.import_module("bench.http_load")
 completions = importlib.import_module("bench.completions")
+writes = importlib.import_module("bench.writes")
+hostile = importlib.import_module("bench.hostile")
+revisions = importlib.import_module("bench.revisions")
+french_terms = importlib.import_module("bench.french_terms")
 systems = importlib.import_module("bench.systems")
 
 SUBJECTS = ["Emmanuel Macron", "Le gouvernement", "La police", "Donald Trump", "La Chine"]
@@ -478,3 +483,65 @@ def test_build_cpu_time_counts_ended_worker_processes():
     burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
     subprocess.run([sys.executable, "-c", burn], check=True)
     assert cpu_time() - before >= 0.3  # this process itself only waited
+
+
+@pytest.mark.skipif(not writes.NEWS.exists(), reason=f"{writes.NEWS} is absent (shared data)")
+def test_the_write_script_writes_while_clients_search(tmp_path):
+    rows = writes.main(
+        ["--docs", "40", "--engines", "tantivy", "--writes", "12", "--searchers", "2"]
+        + ["--grace", "0", "--storm", "4x2", "--work", str(tmp_path / "work")]
+        + ["--results", str(tmp_path)]
+    )
+    (row,) = rows
+    assert row["errors"] == 0 and row["writes"] == 12 and row["searches"] > 0
+    assert row["write_p50_ms"] > 0 and row["rebuilt_mb"] > 0
+    assert row["storm"]["writes"] == 16 and row["storm"]["errors"] == 0
+    assert (tmp_path / "writes-40.json").is_file()
+
+
+@pytest.mark.skipif(not writes.NEWS.exists(), reason=f"{writes.NEWS} is absent (shared data)")
+def test_the_hostile_script_times_each_query_with_and_without_the_budget(tmp_path):
+    OUTCOMES = ("503 timeout", "400 bad_query")  # what a client may get besides hits
+    rows = hostile.main(
+        ["--docs", "40", "--engines", "tantivy", "--rounds", "1"]
+        + ["--work", str(tmp_path / "work"), "--results", str(tmp_path)]
+    )
+    assert [r["query"] for r in rows] == list(hostile.QUERIES)
+    for row in rows:
+        assert row["unbudgeted_ms"] > 0 and row["budget_ms"] == 1000
+        assert row["outcome"].endswith(" found") or row["outcome"] in OUTCOMES, row
+    assert (tmp_path / "hostile-40.json").is_file()
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="not a git checkout")
+def test_the_revisions_script_alternates_two_checkouts(tiny_source, tmp_path):
+    work = tmp_path / "revisions"
+    try:
+        rows = revisions.main(
+            ["HEAD", "--docs", "all", "--rounds", "2", "--systems", "product-tantivy"]
+            + ["--source", str(tiny_source), "--work", str(work), "--results", str(tmp_path)]
+        )
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "HEAD")]
+        )
+    assert [(r["system"], r["measure"]) for r in rows] == [
+        ("product-tantivy", "docs_per_s"),
+        ("product-tantivy", "query_p50_ms"),
+    ]
+    assert all(len(r["ratios"]) == 2 and r["ratio"] > 0 for r in rows)
+    assert (tmp_path / "revisions-HEAD-all.json").is_file()
+
+
+def test_french_terms_counts_split_groups_and_accent_less_misses(tmp_path, capsys):
+    news = [{"id": "1", "title": "Adoptée", "text": "L'éloignée, l'éloigné, publié, publie."}]
+    with gzip.open(tmp_path / "news-fr.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(article) + "\n" for article in news)
+    forms = french_terms.word_forms(tmp_path / "news-fr.jsonl.gz")
+    assert set(forms) == {"adoptée", "éloignée", "éloigné", "publié", "publie"}
+    before = french_terms.measure(french_terms.chains()["fold, then stem (before)"], forms)
+    assert (before["groups"], before["split"], before["missed"]) == (1, 1, 0)  # éloign(e)
+    product = french_terms.measure(french_terms.chains()["+ join_families (the product)"], forms)
+    assert (product["split"], product["accented"], product["missed"]) == (0, 4, 1)  # publié
+    french_terms.main(["--data", str(tmp_path), "--show", "1"])
+    assert "missed: publié publi / publie publ" in capsys.readouterr().out

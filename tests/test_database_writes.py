@@ -3,8 +3,9 @@ codes as for the file engines, and a 503 that says the primary cannot be reached
 
 from __future__ import annotations
 
+from service.corpus.indexing import archive
 from service.web.app import create_app
-from tests.conftest import ARCHIVE_TOKEN, postgres_config
+from tests.conftest import ARCHIVE_TOKEN, postgres_config, sent_while_held
 from tests.postgres_server import free_port
 
 AUTH = {"Authorization": f"Bearer {ARCHIVE_TOKEN}"}
@@ -41,3 +42,42 @@ def test_a_write_to_an_unreachable_primary_is_503_and_says_so(tmp_path, closed_p
     written = client.put("/api/documents/api/a.txt", json={"text": "Un texte."}, headers=AUTH)
     assert written.status_code == 503
     assert "base de données primaire injoignable" in written.json["error"]["message"]
+
+
+def generation(config) -> int:
+    """The archive's commit number (``stats.generation``) on the primary."""
+    engine = archive(config).engine()
+    with engine.pool.connection() as conn:
+        return conn.execute(engine.tables.sql("SELECT generation FROM {stats}")).fetchone()[0]
+
+
+def queued_behind_a_writer(client, config, requests: list[tuple]) -> list:
+    """Send ``requests`` (method, path, body) at once while another writer holds the
+    archive's write lock."""
+    holder = archive(config).engine().writer()
+    return sent_while_held(client, requests, AUTH, holder.cancel)
+
+
+def test_writes_that_wait_together_are_one_transaction_each_with_its_answer(
+    postgres_data_config,
+):
+    config = postgres_data_config
+    client = create_app(config).test_client()
+    client.put("/api/documents/api/premier.txt", json={"text": "Du zinc."}, headers=AUTH)
+    before = generation(config)
+    requests = [
+        ("PUT", "/api/documents/api/a.txt", {"text": "Le tungstène."}),
+        ("DELETE", "/api/documents/api/absent.txt", None),  # 404, alone
+        ("PUT", "/api/documents/api/b.txt", {"text": "Le tungstène, encore."}),
+        ("POST", "/api/documents", {"id": "c_belt.txt", "text": "Déjà là."}),  # 409, alone
+        ("DELETE", "/api/documents/b_oeuvre.txt", None),
+        ("PUT", "/api/documents/api/premier.txt", {"text": "Du zinc, corrigé."}),
+    ]
+    answers = queued_behind_a_writer(client, config, requests)
+    assert [a.status_code for a in answers] == [201, 404, 201, 409, 204, 200]
+    assert generation(config) == before + 2  # the first alone, then the others together
+    ids = {hit["id"] for hit in client.get("/api/search?q=tungstene").json["hits"]}
+    assert ids == {"api/a.txt", "api/b.txt"}
+    assert client.get("/api/documents/b_oeuvre.txt").status_code == 404
+    assert "Déjà" not in client.get("/api/documents/c_belt.txt").json["text"]
+    assert "corrigé" in client.get("/api/documents/api/premier.txt").json["text"]

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -413,10 +414,16 @@ def test_a_full_disk_during_a_rebuild_fails_clearly_and_keeps_the_old_index(
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MB tmpfs, mounted for the test (skipped where mounting is not allowed)."""
-    mount = tmp_path / "disk"
+    with tmpfs(tmp_path / "disk", "2m") as mount:
+        yield mount
+
+
+@contextmanager
+def tmpfs(mount: Path, size: str):
+    """A tmpfs of ``size`` mounted at ``mount`` (the test skipped where mounting is not allowed)."""
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
@@ -425,8 +432,10 @@ def small_disk(tmp_path):
             f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): the full "
             "disk is tested by the simulated ENOSPC tests instead"
         )
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_really_full_disk_fails_clearly_and_keeps_the_old_index(built, small_disk, tmp_path):

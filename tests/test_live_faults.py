@@ -28,7 +28,7 @@ from indexer.build import build_index
 from indexer.store import current_generation
 from tests.conftest import DATA_DIR, write_config
 from tests.live_server import live_process
-from tests.test_faults import children_of
+from tests.test_faults import children_of, tmpfs
 
 INDEX_CMD = Path(sys.executable).with_name("search-index")
 TOKEN = "jeton-des-pannes"
@@ -46,13 +46,18 @@ def get(url: str, timeout: float = 10.0) -> tuple[int, dict]:
 
 
 def send(method: str, url: str, body: dict | None = None) -> int:
+    return answer(method, url, body)[0]
+
+
+def answer(method: str, url: str, body: dict | None = None) -> tuple[int, dict | None]:
+    """(status, JSON body or None) of a write."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=AUTH)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
+            return response.status, None
     except urllib.error.HTTPError as e:
-        return e.code
+        return e.code, json.load(e)
 
 
 @pytest.fixture(params=["whoosh", "tantivy"])
@@ -175,3 +180,66 @@ def test_hostile_queries_hold_no_thread_for_seconds(site):
         assert all(status in (200, 400, 503) for status, _ in results), results
         assert max(seconds for _, seconds in results) < 3.0, results
         assert health.result()[1] < 3.0
+
+
+def _big_text(rnd: random.Random) -> str:
+    """12 KB of long words that never repeat: postings that no compression shrinks."""
+    letters = rnd.randbytes(6_000).hex()
+    return "Le Laos. " + " ".join(letters[i : i + 100] for i in range(0, len(letters), 100))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """An 8 MB tmpfs: the index, room for a few writes, and ballast to free."""
+    with tmpfs(tmp_path / "disk", "8m") as mount:
+        yield mount
+
+
+def test_a_full_disk_refuses_writes_changes_nothing_and_heals(site, small_disk):
+    config, engine = site
+    index_dir = small_disk / "index"
+    config.write_text(config.read_text().replace('path = "index"', f'path = "{index_dir}"'))
+    build_index(config.parent / "corpus", index_dir, engine=engine)
+    ballast = small_disk / "ballast"  # what an operator frees once the disk is full
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    ballast.write_bytes(b"\0" * max(0, free - 1_200_000))
+    rnd = random.Random(11)
+    with live_process(config, ENV) as (url, process):
+        before = get(f"{url}/api/search?q=laos")[1]["total"]
+        written, refused = [], None
+        for n in range(40):
+            put = answer("PUT", f"{url}/api/documents/api/gros{n}.txt", {"text": _big_text(rnd)})
+            if put[0] != 201:
+                refused = (n, *put)
+                break
+            written.append(n)
+        assert refused is not None, "the disk never filled"
+        n, status, body = refused
+        assert written and status == 503, (written, status, body)
+        error = body["error"]
+        assert error["code"] == "build_failed" and "disque plein" in error["message"]
+        assert not (config.parent / "corpus" / "api" / f"gros{n}.txt").exists()
+        after = get(f"{url}/api/search?q=laos")
+        assert after[0] == 200 and after[1]["total"] == before + len(written)  # nothing lost
+        assert get(f"{url}/api/documents/api/gros{n}.txt")[0] == 404  # nothing half-written
+        ballast.unlink()
+        for m in written:  # room made: deletions commit, then a write
+            deleted = answer("DELETE", f"{url}/api/documents/api/gros{m}.txt")
+            assert deleted[0] == 204, deleted
+        assert send("PUT", f"{url}/api/documents/api/un.txt", {"text": "Le zinc du Laos."}) == 201
+        assert get(f"{url}/api/search?q=zinc")[1]["total"] == 1
+        assert get(f"{url}/api/search?q=laos")[1]["total"] == before + 1
+        assert process.poll() is None
+
+
+def test_the_write_worker_is_started_with_a_write_token_not_at_the_first_write(site):
+    config, _ = site
+    with live_process(config, ENV) as (url, process):
+        deadline = time.monotonic() + 20
+        while not children_of(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children_of(process.pid), "no write worker before the first write"
+        assert send("PUT", f"{url}/api/documents/api/un.txt", {"text": "Le zinc du Laos."}) == 201
+    with live_process(config) as (url, process):  # no token: no worker
+        time.sleep(1.0)
+        assert get(f"{url}/healthz")[0] == 200 and not children_of(process.pid)

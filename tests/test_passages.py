@@ -19,6 +19,11 @@ def marked(text: str, q: str) -> list[str]:
         ("une coopération multilatérale", "multilat*", ["multilatérale"]),
         ("la Ceinture et la Route, puis la route", '"ceinture et la route"', ["Ceinture", "Route"]),
         ("Des entreprises chinoises", "chinois", ["chinoises"]),
+        ("La loi adoptée, le texte éloigné", "adopte eloignee", ["adoptée", "éloigné"]),
+        # Snowball stems them apart, but a term also matches its exact word, as the
+        # engines do: "publie" typed without its accent, and typed with it.
+        ("Le rapport publié hier, qu'il publie", "publie", ["publié", "publie"]),
+        ("Le rapport publié hier, qu'il publie", "publié", ["publié", "publie"]),
         ("Rien à voir", "chine", []),
     ],
 )

@@ -8,7 +8,6 @@ apostrophes of every kind, NBSP, surrogates, digits of any script).
 from __future__ import annotations
 
 import os
-from itertools import chain
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +16,8 @@ from hypothesis import strategies as st
 from indexer import countries as c
 from indexer.analysis import WORD, analyze, analyze_words
 from indexer.articles import Article
+from indexer.engines.fields import article_fields
 from indexer.engines.tantivy import prepare
-from indexer.engines.whoosh import _TERMS
 from indexer.runs import Vocabulary, cut, run_text, runs, shared_vocabulary
 from indexer.sources import SURROGATE
 
@@ -147,13 +146,13 @@ def test_outside_a_build_a_cut_keeps_nothing_for_the_next():
 
 
 @FUZZ
-@given(readable)
-def test_whoosh_writer_words_of_the_runs_are_those_of_the_text(text):
-    (numbers,) = cut(text).numbers
-    stems, exacts = cut(text).vocabulary.columns(_TERMS, 2)
+@given(readable, readable)
+def test_fields_from_runs_are_the_words_of_the_text(title, text):
+    fields = article_fields(Article(id="a", text=text, title=title))
     words = analyze_words(text)
-    assert list(chain.from_iterable(map(stems.__getitem__, numbers))) == [w[1] for w in words]
-    assert list(chain.from_iterable(map(exacts.__getitem__, numbers))) == [w[0] for w in words]
+    assert fields.title == analyze(title)
+    assert fields.body == [w[1] for w in words]
+    assert fields.exact == analyze(title, stemmed=False) + [w[0] for w in words]
 
 
 def test_threads_numbering_the_same_runs_get_one_number_each():

@@ -126,3 +126,36 @@ def test_a_file_is_signed_by_the_bytes_that_were_read(tmp_path):
 
     assert reading.signature.sha1 == hashlib.sha1(b"Premier texte.").hexdigest()
     assert first.text == "Premier texte."
+
+
+def test_many_writes_stay_few_segments_and_merging_loses_and_revives_nothing(site):
+    corpus, index_dir, engine = site
+    before = Snapshots.at(index_dir).current().doc_count
+    for n in range(24):
+        write(corpus, index_dir, engine, f"note{n}.txt", f"Le zinc du Laos, dépêche {n}.")
+    for n in range(0, 24, 3):
+        write(corpus, index_dir, engine, f"note{n}.txt", None)
+    kept = {f"note{n}.txt" for n in range(24) if n % 3}
+    assert ids(index_dir, "zinc") == kept  # merged segments keep deletions deleted
+    snapshot = Snapshots.at(index_dir).current()
+    assert snapshot.doc_count == before + len(kept)
+    if engine == "whoosh":
+        from whoosh.index import open_dir
+
+        segments = open_dir(str(store.current_generation(index_dir)))._segments()
+        assert len(segments) <= 8  # 32 commits, merged as they pile up
+
+
+def test_a_kept_live_index_follows_a_rebuild(site):
+    from indexer.update import LiveIndex
+
+    corpus, index_dir, engine = site
+    kept = LiveIndex(store.current_generation(index_dir))
+    try:
+        build_index(corpus, index_dir, engine=engine, rebuild=True)  # a new generation
+        (corpus / "nouveau.txt").write_text("Le Laos exporte du zinc.", "utf-8")
+        with store.build_lock(index_dir), runs.shared_vocabulary():
+            change_sources(corpus, index_dir, engine, ["nouveau.txt"], kept)
+    finally:
+        kept.close()
+    assert ids(index_dir, "zinc") == {"nouveau.txt"}

@@ -38,7 +38,7 @@ def searcher(tmp_path_factory):
                 )
                 for i in range(200)
             )
-    state = _SearcherState(engine._ix, engine._ix.latest_generation())
+    state = _SearcherState(engine._ix, engine._ix.latest_generation(), engine._columns)
     yield state.searcher
     state.searcher.close()
     engine.close()

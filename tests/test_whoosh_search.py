@@ -17,8 +17,9 @@ from indexer.analysis import analyze_words
 from indexer.build import build_index
 from indexer.engines import querytree as qt
 from indexer.engines.whoosh import WhooshEngine, make_schema
+from indexer.engines.whoosh_columns import length_table
 from indexer.engines.whoosh_query import to_whoosh
-from indexer.engines.whoosh_reader import _length_table, _matches
+from indexer.engines.whoosh_reader import _matches
 from indexer.engines.whoosh_scoring import WEIGHTING
 from indexer.engines.whoosh_segment import BulkSegmentWriter
 from indexer.store import current_generation
@@ -89,7 +90,7 @@ def _trees(searcher) -> list[qt.Node]:
 def test_length_tables_read_as_whoosh_does(engine):
     with engine.reader()._borrow() as state, engine._ix.searcher() as plain:
         for leaf, _ in plain.leaf_searchers():
-            table = _length_table(leaf.reader())
+            table = length_table(leaf.reader())
             for docnum in range(leaf.doc_count_all()):
                 for field in ("title", "body", "exact", "id", "country"):
                     expected = leaf.doc_field_length(docnum, field, 1)
@@ -159,3 +160,29 @@ def test_idf_is_lucenes_and_tantivys(engine):
         ours = searcher.idf("body", common) / searcher.idf("body", rare)
         theirs = whoosh.idf(searcher, "body", common) / whoosh.idf(searcher, "body", rare)
         assert ours < theirs
+
+
+def test_a_new_commit_reads_only_the_columns_of_its_new_segments(tmp_path, monkeypatch):
+    from indexer.articles import Article
+    from indexer.engines import whoosh_columns
+
+    build_index(DATA_DIR, tmp_path, engine="whoosh")
+    opened = WhooshEngine.open(current_generation(tmp_path))
+    first = opened.reader()
+    with first._borrow() as state:
+        doc_id, total = state.ids[0], len(state.ids)
+    read = []
+    real = whoosh_columns.SegmentColumns.read
+    monkeypatch.setattr(
+        whoosh_columns.SegmentColumns, "read", classmethod(lambda cls, r: read.append(r) or real(r))
+    )
+    replaced = Article(id=doc_id, title="", text="Le zinc du Laos, corrigé.", source="x.txt")
+    with opened.writer() as writer:  # a correction: the old one deleted, the new one added
+        writer.delete_ids([doc_id])
+        writer.add([replaced])
+    second = opened.reader()
+    assert second.fetch([doc_id])[0].text == replaced.text  # the live one, not the deleted
+    assert len(read) == 1 and read[0].doc_count_all() == 1  # the new segment alone
+    with second._borrow() as state:
+        assert len(state.ids) == total + 1  # deleted documents keep their numbers
+    opened.close()

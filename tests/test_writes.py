@@ -8,20 +8,20 @@ import shutil
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from indexer.build import build_index
-from indexer.store import build_lock
-from service.config import Config, load_config
+from indexer.catalog import Catalog
+from indexer.store import build_lock, current_generation
+from service.config import load_config
 from service.corpus import articles as corpus_module
-from service.corpus import rows
+from service.corpus import commits
 from service.corpus import worker as builder
 from service.errors import BuildFailed
 from service.web.app import create_app
-from tests.conftest import DATA_DIR, write_config
+from tests.conftest import DATA_DIR, sent_while_held, write_config
 
 TOKEN = "s3cret-jeton-de-test-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -366,15 +366,76 @@ def test_writes_run_in_the_worker_process(monkeypatch):
     class Pool:
         def submit(self, fn, *args):
             submitted.append((fn, args))
-            future = Future()
-            future.set_result(True)
-            return future
+            return _done([True])  # the batch's one write created its article
+
+    class Config:
+        index_path = Path("/nowhere/index")
+        engine = "whoosh"
 
     monkeypatch.setattr(builder, "_worker", Pool)
-    config = Config(corpus_path=Path("corpus"), index_path=Path("index"))
-    assert corpus_module.put_article(config, "a.txt", b"x") is True
-    write = (corpus_module.write_article, (config, "a.txt", b"x", False, 10.0))
-    assert submitted == [write]
-    postgres = replace(config, engine="postgres")  # rows in the archive, in the worker too
-    corpus_module.put_article(postgres, "a.txt", b"x")
-    assert submitted[-1] == (rows.write_row, (postgres, "a.txt", b"x", False, 10.0))
+    config = Config()
+    assert commits.put_article(config, "a.txt", b"x") is True
+    batch = [corpus_module.Write("a.txt", b"x", False)]
+    assert submitted == [(corpus_module.write_articles, (config, batch, 10.0))]
+
+
+def _done(result) -> Future:
+    future = Future()
+    future.set_result(result)
+    return future
+
+
+def commit_number(config) -> int:
+    return Catalog.open(current_generation(config.index_path)).last().number
+
+
+def queued_behind_a_build(client, config, requests: list[tuple]) -> list:
+    """Send ``requests`` (method, path, body) at once while a build holds the lock."""
+    lock = build_lock(config.index_path)
+    lock.__enter__()
+    return sent_while_held(client, requests, AUTH, lambda: lock.__exit__(None, None, None))
+
+
+def test_writes_that_wait_together_are_committed_together(setup):
+    _, config, client = setup
+    client.put("/api/documents/api/premier.txt", json={"text": "Du zinc."}, headers=AUTH)
+    before = commit_number(config)
+    requests = [
+        ("PUT", f"/api/documents/api/lot-{n}.txt", {"text": f"Le tungstène numéro {n}."})
+        for n in range(8)
+    ]
+    answers = queued_behind_a_build(client, config, requests)
+    assert [a.status_code for a in answers] == [201] * 8
+    assert commit_number(config) == before + 2  # the first alone, then the seven together
+    assert len(search_ids(client, "tungstene")) == 8
+
+
+def test_a_write_refused_in_a_batch_is_refused_alone(setup):
+    corpus, config, client = setup
+    requests = [
+        ("PUT", "/api/documents/api/a.txt", {"text": "Le tungstène."}),
+        ("DELETE", "/api/documents/api/absent.txt", None),  # 404
+        ("PUT", "/api/documents/api/b.txt", {"text": "Le tungstène, encore."}),
+        ("POST", "/api/documents", {"id": "c_belt.txt", "text": "Déjà là."}),  # 409
+        ("DELETE", "/api/documents/b_oeuvre.txt", None),
+    ]
+    answers = queued_behind_a_build(client, config, requests)
+    assert [a.status_code for a in answers] == [201, 404, 201, 409, 204]
+    assert search_ids(client, "tungstene") == {"api/a.txt", "api/b.txt"}
+    assert not (corpus / "b_oeuvre.txt").exists() and "Déjà" not in (
+        corpus / "c_belt.txt"
+    ).read_text("utf-8")
+
+
+def test_the_same_article_twice_in_the_queue_is_written_in_turn(setup):
+    corpus, config, client = setup
+    requests = [
+        ("PUT", "/api/documents/api/x.txt", {"text": "Premier zinc."}),
+        ("PUT", "/api/documents/api/y.txt", {"text": "Le tungstène."}),
+        ("PUT", "/api/documents/api/y.txt", {"text": "Le tungstène corrigé."}),
+    ]
+    answers = queued_behind_a_build(client, config, requests)
+    assert sorted(a.status_code for a in answers) == [200, 201, 201]
+    text = (corpus / "api" / "y.txt").read_text("utf-8")
+    served = client.get("/api/documents/api/y.txt").get_json()["text"]
+    assert served.strip() == text.strip()  # the file and the index agree

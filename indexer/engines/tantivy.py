@@ -1,12 +1,10 @@
 """The tantivy engine: tantivy-py (Rust core), the same fields and answers as Whoosh.
 
-Our French analysis decides the terms, in Python: each text is cut into runs
-(``indexer.runs``), every distinct run once into words with ``analysis.WORD`` and each
-word through ``word_terms`` (elision, folding, stop words, PyStemmer), and the kept terms,
-joined by spaces, are indexed with tantivy's ``whitespace`` tokenizer. Positions follow
-the order of kept words, so stop words leave no gap, as with Whoosh's
-StopFilter(renumber=True): '"la Ceinture et la Route"' is the phrase (ceintur, rout) in
-both engines.
+Our French analysis decides the terms, in Python (``fields.article_fields``: each
+distinct run of text analysed once, each word through ``analysis.word_terms``), and the
+kept terms, joined by spaces, are indexed with tantivy's ``whitespace`` tokenizer.
+Positions follow the order of kept words, so stop words leave no gap, as in the Whoosh
+engine: '"la Ceinture et la Route"' is the phrase (ceintur, rout) in both engines.
 
 Why not tantivy's own chain (regex tokenizer | lowercase | ascii_fold | our stop list |
 French stemmer)? It costs more CPU, and it answers differently: tantivy-py has no elision
@@ -54,17 +52,15 @@ import logging
 import struct
 import threading
 from collections.abc import Iterable
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
 import tantivy
 
-from ..analysis import kept_terms
 from ..articles import Article
-from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .fields import article_fields
 from .integrity import crc32
 from .tantivy_reader import NO_DATE, TantivyReader, date_number
 
@@ -91,26 +87,14 @@ def make_schema() -> tantivy.Schema:
     return sb.build()
 
 
-def _run_terms(run: str) -> tuple[str, str]:
-    """The kept terms of a run's words, space-separated: (stems, exact words)."""
-    stems, exacts = kept_terms(run)
-    return " ".join(stems), " ".join(exacts)
-
-
-# Two columns of the vocabulary (indexer.runs), computed once per distinct run: a text's
-# terms are then a map over its runs' numbers in C, which makes our analysis cheaper than
-# tantivy's own chain; ``kept_terms`` (``word_terms``) stays the one definition of the chain.
-_TERMS = per_run(_run_terms)
-
-
 class Prepared(NamedTuple):
     """An article as the writer adds it: its fields analysed, picklable (``prepare``)."""
 
     id: str
     source: str
-    title: str  # stems, space-separated (extra spaces where words were stopped)
+    title: str  # stems, space-separated
     body: str
-    exact: str  # folded words of title and body
+    exact: str  # exact terms of title and body
     countries: tuple[str, ...]
     date: int  # date_number
     article: bytes  # the Article as JSON
@@ -118,15 +102,13 @@ class Prepared(NamedTuple):
 
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
-    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
-    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
-    title, body = texts.numbers
+    terms = article_fields(a)
     return Prepared(
         a.id,
         a.source,
-        " ".join(map(stems.__getitem__, title)),
-        " ".join(map(stems.__getitem__, body)),
-        " ".join(map(exacts.__getitem__, chain(title, body))),
+        " ".join(terms.title),
+        " ".join(terms.body),
+        " ".join(terms.exact),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),
@@ -179,8 +161,10 @@ class TantivyWriter(EngineWriter):
 class TantivyEngine(Engine):
     name = "tantivy"
     # 2: article vectors (indexer.dense) beside the engine's files; 3: in 128 dimensions;
-    # 4: changes committed in place (a catalog beside the engine, indexer.catalog)
-    format_version = 4
+    # 4: changes committed in place (a catalog beside the engine, indexer.catalog);
+    # 5: French terms stemmed before folding (indexer.analysis.stemming); 6: stop words
+    # checked as written (indexer.analysis.stopwords)
+    format_version = 6
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.

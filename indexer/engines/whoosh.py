@@ -18,20 +18,20 @@ import struct
 import threading
 import zlib
 from collections.abc import Iterable
-from itertools import chain
 from pathlib import Path
 
-from whoosh import columns, index
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh import index
 from whoosh.index import IndexError as WhooshIndexError
 
-from ..analysis import PreAnalyzedTokenizer, kept_terms
 from ..articles import Article
-from ..runs import cut, per_run
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
+from .fields import article_fields
+from .whoosh_columns import NO_DATE, ColumnCache
 from .whoosh_files import check_file, remove_superseded, segment_files
-from .whoosh_reader import NO_DATE, WhooshReader
+from .whoosh_merge import merge_small
+from .whoosh_reader import WhooshReader
+from .whoosh_schema import make_schema
 from .whoosh_segment import BulkSegmentWriter
 
 log = logging.getLogger(__name__)
@@ -41,41 +41,16 @@ KEPT_READERS = 3  # readers of recent commits kept open (requests may still be o
 GRACE_SECONDS = 60.0  # superseded files stay this long for the readers still on them
 
 
-def make_schema() -> Schema:
-    """The Whoosh schema: searchable fields, stored article, facet columns."""
-    fr, exact = PreAnalyzedTokenizer(stemmed=True), PreAnalyzedTokenizer(stemmed=False)
-    return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        source=ID(stored=True),
-        title=TEXT(analyzer=fr, phrase=True),  # weights are applied per query
-        body=TEXT(analyzer=fr, phrase=True),
-        exact=TEXT(analyzer=exact, phrase=False),
-        text=STORED(),
-        meta=STORED(),  # title, url, date value/precision/source
-        date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts
-        country=KEYWORD(stored=True, lowercase=False, scorable=False),
-        country_col=COLUMN(columns.VarBytesColumn()),
-    )
-
-
-# Two columns of the vocabulary (indexer.runs): each run's stems, and its folded words,
-# computed once per distinct run.
-_TERMS = per_run(kept_terms)
-
-
 def prepare(a: Article) -> dict:
     """An article's fields for the writer (``add_document``), analysed: picklable."""
     d = a.date
-    # The kept words of each run, looked up in C: each distinct run analysed once.
-    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
-    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
-    title, body = texts.numbers
+    terms = article_fields(a)
     return dict(
         id=a.id,
         source=a.source,
-        title=list(chain.from_iterable(map(stems.__getitem__, title))),
-        body=list(chain.from_iterable(map(stems.__getitem__, body))),
-        exact=list(chain.from_iterable(map(exacts.__getitem__, chain(title, body)))),
+        title=terms.title,
+        body=terms.body,
+        exact=terms.exact,
         text=a.text,
         meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
         date=qt.date_key(d.value) if d else NO_DATE,
@@ -106,7 +81,7 @@ class WhooshWriter(EngineWriter):
         self._w.delete_by_term("source", source)
 
     def commit(self) -> str:
-        self._w.commit()
+        self._w.commit(mergetype=merge_small)
         self.commit_id = str(self._w.generation)
         return self.commit_id
 
@@ -147,8 +122,11 @@ class WhooshEngine(Engine):
     name = "whoosh"
     # 2: the title's weight moved from the schema to the queries; 3: uncompressed postings;
     # 4: article vectors (indexer.dense) beside the engine's files; 5: in 128 dimensions;
-    # 6: changes committed in place (a catalog beside the engine, indexer.catalog)
-    format_version = 6
+    # 6: changes committed in place (a catalog beside the engine, indexer.catalog);
+    # 7: the schema's tokenizer moved to whoosh_schema (the pickled schema names it);
+    # 8: French terms stemmed before folding (indexer.analysis.stemming); 9: stop words
+    # checked as written (indexer.analysis.stopwords)
+    format_version = 9
     read_errors = READ_ERRORS
 
     @classmethod
@@ -161,6 +139,7 @@ class WhooshEngine(Engine):
     def __init__(self, ix: index.FileIndex, path: Path):
         self._ix, self.path = ix, path
         self._readers: dict[int, WhooshReader] = {}  # the last ones opened, by generation
+        self._columns = ColumnCache()  # what their searchers read of each segment
         self._lock = threading.Lock()
 
     @classmethod
@@ -185,10 +164,12 @@ class WhooshEngine(Engine):
         with self._lock:
             reader = self._readers.get(generation)
             if reader is None:
-                reader = WhooshReader(self._ix, generation, _words_of)
+                reader = WhooshReader(self._ix, generation, _words_of, self._columns)
                 self._readers[generation] = reader
                 for old in sorted(self._readers)[:-KEPT_READERS]:
                     self._readers.pop(old).close()  # requests still on it finish on it
+                kept = self._readers.values()
+                self._columns.keep({s for r in kept for s in r.segment_ids})
             return reader
 
     def latest_commit(self) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from ..disk import fsync, write_atomic
+from ..disk import fsync, fsync_all, write_atomic
 from .base import IndexCorrupt
 from .integrity import crc32
 
@@ -39,12 +39,11 @@ def write_toc(writer, segments: list) -> None:
     """``SegmentWriter._commit_toc`` made durable, and without Whoosh's deletions."""
     storage, indexname = writer.storage, writer.indexname
     folder = Path(storage.folder)
-    for segment in segments:
-        if segment.segment_id() not in writer.started_with:  # new in this commit
-            names = _files_of(storage, segment.segment_id())
-            for name in names:
-                fsync(folder / name)
-            write_sums(folder, segment.segment_id(), names)
+    new = [s.segment_id() for s in segments if s.segment_id() not in writer.started_with]
+    files = {segment_id: _files_of(storage, segment_id) for segment_id in new}
+    fsync_all([folder / name for names in files.values() for name in names])
+    for segment_id, names in files.items():
+        write_sums(folder, segment_id, names)
     TOC(writer.schema, segments, writer.generation).write(storage, indexname)
     fsync(folder / TOC._filename(indexname, writer.generation))
     fsync(folder)

@@ -23,22 +23,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 
-import numpy as np
 from whoosh import query
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
 from ..articles import Article, ArticleDate
 from . import querytree as qt
 from .base import EngineReader, IndexCorrupt
+from .whoosh_columns import ColumnCache, SearcherColumns
 from .whoosh_matches import ids as matcher_ids
 from .whoosh_matches import scores as matcher_scores
 from .whoosh_query import _DisMaxMatcher, to_whoosh
 from .whoosh_scoring import WEIGHTING
 
-NO_DATE = "0000-00-00"  # sorts after every real date when newest come first
 MAX_CACHED_FILTERS = 64  # filter sets kept per searcher
 # Searcher states are borrowed, not per thread: Whoosh is pure Python, so under the GIL
 # two states serve as many requests as eight, and each state maps the index files and
@@ -49,11 +46,12 @@ POOL_SIZE = 2
 class WhooshReader(EngineReader):
     """One table of contents' generation of a Whoosh index, read by a pool of searchers."""
 
-    def __init__(self, ix: FileIndex, generation: int, words_of):
+    def __init__(self, ix: FileIndex, generation: int, words_of, columns: ColumnCache):
         """:param words_of: an article's distinct folded words (the analysis, as the
-        index made them): what deleted articles took from the per-segment counts."""
+        index made them): what deleted articles took from the per-segment counts.
+        :param columns: the engine's segments' columns, shared by its readers."""
         self._ix, self.generation, self.commit = ix, generation, str(generation)
-        self._words_of = words_of
+        self._words_of, self._columns = words_of, columns
         try:
             toc = TOC.read(ix.storage, ix.indexname, generation, schema=ix._schema)
         except Exception as e:  # a pickle: garbage unpickles into any exception at all
@@ -82,7 +80,7 @@ class WhooshReader(EngineReader):
         if not create:
             return self._pool.get()
         try:
-            return _SearcherState(self._ix, self.generation)
+            return _SearcherState(self._ix, self.generation, self._columns)
         except BaseException:  # a damaged index: free the slot, or later calls wait forever
             with self._pool_lock:
                 self._created -= 1
@@ -101,9 +99,11 @@ class WhooshReader(EngineReader):
             return state.searcher.doc_count()
 
     def articles_of(self, source: str) -> list[Article]:
-        with self._borrow() as state:
-            docs = state.searcher.docs_for_query(query.Term("source", source))
-            return [_article(state.searcher.stored_fields(d)) for d in docs]
+        # A plain searcher: a writer asks this of the commit it changes, and a searcher
+        # state would first read every article's columns.
+        with open_generation(self._ix, self.generation) as searcher:
+            docs = searcher.docs_for_query(query.Term("source", source))
+            return [_article(searcher.stored_fields(d)) for d in docs]
 
     def verify(self) -> None:
         # Postings are written in term order: the first and the last term's lists sit at
@@ -181,29 +181,20 @@ class _Pool(queue.LifoQueue):
 
 
 class _SearcherState:
-    """A searcher and the facet columns of its reader, built once."""
+    """A searcher and its commit's columns (``whoosh_columns``: read once per segment)."""
 
-    def __init__(self, ix: FileIndex, generation: int):
+    def __init__(self, ix: FileIndex, generation: int, cache: ColumnCache):
         self.searcher = open_generation(ix, generation)
-        for leaf, _ in self.searcher.leaf_searchers():
-            leaf.doc_field_length = _length_table(leaf.reader())
-        reader = self.searcher.reader()
-        self.ids = reader.column_reader("id")
-        self.dates = list(reader.column_reader("date"))
-        self.years = [None if key == NO_DATE else key[:4] for key in self.dates]
-        self.months = [None if key[5:7] == "00" else key[:7] for key in self.dates]
-        self.countries = [b.decode("ascii").split() for b in reader.column_reader("country_col")]
+        columns = SearcherColumns(self.searcher, cache)
+        self.ids, self.dates, self.countries = columns.ids, columns.dates, columns.countries
+        self.years, self.months = columns.years, columns.months
+        self._docnum = columns.docnum
         self._allowed: dict[qt.Filters, set[int]] = {}
-        self._docnums: dict[str, int] | None = None
 
     def stored(self, doc_id: str) -> dict | None:
         """The stored fields of a live document by id (``searcher.document(id=...)``
-        runs a term query per id; the id column is already in memory)."""
-        if self._docnums is None:
-            reader = self.searcher.reader()
-            live = [(i, d) for d, i in enumerate(self.ids) if not reader.is_deleted(d)]
-            self._docnums = dict(reversed(live))  # the first of equal ids, as Whoosh
-        docnum = self._docnums.get(doc_id)
+        runs a term query per id; the ids are already in memory)."""
+        docnum = self._docnum(doc_id)
         return None if docnum is None else self.searcher.stored_fields(docnum)
 
     def allowed(self, filters: qt.Filters) -> set[int] | None:
@@ -229,34 +220,6 @@ class _SearcherState:
         return self._allowed[filters]
 
 
-# A length byte decoded (None for 0, "no length"), as a value and as a float (NaN).
-_LENGTHS = [None, *(byte_to_length(b) for b in range(1, 256))]
-_LENGTH_FLOATS = np.array([np.nan, *_LENGTHS[1:]], dtype=np.float64)
-
-
-def _length_table(reader) -> _LengthTable:
-    """``doc_field_length`` of a segment from its length columns, read once: one byte
-    per document, decoded through a 256-entry table rather than one by one."""
-    perdoc = getattr(reader, "_perdoc", None)  # None: an index without any segment
-    tables = {}
-    if perdoc is None:
-        return _LengthTable(tables)
-    for name in reader.schema.scorable_names():
-        column = _lenfield(name)
-        if perdoc.has_column(column):
-            tables[name] = _length_bytes(perdoc.column_reader(column, LENGTHS_COLUMN))
-    return _LengthTable(tables)
-
-
-def _length_bytes(column) -> bytes:
-    """A length column's bytes, one per document, read in one go (Whoosh's reader,
-    ``NumericColumn.Reader`` of "B", unpacks them one by one)."""
-    if column._fixedlen != 1 or column._default != 0:
-        raise IndexCorrupt(f"{column!r}: not a column of length bytes")
-    data = column._dbfile.get(column._basepos, column._count) if column._count else b""
-    return data + bytes(max(column._doccount - column._count, 0))  # past its end: 0
-
-
 def _first_and_last_terms(reader) -> list[tuple[str, bytes]]:
     """A segment's first and last (field, term), read at both ends of its ordered term
     index. Whoosh's ``all_terms()`` reads every term to reach the last one: half a second
@@ -268,27 +231,6 @@ def _first_and_last_terms(reader) -> list[tuple[str, bytes]]:
         terms._keydecoder(index.key_at(index._get_pos(index.indexbase + i * index.indexsize)))
         for i in ends
     ]
-
-
-class _LengthTable:
-    """A segment's ``doc_field_length``, from lists read once, and the same lengths as
-    float arrays (``arrays``: NaN for None) for scoring whole posting lists at once.
-
-    BM25F asks for a field's length at every match it scores; Whoosh reads the byte from
-    the column file each time (a seek and a read). Same values: the decoded byte, None
-    for a zero byte, ``default`` for a field without lengths.
-    """
-
-    def __init__(self, tables: dict[str, bytes]):
-        """``tables``: each field's length bytes, one per document."""
-        self._tables = {name: list(map(_LENGTHS.__getitem__, b)) for name, b in tables.items()}
-        self.arrays = {
-            name: _LENGTH_FLOATS[np.frombuffer(b, dtype=np.uint8)] for name, b in tables.items()
-        }
-
-    def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        table = self._tables.get(fieldname)
-        return default if table is None else table[docnum]
 
 
 def _matches(

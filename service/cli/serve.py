@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import load_config
+from ..corpus.commits import warm_up_writes
 from ..corpus.indexing import open_or_build
 from ..search.snapshot import warm_up
 from ..web.app import create_app, current_snapshots
@@ -44,6 +45,8 @@ def serve_cmd(host: str | None, port: int | None, config_path: Path | None) -> N
         app, host or config.host, config.port if port is None else port, config.threads
     )
     warm_up(current_snapshots(app))
+    if config.write_token:
+        warm_up_writes(config)
     click.echo(f"Service prêt : {address_of(server)}  (Ctrl+C pour arrêter)")
     try:
         server.run()

@@ -4,38 +4,47 @@ For the file engines the corpus stays the source of truth (DESIGN.md): an articl
 written over HTTP is a ``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header
 line when it has a date, then the text. Its id is its path relative to the corpus (``ids``).
 
-    put_article(config, "api/note.txt", content) -> created?
-      in the build worker (``worker``: a process of its own, a core of its own):
+    write_articles(config, [Write("api/note.txt", content), ...]) -> [created?, ...]
+      in the write worker (``worker``: a process of its own, a core of its own), for the
+      writes that waited together (``commits``: put_article, delete_article):
       1. the build lock, within WRITE_WAIT seconds (else 503: nothing was touched)
-      2. the file replaced atomically (temporary file, fsync, rename), the old one kept
-      3. the index changed in place for that file alone (``indexer.update``): one engine
-         commit and one catalog commit, durable; if that fails, the old file is put back
+      2. each file replaced atomically (temporary file, fsync, rename), the old one kept
+      3. the index changed in place for those files alone (``indexer.update``): one
+         engine commit and one catalog commit, durable; if that fails, the old files are
+         put back
     then the caller reads the article back from the index: searchable from then on.
 
 For the postgres engine the database is the archive: the same content is written as
-rows instead, in one transaction (``rows``). A write costs its article, not the index.
-Retrying a PUT writes the same file again and leaves the same index; retrying a DELETE
-answers 404 and changes nothing. This module imports neither Flask nor click."""
+rows instead, a batch in one transaction (``rows``). A write costs its article, not the
+index. Retrying a PUT writes the same file again and leaves the same index; retrying a
+DELETE answers 404 and changes nothing. This module imports neither Flask nor click."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import disk, runs, store
 from indexer.dates import DateError, parse_date
 from indexer.sources import HEADER, MAX_ARTICLE_CHARS, Skip, make_article
 from indexer.store import BuildLocked
-from indexer.update import change_sources
+from indexer.update import LiveIndex, change_sources, updatable
 
 from ..config import Config
-from ..errors import BuildFailed, Conflict, DocumentNotFound, IndexUnavailable, InvalidDocument
+from ..errors import (
+    BuildFailed,
+    Conflict,
+    DocumentNotFound,
+    IndexUnavailable,
+    InvalidDocument,
+    SearchError,
+)
 from .ids import article_path
-from .indexing import build_failure
-from .worker import in_worker
 
 log = logging.getLogger(__name__)
 
@@ -86,29 +95,13 @@ def _header(date: str | None) -> str | None:
         raise InvalidDocument(str(e)) from None
 
 
-def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
-    """Create or replace the article file and publish it in the index, in the build
-    worker; whether it was created."""
-    created = in_worker(_writer_of(config), config, doc_id, content, create_only, WRITE_WAIT)
-    log.info("article %s %s", doc_id, "created" if created else "replaced")
-    return created
+@dataclass(frozen=True)
+class Write:
+    """One write the API asks for: an article file's new bytes, or None to delete it."""
 
-
-def delete_article(config: Config, doc_id: str) -> None:
-    """Remove the article file and publish the index without it, in the build worker;
-    DocumentNotFound if there is none."""
-    in_worker(_writer_of(config), config, doc_id, None, False, WRITE_WAIT)
-    log.info("article %s deleted", doc_id)
-
-
-def _writer_of(config: Config):
-    """What writes an article: a corpus file and the index, or rows of the archive in a
-    database (``rows``: the postgres engine, where the database is the archive)."""
-    if config.engine == "postgres":
-        from .rows import write_row
-
-        return write_row
-    return write_article
+    doc_id: str
+    content: bytes | None
+    create_only: bool = False  # POST: refused (409) if the article exists
 
 
 def write_article(
@@ -118,29 +111,114 @@ def write_article(
     create_only: bool = False,
     wait: float = WRITE_WAIT,
 ) -> bool:
-    """Write (``content``) or delete (None) one article file and change the index with
-    it, holding the build lock from before the file is touched until the index commits:
-    a write that cannot have the lock within WRITE_WAIT seconds changed nothing, and no
-    build ever reads a file that its write has not yet published. If the index cannot
-    commit the change, the file is put back as it was (never by rewriting it: by a link
-    or a rename, which a full disk cannot refuse). Whether it was created."""
+    """One write (``write_articles``) on its own: whether it created the article, or
+    the error that refused it."""
+    (outcome,) = write_articles(config, [Write(doc_id, content, create_only)], wait)
+    if isinstance(outcome, SearchError):
+        raise outcome
+    return outcome
+
+
+def write_articles(
+    config: Config, writes: list[Write], wait: float = WRITE_WAIT
+) -> list[bool | SearchError]:
+    """Write or delete article files and change the index with them in one commit,
+    holding the build lock from before any file is touched until the index commits: a
+    batch that cannot have the lock within ``wait`` seconds changed nothing, and no build
+    ever reads a file that its write has not yet published. If the index cannot commit,
+    every file is put back as it was (never by rewriting it: by a link or a rename, which
+    a full disk cannot refuse) and the whole batch fails. Per write: whether it created
+    the article, or the error that refused it alone (a Conflict, a DocumentNotFound).
+    The ids of a batch are distinct. For the postgres engine, rows of the archive in one
+    transaction instead (``rows.write_rows``), with the same outcomes."""
+    if config.engine == "postgres":
+        from .rows import write_rows
+
+        return write_rows(config, writes, wait)
     corpus = config.corpus_path.resolve()
+    outcomes: list[bool | SearchError] = []
     try:
-        with store.build_lock(config.index_path, wait), runs.shared_vocabulary():
-            path = article_path(corpus, doc_id)
-            existed = _check(path, doc_id, content, create_only)
-            with _undoable(path, existed):
-                _change_file(path, corpus, doc_id, content)
-                rel = path.relative_to(corpus).as_posix()
-                change_sources(corpus, config.index_path, config.engine, [rel])
+        with (
+            store.build_lock(config.index_path, wait),
+            runs.shared_vocabulary(),
+            ExitStack() as undo,
+        ):
+            rels, files, removed = [], {}, []
+            for write in writes:
+                try:
+                    path = article_path(corpus, write.doc_id)
+                    existed = _check(path, write.doc_id, write.content, write.create_only)
+                    if write.content is not None:
+                        _make_folders(path, corpus, write.doc_id)
+                except SearchError as e:  # this write alone is refused
+                    outcomes.append(e)
+                    continue
+                undo.enter_context(_undoable(path, existed))
+                if write.content is None:
+                    removed.append(path)
+                else:
+                    files[path] = write.content
+                rels.append(path.relative_to(corpus).as_posix())
+                outcomes.append(not existed)
+            _change_files(files, removed)
+            if rels:
+                kept = _kept(config)
+                change_sources(corpus, config.index_path, config.engine, rels, kept)
     except BuildLocked:
         raise IndexUnavailable(
             f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
             "rien n'a changé, réessayez dans un moment"
         ) from None
-    except OSError as e:  # the file was put back: the corpus and the index are unchanged
-        raise BuildFailed(build_failure(config, e)) from e
-    return not existed
+    except OSError as e:  # the files were put back: the corpus and the index are unchanged
+        raise BuildFailed(write_failure(config, e)) from e
+    return outcomes
+
+
+def write_failure(config: Config, error: OSError) -> str:
+    """What a writer reads when the file system refuses a write: nothing changed, what to do."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"écriture refusée : disque plein ({config.index_path}) ; l'article et l'index "
+            "n'ont pas changé ; libérez de la place puis réessayez"
+        )
+    where = error.filename or config.index_path
+    return (
+        f"écriture refusée : {error.strerror or error} ({where}) ; l'article et l'index "
+        "n'ont pas changé ; corrigez la cause puis réessayez"
+    )
+
+
+# The live generation kept open between writes, by index folder: in the write worker,
+# the only process that writes through the API (opened again when a build replaces it).
+_live: dict[Path, LiveIndex] = {}
+
+
+def warm_up(config: Config) -> None:
+    """Open the live generation and its vector model now, in the worker (skipped while a
+    build holds the lock): the first write then does not pay for it."""
+    if config.engine == "postgres":
+        from .rows import warm_up_rows
+
+        return warm_up_rows(config)
+    try:
+        with store.build_lock(config.index_path), runs.shared_vocabulary():
+            kept = _kept(config)
+            if kept is not None:
+                kept.warm_up()
+    except BuildLocked:
+        pass
+
+
+def _kept(config: Config) -> LiveIndex | None:
+    """The worker's open live generation (holding the build lock), current or reopened."""
+    gen = updatable(config.index_path, config.engine)
+    kept = _live.get(config.index_path)
+    if kept is not None and kept.gen != gen:  # superseded by a rebuild
+        _live.pop(config.index_path).close()
+        kept = None
+    if kept is None and gen is not None:
+        kept = _live[config.index_path] = LiveIndex(gen)
+    return kept
 
 
 def _check(path: Path, doc_id: str, content: bytes | None, create_only: bool) -> bool:
@@ -155,14 +233,13 @@ def _check(path: Path, doc_id: str, content: bytes | None, create_only: bool) ->
     return exists
 
 
-def _change_file(path: Path, corpus: Path, doc_id: str, content: bytes | None) -> None:
-    """The new file written atomically (temporary file, fsync, rename), or removed."""
-    if content is None:
+def _change_files(files: dict[Path, bytes], removed: list[Path]) -> None:
+    """The new files written atomically (temporary file, rename), the removed ones
+    unlinked, all flushed together before the index commits."""
+    disk.replace_all(files)
+    for path in removed:
         path.unlink()
-        disk.fsync_dir(path.parent)
-        return
-    _make_folders(path, corpus, doc_id)
-    disk.write_atomic(path, content)
+    disk.fsync_all(sorted({path.parent for path in removed}))
 
 
 @contextmanager

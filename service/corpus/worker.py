@@ -2,8 +2,8 @@
 
 A write is CPU-bound Python (its article's analysis, the engine's segment). In a server
 thread it competes with every search for the interpreter lock, and waits behind them;
-in one worker process, started on the first write and kept, writes run one after
-another on another core.
+in one worker process, started with the service when writes are enabled (or at the
+first write) and kept, writes run one after another on another core.
 
 The worker is spawned, not forked (the server has threads), and ends with the server,
 however that ends (a SIGTERM or SIGKILL runs no clean-up: the worker watches its parent).
@@ -48,6 +48,16 @@ def in_worker(function: Callable[..., T], *args) -> T:
             "ou non ; relisez l'article, ou rejouez l'écriture (PUT et DELETE se rejouent "
             "sans risque)"
         ) from None
+
+
+def submit_to_worker(function: Callable[..., object], *args) -> None:
+    """``function(*args)`` in the worker, in the background: its failure is only logged."""
+
+    def done(future) -> None:
+        if future.exception() is not None:
+            log.warning("background work in the write worker failed: %s", future.exception())
+
+    _worker().submit(function, *args).add_done_callback(done)
 
 
 def _worker() -> ProcessPoolExecutor:

@@ -63,13 +63,16 @@ def match_spans(text: str, leaves: list[qt.Term | qt.Phrase | qt.Prefix]) -> lis
     costs a C-speed scan and a few dozen word analyses instead of hundreds.
     """
     stems = {leaf.stem: i for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Term)}
+    # A term also matches its exact word, as in the engines: "publie" is "publié" typed
+    # without its accent, though Snowball stems them apart.
+    exacts = {leaf.exact: i for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Term)}
     prefixes = [
         (leaf.prefix, None if leaf.words is None else frozenset(leaf.words), i)
         for i, leaf in enumerate(leaves)
         if isinstance(leaf, qt.Prefix)
     ]
     phrases = [(leaf.stems, i) for i, leaf in enumerate(leaves) if isinstance(leaf, qt.Phrase)]
-    heads = [*stems, *(p for p, _, _ in prefixes), *(p[0] for p, _ in phrases)]
+    heads = [*stems, *exacts, *(p for p, _, _ in prefixes), *(p[0] for p, _ in phrases)]
     if not heads:
         return []
     spans: dict[int, tuple] = {}
@@ -82,6 +85,8 @@ def match_spans(text: str, leaves: list[qt.Term | qt.Phrase | qt.Prefix]) -> lis
         exact, stem, start, end = token
         if stem in stems:
             spans[start] = (start, end, stems[stem])
+        elif exact in exacts:
+            spans[start] = (start, end, exacts[exact])
         else:
             for prefix, words, i in prefixes:
                 if exact.startswith(prefix) and (words is None or exact in words):

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from indexer.analysis import analyze, analyze_words
+from indexer.analysis import analyze, analyze_words, is_question
 from indexer.engines import querytree as qt
 
 from ..errors import QueryError
@@ -64,7 +64,7 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> qt.Node:
         raise QueryError(
             f"requête trop longue ({len(text)} caractères) : {MAX_QUERY_CHARS} au plus"
         )
-    parser = _Parser(_tokenize(text), synonyms or Synonyms())
+    parser = _Parser(_tokenize(text), synonyms or Synonyms(), is_question(text))
     tree = parser.parse()
     if parser.leaves > MAX_LEAVES:
         raise QueryError(f"requête trop complexe : {MAX_LEAVES} mots au plus")
@@ -90,9 +90,10 @@ def _tokenize(text: str) -> list[_Tok]:
 class _Parser:
     """Recursive descent over the tokens: or_expr := and_expr (OR and_expr)*."""
 
-    def __init__(self, tokens: list[_Tok], synonyms: Synonyms):
+    def __init__(self, tokens: list[_Tok], synonyms: Synonyms, question: bool = False):
         self.tokens, self.i, self.depth, self.leaves = tokens, 0, 0, 0
         self.synonyms = synonyms
+        self.question = question  # its words, quotes aside, drop "est", "été", "son"
 
     def parse(self) -> qt.Node:
         node = self.or_expr()
@@ -140,7 +141,7 @@ class _Parser:
         elif tok.text.endswith("*"):
             node = _prefix(tok.text)
         else:
-            node = _phrase(tok.text)
+            node = _phrase(tok.text, question=self.question)
         if node is not None:
             self.leaves += len(node.stems) if isinstance(node, qt.Phrase) else 1
         return _simplify(node)
@@ -184,9 +185,9 @@ class _Parser:
         )
 
 
-def _phrase(text: str, via: str = "") -> qt.Phrase | None:
+def _phrase(text: str, via: str = "", question: bool = False) -> qt.Phrase | None:
     """Analyse text into a phrase of stems (None if only stop words or symbols)."""
-    words = analyze_words(text)
+    words = analyze_words(text, question)
     if not words:
         return None
     typed = text[words[0][2] : words[-1][3]]  # as written, elided article aside

@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, request
 
-from ..corpus.articles import article_file, delete_article, put_article
+from ..corpus.articles import article_file
+from ..corpus.commits import delete_article, put_article
 from ..corpus.ids import check_id, new_id
 from ..errors import Conflict, DocumentNotFound, Forbidden, InvalidDocument, Unauthorized
 from ..search.core import document

@@ -1,8 +1,8 @@
 """An article as the postgres engine stores it: analysed in Python, one row of ``articles``.
 
-Our French analysis decides the terms, as for tantivy (``indexer.runs``: each distinct run
-analysed once with ``analysis.kept_terms``); PostgreSQL's text configurations never see
-the text. The row carries the terms twice, for two jobs:
+Our French analysis decides the terms, as for the other engines (``fields.article_fields``:
+each distinct run of text analysed once, each word through ``analysis.word_terms``);
+PostgreSQL's text configurations never see the text. The row carries the terms twice, for two jobs:
 
 - matching: one ``tsvector`` whose lexemes are the terms tagged by field, written as a
   ``tsvector`` literal (its input parser applies no dictionary)::
@@ -11,7 +11,7 @@ the text. The row carries the terms twice, for two jobs:
       -> 'tchin':1  'bpekin':1  'bchin':2  'xchine'  'xpekin'
 
   ``t``/``b``: title and body stems, with positions (kept words numbered from 1, stop
-  words leaving no gap, as in the other engines) for phrases; ``x``: the folded words of
+  words leaving no gap, as in the other engines) for phrases; ``x``: the exact terms of
   both (the exact field), without positions. One GIN index answers a whole query tree.
   ``h``: the stems that weigh in this article (``is_weighty``), the first cut of a search
   with many matches (``view``).
@@ -31,10 +31,9 @@ from collections import Counter
 from itertools import chain
 from typing import NamedTuple
 
-from ...analysis import kept_terms
 from ...articles import Article, ArticleDate
-from ...runs import cut, per_run
 from .. import querytree as qt
+from ..fields import article_fields
 
 TITLE, BODY, EXACT, WEIGHTY = "t", "b", "x", "h"  # the tags of lexemes
 # A stem weighs in an article when it is in its title, or when its BM25 term weight in
@@ -78,18 +77,9 @@ def date_number(key: str) -> int:
     return int(key.replace("-", "")) if key else NO_DATE
 
 
-# Two columns of the vocabulary (indexer.runs): each run's stems and folded words.
-_TERMS = per_run(kept_terms)
-
-
 def prepare(a: Article) -> Prepared:
     """Analyse an article for its row: the costly part of adding it, done in Python."""
-    texts = cut(a.title, a.text)  # as the article's countries were found: numbered once
-    stems, exacts = texts.vocabulary.columns(_TERMS, 2)
-    title_runs, body_runs = texts.numbers
-    title = list(chain.from_iterable(map(stems.__getitem__, title_runs)))
-    body = list(chain.from_iterable(map(stems.__getitem__, body_runs)))
-    words = list(chain.from_iterable(map(exacts.__getitem__, chain(title_runs, body_runs))))
+    title, body, words = article_fields(a)
     tf_title, tf_body = Counter(title), Counter(body)
     distinct = list(dict.fromkeys(chain(title, body)))
     distinct_words = tuple(dict.fromkeys(words))
