@@ -16,10 +16,13 @@ when the write is acknowledged.
 A full import (no archive yet, ``rebuild``, or tables of another format) fills a schema
 of its own beside the live one, then swaps the two in one transaction: readers see the
 old archive or the new one. Its vectors' model is the one later articles get theirs from.
+The articles written through the API exist only in the database: a full import carries
+them over from the live schema, analysed anew (``_carry_api_articles``).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -41,6 +44,9 @@ from .store import BuildLocked
 from .update import plan_sources
 
 REPLAY_WAIT = 5.0  # seconds an acknowledged write waits for the read server to replay it
+BATCH_READ = 500  # articles written through the API read at once by a full import
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -214,6 +220,7 @@ def _full_import(corpus, database: Database, progress, processes) -> BuildReport
         ingested = ingest(corpus, rels, writer, "postgres", progress, processes)
         model = dense.model_of(ingested.bags) if ingested.bags is not None else None
         Vectors(writer, engine).add_model(ingested.bags, model)
+        _carry_api_articles(writer, engine, database.schema, rels)
         _record_sources(writer, engine, ingested.sources, [])
         built = {"build": secrets.token_hex(6), "built_at": _now()}
         built["vectors_reset"] = str(writer.generation)
@@ -223,6 +230,44 @@ def _full_import(corpus, database: Database, progress, processes) -> BuildReport
         docs = _doc_count(writer, engine)
     _swap(database, aside)
     return BuildReport.of_full_build(ingested, docs)
+
+
+def _carry_api_articles(writer, engine, live: str, rels: list[str]) -> int:
+    """The articles written through the API into the ``live`` schema, re-analysed into
+    the writer's: the database is the archive, and they are in no corpus file (their
+    source is their id, not a file the catalog lists). A rebuild, or tables of an older
+    format, must not lose them; a corpus file now named like one of them wins. Read by
+    batches of ``BATCH_READ`` (their count is not bounded); how many were carried. The
+    stored columns (``view.ARTICLE_COLUMNS``) are those of every format so far: a format
+    that changes them must read the older ones here (or the import fails, losing none)."""
+    from .engines.postgres.rows import article_of
+    from .engines.postgres.view import ARTICLE_COLUMNS
+
+    old = CatalogTables(live)
+    conn = writer.connection
+    found = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+        (f'"{live}".articles', f'"{live}".sources'),
+    ).fetchone()[0]
+    if not found:
+        return 0
+    statement = old.sql(
+        f"SELECT {ARTICLE_COLUMNS} FROM {{articles}} a WHERE a.id > %s AND NOT EXISTS "
+        "(SELECT 1 FROM {sources} s WHERE s.rel = a.source) ORDER BY a.id LIMIT %s"
+    )
+    imported = set(rels)
+    vectors, after, carried = Vectors(writer, engine), "", 0
+    while batch := [article_of(row) for row in conn.execute(statement, (after, BATCH_READ))]:
+        after = batch[-1].id
+        kept = [a for a in batch if a.source not in imported]
+        writer.add(kept)
+        vectors.add_articles(kept)
+        carried += len(kept)
+    if carried:
+        log.info(
+            "%d articles written through the API carried into %s", carried, engine.tables.schema
+        )
+    return carried
 
 
 def _swap(database: Database, aside: str) -> None:

@@ -3,7 +3,9 @@ codes as for the file engines, and a 503 that says the primary cannot be reached
 
 from __future__ import annotations
 
-from service.corpus.indexing import archive
+import pytest
+
+from service.corpus.indexing import archive, open_or_build, update_index
 from service.web.app import create_app
 from tests.conftest import ARCHIVE_TOKEN, postgres_config, sent_while_held
 from tests.postgres_server import free_port
@@ -81,3 +83,34 @@ def test_writes_that_wait_together_are_one_transaction_each_with_its_answer(
     assert client.get("/api/documents/b_oeuvre.txt").status_code == 404
     assert "Déjà" not in client.get("/api/documents/c_belt.txt").json["text"]
     assert "corrigé" in client.get("/api/documents/api/premier.txt").json["text"]
+
+
+@pytest.mark.parametrize("how", ["rebuild", "older format"])
+def test_articles_written_through_the_api_outlive_a_full_import(postgres_data_config, how):
+    config = postgres_data_config
+    client = create_app(config).test_client()
+    note = {"text": "Le tungstène de Bakou.", "date": "2024-05-02"}
+    assert client.put("/api/documents/api/note.txt", json=note, headers=AUTH).status_code == 201
+    (config.corpus_path / "api").mkdir()  # a corpus file named like an API article wins
+    (config.corpus_path / "api" / "fichier.txt").write_text("Le tungstène du fichier.")
+    put = {"text": "Le tungstène écrit par l'API."}
+    assert client.put("/api/documents/api/fichier.txt", json=put, headers=AUTH).status_code == 201
+    if how == "rebuild":
+        update_index(config, rebuild=True)
+    else:  # tables of a format this version no longer reads: imported anew at start
+        engine = archive(config).engine()
+        with engine.pool.connection() as conn:
+            conn.execute(engine.tables.sql("UPDATE {meta} SET format = format - 1"))
+        open_or_build(config)
+    client = create_app(config).test_client()
+    found = client.get("/api/search?q=tungstene").json
+    assert {hit["id"] for hit in found["hits"]} == {"api/note.txt", "api/fichier.txt"}
+    assert client.get("/api/documents/api/note.txt").json["date"]["value"] == "2024-05-02"
+    assert "fichier" in client.get("/api/documents/api/fichier.txt").json["text"]
+    database = archive(config)
+    with database.engine().pool.connection() as conn:
+        statement = "SELECT (SELECT count(*) FROM {model}), count(vector) FROM {vectors} "
+        models, vectors = conn.execute(
+            database.tables.sql(statement + "WHERE id = 'api/note.txt'")
+        ).fetchone()
+    assert vectors == models  # its vector too, from the new model
