@@ -8,6 +8,8 @@
                  the commit that last changed it
       vectors    the article vectors of articles written after the build (the build's own
                  are in ``dense-model.npz``); NULL: a build's article since removed
+      changed    the ids of the articles each commit after the build added, replaced or
+                 removed (what a reader updates of what it derived from an earlier commit)
 
 A change is applied in three steps, under the index folder's build lock: its sources
 go into ``pending`` (``begin``), the engine commits, then one transaction records the
@@ -53,6 +55,8 @@ CREATE INDEX IF NOT EXISTS words_by_commit ON words (commit_number);
 CREATE TABLE IF NOT EXISTS vectors (
     id TEXT PRIMARY KEY, vector BLOB, commit_number INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS vectors_by_commit ON vectors (commit_number);
+CREATE TABLE IF NOT EXISTS changed (
+    commit_number INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (commit_number, id));
 """
 
 
@@ -65,6 +69,7 @@ class Change:
     sources: dict[str, Signature | None] = field(default_factory=dict)
     words: dict[str, int] = field(default_factory=dict)
     vectors: dict[str, bytes | None] = field(default_factory=dict)
+    articles: set[str] = field(default_factory=set)  # ids added, replaced or removed
     doc_count: int = 0
     vectors_reset: bool = False  # the model was made anew from every article: none later
 
@@ -221,6 +226,10 @@ class Catalog:
             "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
             ((doc_id, vector, number) for doc_id, vector in change.vectors.items()),
         )
+        db.executemany(
+            "INSERT OR IGNORE INTO changed VALUES (?, ?)",
+            ((number, doc_id) for doc_id in sorted(change.articles)),
+        )
 
     def pending(self) -> list[str]:
         """The sources of a change that did not finish (a crash, a failed commit)."""
@@ -265,6 +274,14 @@ class Catalog:
         return db.execute(
             "SELECT id, vector FROM vectors WHERE commit_number > ?", (since,)
         ).fetchall()
+
+    def changed(self, db: sqlite3.Connection, after: int, upto: int) -> set[str]:
+        """The ids of the articles added, replaced or removed by the commits after
+        ``after`` up to ``upto`` included."""
+        rows = db.execute(
+            "SELECT id FROM changed WHERE commit_number > ? AND commit_number <= ?", (after, upto)
+        )
+        return {doc_id for (doc_id,) in rows}
 
     def commit_in(self, db: sqlite3.Connection) -> Commit | None:
         """The latest commit, in a read transaction."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import pipeline
 from .engines.base import EngineWriter
-from .sources import Draft, Reading, Signature, Skip, log_skips, unreadable
+from .sources import Draft, Reading, Signature, Skip, log_skips, source_path, unreadable
 
 if TYPE_CHECKING:
     from .dense import Bags
@@ -40,6 +40,7 @@ class Ingested:
     words: Counter = field(default_factory=Counter)
     skipped: list[Skip] = field(default_factory=list)
     articles: int = 0
+    ids: list[str] = field(default_factory=list)  # of the articles added, in order
     bags: Bags | None = None
 
 
@@ -60,7 +61,7 @@ def ingest(
     from .dense import Collected  # NumPy and the word vectors: only for a build
 
     progress = progress or (lambda phase, done, total: None)
-    sizes = sizes if sizes is not None else {rel: _size(corpus / rel) for rel in rels}
+    sizes = sizes if sizes is not None else {rel: _size(source_path(corpus, rel)) for rel in rels}
     total = sum(sizes.values()) or 1
     files = {rel: _File() for rel in rels}
     out, bags, finished = Ingested(), Collected(), 0
@@ -76,6 +77,7 @@ def ingest(
                 writer.add_prepared([item.prepared for item in part])
                 for item in part:
                     out.words.update(item.words)
+                    out.ids.append(item.id)
                     if item.bag is not None:
                         bags.add(item.bag)
                 files[rel].articles += len(part)

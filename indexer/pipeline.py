@@ -149,6 +149,7 @@ class Made(NamedTuple):
     prepared: object
     bag: object | None
     words: frozenset[str]
+    id: str
 
 
 def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[Made | None], list[Skip]]:
@@ -167,7 +168,9 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[Made | None], lis
             cuts.append(cut(article.title, article.text))
     bags = iter(dense.bags(made, cuts))  # one look-up of the batch's new runs
     words = iter([words_of(c) for c in cuts])
-    return [None if p is None else Made(p, next(bags), next(words)) for p in prepared], skips
+    ids = iter([a.id for a in made])
+    made_ = [None if p is None else Made(p, next(bags), next(words), next(ids)) for p in prepared]
+    return made_, skips
 
 
 def words_of(texts: Cut) -> frozenset[str]:

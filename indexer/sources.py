@@ -1,6 +1,7 @@
 """Source files -> Article records; bad input is skipped with a warning, never fatal.
 
-A corpus is a folder of ``.txt`` articles and ``.jsonl`` (optionally ``.jsonl.gz``) files.
+A corpus is a folder of ``.txt`` articles and ``.jsonl`` (optionally ``.jsonl.gz``) files,
+or one such file.
 
 - ``.txt``: UTF-8 (a BOM is tolerated); the text may open with a header `` date YYYY-MM``
   (the word ``date`` then ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), the article following on
@@ -58,7 +59,8 @@ class Skip:
 
 
 def list_sources(root: Path) -> list[str]:
-    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted.
+    """Corpus-relative paths (with ``/``) of every source file under ``root``, sorted; a
+    corpus that is one source file is that file's name (``source_path``).
 
     Left out, each with a warning: a path that is not UTF-8 (it cannot be an id, nor go
     into JSON); a symbolic link that leads out of the corpus (the API refuses to write
@@ -66,6 +68,8 @@ def list_sources(root: Path) -> list[str]:
     normalised to NFC, is another's (ids are NFC: "é" typed as one character or as "e"
     and an accent is one id).
     """
+    if root.is_file():
+        return [root.name] if root.name.endswith(SOURCE_SUFFIXES) else []
     top = root.resolve()
     found = [
         p.relative_to(root).as_posix()
@@ -143,6 +147,12 @@ def unreadable(rel: str, error: OSError) -> Skip:
     return Skip(rel, 0, f"cannot read file: {error.strerror or error}")
 
 
+def source_path(root: Path, rel: str) -> Path:
+    """Where a source of the corpus is: ``root / rel``, or ``root`` itself when the corpus
+    is that one file (its ids are then ``FILE#ID``, as in a folder)."""
+    return root if root.is_file() else root / rel
+
+
 def read_drafts(root: Path, rel: str, skips: list[Skip]) -> Iterator[Draft]:
     """The drafts of one source file, in order; rejected inputs go to ``skips``.
 
@@ -168,7 +178,7 @@ class Reading:
     is recorded as what was indexed, never as what the plan saw."""
 
     def __init__(self, root: Path, rel: str, skips: list[Skip]):
-        self.path, self.rel, self.skips = root / rel, rel, skips
+        self.path, self.rel, self.skips = source_path(root, rel), rel, skips
         self.signature: Signature | None = None  # set once every draft is read
 
     def drafts(self) -> Iterator[Draft]:

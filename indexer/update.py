@@ -31,7 +31,7 @@ from .catalog import Catalog, Change
 from .engines import Engine, IndexCorrupt, engine_class
 from .ingest import Progress, ingest
 from .pipeline import article_words
-from .sources import Signature, list_sources
+from .sources import Signature, list_sources, source_path
 from .store import IndexOutdated, Manifest, current_generation
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def change_sources(
     live = kept if kept is not None and kept.gen == gen else LiveIndex(gen)
     try:
         recover(corpus, live)
-        present = [rel for rel in rels if (corpus / rel).is_file()]
+        present = [rel for rel in rels if source_path(corpus, rel).is_file()]
         missing = [rel for rel in rels if rel not in present]
         change, _ = apply(corpus, live, present, missing, processes=0)
     finally:
@@ -114,7 +114,7 @@ def recover(corpus: Path, live: LiveIndex) -> list[str]:
     if not pending:
         return []
     log.warning("redoing %d source(s) a failed or killed write left undone", len(pending))
-    present = [rel for rel in pending if (corpus / rel).is_file()]
+    present = [rel for rel in pending if source_path(corpus, rel).is_file()]
     missing = [rel for rel in pending if rel not in present]
     apply(corpus, live, present, missing, processes=0, recount=True)
     return pending
@@ -149,6 +149,7 @@ def _apply(corpus, live, todo, removed, progress, processes, recount):
         for article in before.articles_of(rel):
             change.count_words(article_words(article), -1)
             change.vectors[article.id] = None
+            change.articles.add(article.id)
             gone += 1
     with live.engine.writer() as writer:
         for rel in [*todo, *removed]:
@@ -158,6 +159,7 @@ def _apply(corpus, live, todo, removed, progress, processes, recount):
         change.words[word] = change.words.get(word, 0) + df
     change.vectors.update(_vectors(live.dense(change), ingested.bags))
     change.sources.update(ingested.sources)
+    change.articles.update(ingested.ids)
     last = live.catalog.last()
     # Counted, not read from the engine: a reader of the new commit would first read the
     # columns of every article (Whoosh).
@@ -275,7 +277,7 @@ def plan_sources(corpus: Path, known: dict[str, Signature]) -> SourcePlan:
         old = known.get(rel)
         if old is None:
             plan.added.append(rel)
-        elif _same(corpus / rel, old):
+        elif _same(source_path(corpus, rel), old):
             plan.unchanged.append(rel)
         else:
             plan.changed.append(rel)

@@ -13,9 +13,14 @@ class SearchError(Exception):
 
 
 class QueryError(SearchError):
-    """A query or a parameter that cannot be answered as given."""
+    """A query or a parameter that cannot be answered as given; ``param`` names the
+    parameter at fault when it is one (the page shows the message beside its field)."""
 
     code, status, exit_code = "bad_query", 400, 2
+
+    def __init__(self, message: str = "", param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 class ConfigError(SearchError):

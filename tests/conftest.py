@@ -107,7 +107,17 @@ def closed_pools():
 
 
 # The fields of a hit in the API's JSON (models.Hit.to_dict), without explain.
-HIT_FIELDS = {"id", "title", "date", "countries", "score", "url", "passages", "by_meaning"}
+HIT_FIELDS = {
+    "id",
+    "title",
+    "date",
+    "countries",
+    "score",
+    "url",
+    "passages",
+    "by_meaning",
+    "copies",
+}
 
 
 def write_config(folder: Path, corpus: Path, **sections: dict) -> Path:

@@ -54,6 +54,8 @@ def test_search_echoes_the_validated_query(client):
         ("from=2023", {"a_ceinture.txt", "b_oeuvre.txt"}),
         ("to=2018", {"news.jsonl#n2", "news.jsonl#n3"}),
         ("from=2020-06&to=2020-06", {"sous-dossier/e_pekin.txt"}),
+        ("from=06/2020&to=6/2020", {"sous-dossier/e_pekin.txt"}),  # typed the French way
+        ("from=01/06/2020&to=30.06.2020", {"sous-dossier/e_pekin.txt"}),
         (
             "q=chinois&country=CN&from=2020",
             {"a_ceinture.txt", "c_belt.txt", "sous-dossier/e_pekin.txt"},

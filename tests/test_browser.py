@@ -190,7 +190,8 @@ def test_a_date_range_and_a_bad_date(page, server):
     page.wait_for_selector(".chip")
     assert summary(page) == "2 résultats"
     page.goto(server + "/?from=2021-13")
-    assert "date invalide" in page.inner_text("#q-error")
+    assert "date invalide" in page.inner_text("#period-error")
+    assert page.input_value("#from") == "2021-13"
 
 
 def test_keyboard_users_get_a_visible_skip_link(page, server):

@@ -61,6 +61,8 @@ def test_search_json_is_the_result_model(seeds_config_path):
         (["Azerbaïdjan"], 0, ""),
         (["introuvablemot"], 1, "Aucun résultat"),
         (["--from", "2021-13"], 2, "date invalide « 2021-13 »"),
+        (["Azerbaïdjan", "--from", "01/01/2020", "--to", "12/2025"], 0, ""),
+        (["--from", "32/01/2020"], 2, "date invalide « 32/01/2020 »"),
         (["--country", "XX"], 2, "pays inconnu « XX »"),
         (["a*"], 2, "préfixe inutilisable"),
         (["--page", "0"], 2, "hors limites"),
@@ -142,6 +144,42 @@ def test_search_index_updates_and_summarises(tmp_path):
     assert "11 ajoutés" not in invoke(index_cmd, "--rebuild", "--config", config).output
 
 
+def test_search_index_waits_for_a_write_that_holds_the_lock_then_says_a_build_runs(
+    tmp_path, monkeypatch
+):
+    import threading
+
+    from indexer.store import build_lock
+    from service.cli import index as index_module
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA_DIR, corpus)
+    config = str(write_config(tmp_path, corpus))
+    held, release = threading.Event(), threading.Event()
+
+    def hold(seconds: float) -> None:
+        with build_lock(tmp_path / "index"):
+            held.set()
+            release.wait(seconds)
+
+    writer = threading.Thread(target=hold, args=(0.5,))  # a write, or the worker's warm-up
+    writer.start()
+    held.wait()
+    assert "11 ajoutés" in invoke(index_cmd, "--config", config).output  # it waited
+    writer.join()
+    monkeypatch.setattr(index_module, "LOCK_WAIT", 0.2)
+    held.clear()
+    build = threading.Thread(target=hold, args=(10,))  # a long build
+    build.start()
+    held.wait()
+    try:
+        busy = CliRunner().invoke(index_cmd, ["--config", config])
+    finally:
+        release.set()
+        build.join()
+    assert busy.exit_code != 0 and "en cours" in busy.output
+
+
 def test_search_index_chooses_its_analysis_processes(tmp_path, monkeypatch):
     """--processes reaches the build: 1 analyses in a worker even for a small corpus."""
     corpus = tmp_path / "corpus"
@@ -162,7 +200,17 @@ def test_search_index_chooses_its_analysis_processes(tmp_path, monkeypatch):
 def test_missing_corpus_is_a_clear_error(tmp_path):
     config = write_config(tmp_path, tmp_path / "absent")
     result = invoke(index_cmd, "--config", str(config))
-    assert result.exit_code == 2 and "dossier du corpus introuvable" in result.output
+    assert result.exit_code == 2 and "corpus introuvable" in result.output
+    assert "attendu un dossier, ou un fichier .txt, .jsonl ou .jsonl.gz" in result.output
+
+
+def test_a_corpus_can_be_one_jsonl_file(tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    shutil.copy(DATA_DIR / "news.jsonl", corpus)
+    config = str(write_config(tmp_path, corpus))
+    assert invoke(index_cmd, "--config", config).exit_code == 0
+    found = json.loads(invoke(search_cmd, "Chine", "--json", "--config", config).output)
+    assert [hit["id"] for hit in found["hits"]] == ["news.jsonl#n1"]
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path):
@@ -181,10 +229,17 @@ def test_no_hits_exits_1_and_still_prints_the_better_spelling(seeds_config_path)
         search_cmd, "kirghizstan", "--country", "JP", "--config", str(seeds_config_path)
     )
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    lines = result.output.splitlines()
+    assert lines[:2] == [
         "Aucun résultat pour « kirghizstan ».",
         "Vouliez-vous dire : « Kirghizistan » ?",
     ]
+    # a search run from another folder says which corpus and index it read
+    index = seeds_config_path.parent / "index"
+    assert lines[2] == (
+        f"Corpus : {SEEDS_DIR} ; index : {index} (whoosh, 5 articles) ; "
+        f"configuration : {seeds_config_path}."
+    )
 
 
 def test_explain_prints_why_each_hit_matched(seeds_config_path):

@@ -190,9 +190,26 @@ def test_partial_matches_keep_the_exclusions(seeds_index):
     assert "001_21c5a49f65fa3f46.txt" not in hit_ids(result)  # it names the COP29
 
 
-def test_no_fallback_when_every_term_fills_the_page(seeds_index):
-    result = run(seeds_index, q="Azerbaïdjan Chine", per_page="2")
+@pytest.mark.parametrize("q", ["Kirghizistan coopération", "Azerbaïdjan Chine", "Taïwan Bichkek"])
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_every_page_counts_the_same_results_and_pages_through_them_once(seeds_index, q, per_page):
+    pages = [run(seeds_index, q=q, per_page=str(per_page), page=str(p)) for p in range(1, 7)]
+    assert len({r.total for r in pages}) == 1
+    seen = [doc_id for r in pages for doc_id in hit_ids(r)]
+    assert len(seen) == len(set(seen)) == pages[0].total
+
+
+@pytest.mark.parametrize("per_page", ["2", "10"])
+def test_no_fallback_when_enough_articles_hold_every_term(seeds_index, monkeypatch, per_page):
+    """Partial matches come in under ``tiers.FEW`` full matches, whatever the page size."""
+    from service.search import tiers
+
+    monkeypatch.setattr(tiers, "FEW", 4)
+    result = run(seeds_index, q="Azerbaïdjan Chine", per_page=per_page)
     assert result.all_terms_total == result.total == 4
+    monkeypatch.setattr(tiers, "FEW", 5)
+    result = run(seeds_index, q="Azerbaïdjan Chine", per_page=per_page)
+    assert result.all_terms_total == 4 and result.total == 5
 
 
 def test_complete_finishes_the_last_word_from_the_vocabulary(seeds_index):
@@ -241,13 +258,15 @@ def news_index(folder, articles: list[dict]) -> Snapshot:
     return Snapshots.at(folder / "index").current()
 
 
-def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_word(tmp_path):
+def test_a_typo_that_one_article_holds_is_respelt_and_leads(tmp_path):
     articles = [
         {
             "id": f"a{i}",
             "title": f"Article {i}",
             "date": "2019-12-05",
-            "text": "Emmanuel Macron parle de la réforme" + (" des retraites." if i < 10 else "."),
+            # words of its own in each: a hundred copies of one text would be one result
+            "text": f"Le jour {i}, mot{i}a mot{i}b mot{i}c mot{i}d, Emmanuel Macron parle de la "
+            + ("réforme des retraites." if i < 10 else "réforme."),
         }
         for i in range(100)
     ]
@@ -255,9 +274,11 @@ def test_a_typo_that_one_article_holds_is_respelt_when_no_article_holds_every_wo
     articles.append({"id": "typo", "title": "Une coquille", "date": "2019-12-06", "text": typo})
     index = news_index(tmp_path, articles)
     result = run(index, q="Macorn retraites")
-    assert result.all_terms_total == 0 and result.total == 11
+    assert result.all_terms_total == 10  # "Macron retraites", then partial matches
     assert result.suggestion == "Macron retraites"
-    assert run(index, q="Macorn").suggestion == "Macron"  # finds little: as before
+    alone = run(index, q="Macorn")
+    assert alone.suggestion == "Macron" and alone.total == 101
+    assert "news.jsonl#typo" not in hit_ids(alone)  # the respelling leads: 100 before it
     assert run(index, q="Macron retraites").suggestion is None
 
 
@@ -271,5 +292,5 @@ def test_an_english_spelling_of_a_russian_name_finds_the_french_one(tmp_path):
         tmp_path, [{"id": k, "title": k, "date": "2020-01-01", "text": t} for k, t in texts.items()]
     )
     putin = run(index, q="Putin")
-    assert hit_ids(putin)[0] == "news.jsonl#poutine" and putin.suggestion == "Poutine"
+    assert hit_ids(putin) == ["news.jsonl#poutine"] and putin.suggestion == "Poutine"  # no butin
     assert hit_ids(run(index, q="Chernobyl")) == ["news.jsonl#tchernobyl"]

@@ -133,7 +133,8 @@ def date_groups(hits) -> list[set[str]]:
         ({"q": "AZERBAÏDJAN"}, "a_ceinture.txt | c_belt.txt"),
         ({"q": "l’Azerbaïdjan"}, "a_ceinture.txt | c_belt.txt"),
         ({"q": "œuvre"}, "b_oeuvre.txt"),
-        ({"q": '"ceinture et la route"'}, "news.jsonl#n1 c_belt.txt | a_ceinture.txt"),
+        # Quoted: the article that writes the words as typed, then its synonyms' articles.
+        ({"q": '"ceinture et la route"'}, "a_ceinture.txt | news.jsonl#n1 c_belt.txt"),
         ({"q": '"route ceinture"'}, ""),
         ({"q": "coopération -culturelle"}, "a_ceinture.txt"),
         ({"q": "kirghiz*"}, "b_oeuvre.txt news.jsonl#n3"),
@@ -221,6 +222,18 @@ def test_facets_count_all_matches(built_data, engine):
     assert countries["CN"] == 4 and countries["AZ"] == 2 and countries["KG"] == 2
     assert [v.value for v in facets["year"]] == [str(y) for y in range(2024, 2016, -1)]
     assert {v.value for v in facets["month"]} >= {"2024-03", "2022-11", "2017-02"}
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_ids_restrict_a_query_to_some_articles_and_count_their_facets(built_data, engine):
+    eng = built_data(engine).snapshots.current().engine
+    some = qt.Ids(("news.jsonl#n1", "a_ceinture.txt", "b_oeuvre.txt", "nope.txt"))
+    chine = qt.Or((qt.Term(stem("chine"), "chine"), qt.Term(stem("chinois"), "chinois")))
+    found = eng.search(qt.EngineQuery(qt.And((chine, some)), limit=10))
+    assert {doc_id for doc_id, _ in found.hits} == {"news.jsonl#n1", "a_ceinture.txt"}
+    counted = eng.search(qt.EngineQuery(some, limit=1, facets=True))
+    assert counted.total == 3 and sum(counted.facets["year"].values()) == 3
+    assert eng.search(qt.EngineQuery(qt.Ids(()), limit=1)).total == 0
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from indexer.analysis import analyze, analyze_words, fold, stem
+from indexer.analysis import analyze, analyze_word, analyze_words, fold
 from indexer.countries import find_countries, is_country_code
 from indexer.dates import DateError, extract_date, parse_date
 from indexer.engines import querytree as qt
@@ -87,7 +87,9 @@ def test_analyze_words_offsets_point_at_the_words_as_written(text):
     last_end = 0
     for exact, stemmed, start, end in analyze_words(text):
         assert last_end <= start < end <= len(text)
-        assert exact == fold(text[start:end]) and stemmed == stem(exact)
+        # The stem is the word's as written (Snowball reads accents): "publié" is "publi",
+        # though its folded "publie" alone would be "publ".
+        assert exact == fold(text[start:end]) and stemmed == analyze_word(text[start:end])
         last_end = end
 
 

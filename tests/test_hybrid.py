@@ -65,6 +65,29 @@ def test_lexical_hits_pushed_out_of_the_fused_ranks_follow_them():
     assert pushed == [f"l{i}" for i in range(1, 151) if f"l{i}" not in ids[: hybrid.DEPTH]]
 
 
+def test_a_lexical_hit_near_by_meaning_is_pulled_up_once_and_never_counted_twice():
+    hits = lexical(150)
+    nearest = [("l120", 0.95), ("d1", 0.9), ("m1", 0.85), ("d2", 0.8)]
+    # The engine says which candidates hold some words: l120, and m1 (beyond the hits
+    # fetched): lexical hits both, pulled up into the fused ranks, found by meaning neither.
+    fused = hybrid.fuse(hits, 0, nearest, matched=frozenset({"l120", "m1"}))
+    ids = [doc_id for doc_id, _ in fused.hits]
+    assert fused.by_meaning == {"d1", "d2"} and fused.added == 2
+    assert len(ids) == len(set(ids)) == 150 + 1 + fused.added  # m1 came from further down
+    assert ids.index("l120") < hybrid.DEPTH and ids.index("m1") < hybrid.DEPTH
+
+
+def test_only_the_first_nearest_articles_may_join():
+    nearest = [(f"l{i}", 0.9) for i in range(1, 6)] + [
+        (f"d{i}", 0.5) for i in range(1, hybrid.MEANING_RANKS + 5)
+    ]
+    assert hybrid.candidates(lexical(50), nearest) == [
+        f"d{i}" for i in range(1, hybrid.MEANING_RANKS - 4)
+    ]
+    fused = hybrid.fuse(lexical(50), 0, nearest)
+    assert fused.added == hybrid.MEANING_RANKS - 5
+
+
 @pytest.mark.parametrize(
     "params, applies",
     [

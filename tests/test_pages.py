@@ -128,6 +128,26 @@ def test_timeline_draws_matches_per_year_as_inline_svg(client):
     assert "(2 sans date)" in text(find(page, "figcaption")[0])
 
 
+def test_timeline_bars_link_to_their_year_then_their_month(client):
+    bars = find(get_page(client, "/"), "a", class_="bar-link")
+    assert len(bars) == 8
+    year_page = get_page(client, bars[-1]["attrs"]["href"])  # 2024, the last bar
+    assert text(find(year_page, "a", class_="chip")[0]).startswith("Période : 2024")
+    (month,) = find(year_page, "a", class_="bar-link")  # one month of 2024 has a match
+    month_page = get_page(client, month["attrs"]["href"])
+    assert text(find(month_page, "a", class_="chip")[0]).startswith("Période : mars 2024")
+    assert hit_ids(month_page) == ["a_ceinture.txt"]
+
+
+@pytest.mark.parametrize("q", ["", "chinois zzyzx", "chinois Kirghizistan", "route soie japon"])
+def test_page_n_of_m_never_changes_while_paging(client, q):
+    first = get_page(client, f"/?q={q}&per_page=1")
+    pages = int(text(find(first, "p", class_="page-info")[0]).rsplit(" ", 1)[1])
+    for n in range(1, pages + 1):
+        page = get_page(client, f"/?q={q}&per_page=1&page={n}")
+        assert text(find(page, "p", class_="page-info")[0]) == f"Page {n} sur {pages}"
+
+
 def test_date_range_form_filters_and_keeps_its_values(client):
     page = get_page(client, "/?from=2019&to=2020")
     assert set(hit_ids(page)) == {"news.jsonl#n1", "sous-dossier/e_pekin.txt"}
@@ -168,7 +188,7 @@ def test_no_results_gives_helpful_hints(client):
     page = get_page(client, "/?q=zzyzx")
     assert summary(page) == "Aucun résultat pour « zzyzx »"
     hints = text(find(page, "section", class_="no-results")[0])
-    for hint in ("orthographe", "moins de mots", "OR", "plus général"):
+    for hint in ("orthographe", "moins de mots", "OU", "plus général"):
         assert hint in hints
 
 
@@ -179,7 +199,7 @@ def test_no_results_with_filters_offers_the_unfiltered_count(client):
 
 def test_no_results_by_date_for_several_words_suggests_or(client):
     page = get_page(client, "/?q=chine+zzyzx&sort=date")
-    assert link(page, "chine OR zzyzx") == "/?q=chine+OR+zzyzx&sort=date"
+    assert link(page, "chine OU zzyzx") == "/?q=chine+OU+zzyzx&sort=date"
 
 
 def test_articles_with_only_some_words_are_set_apart(client):
@@ -204,7 +224,6 @@ def test_when_no_article_has_every_word_the_page_says_so(client):
     "url, kept",
     [
         ("/?q=de*", "de*"),
-        ("/?q=chine&from=2023-13", "chine"),
         ("/?q=chine&page=0", "chine"),
         ("/?q=chine&country=ZZ", "chine"),
         ("/?q=chine&q=russie", "chine"),
@@ -218,6 +237,26 @@ def test_a_query_error_is_shown_beside_the_search_box(client, url, kept):
     assert box["attrs"]["value"] == kept
     assert box["attrs"]["aria-invalid"] == "true"
     assert "q-error" in box["attrs"]["aria-describedby"]
+
+
+@pytest.mark.parametrize(
+    "url, field, typed",
+    [
+        ("/?q=chine&from=2023-13", "from", {"from": "2023-13", "to": ""}),
+        ("/?q=chine&from=2019&to=31/02/2020", "to", {"from": "2019", "to": "31/02/2020"}),
+        ("/?q=chine&from=2024&to=2020", "to", {"from": "2024", "to": "2020"}),
+    ],
+)
+def test_a_bad_date_keeps_the_period_form_as_typed_and_says_why_there(client, url, field, typed):
+    page = get_page(client, url, 400)
+    assert not find(page, "p", id="q-error")
+    (error,) = find(page, "p", id="period-error")
+    assert error["attrs"]["role"] == "alert"
+    for name, value in typed.items():
+        (box,) = find(page, "input", id=name)
+        assert box["attrs"]["value"] == value
+        assert (box["attrs"].get("aria-invalid") == "true") == (name == field)
+    assert hit_ids(page)  # the search still answers, without the period
 
 
 def test_article_view_shows_the_text_with_the_query_marked(client):

@@ -28,6 +28,20 @@ RUSSIE = Term("russ", "russie")
         ("chine russie", And((CHINE, RUSSIE))),
         ("chine OR russie", Or((CHINE, RUSSIE))),
         ("chine or russie", And((CHINE, Term("or", "or"), RUSSIE))),  # "or" is French gold
+        ("chine OU russie", Or((CHINE, RUSSIE))),
+        ("chine AND russie", And((CHINE, RUSSIE))),
+        ("chine ET russie", And((CHINE, RUSSIE))),
+        ("chine NOT russie", And((CHINE, Not(RUSSIE)))),
+        ("chine SAUF russie", And((CHINE, Not(RUSSIE)))),
+        ("SAUF russie", And((MatchAll(), Not(RUSSIE)))),
+        ("(chine OU russie) SAUF gaz", And((Or((CHINE, RUSSIE)), Not(Term("gaz", "gaz"))))),
+        ("chine not russie", And((CHINE, Term("not", "not"), RUSSIE))),  # lower case: words
+        ("chine sauf russie", And((CHINE, Term("sauf", "sauf"), RUSSIE))),
+        ("chine And russie", And((CHINE, Term("and", "and"), RUSSIE))),
+        ('"chine AND russie"', Phrase(("chin", "and", "russ"), ("chine", "and", "russie"))),
+        ("-NOT chine", And((Not(Term("not", "not")), CHINE))),  # "-" excludes the word
+        ("chine AND", CHINE),
+        ("chine NOT", CHINE),
         ("chine -russie", And((CHINE, Not(RUSSIE)))),
         ("-russie", And((MatchAll(), Not(RUSSIE)))),
         ('"relations bilatérales"', Phrase(("relat", "bilateral"), ("relations", "bilaterales"))),
@@ -58,6 +72,7 @@ def test_parse_query_builds_the_tree(text, tree):
         ("(" * 30 + "chine", "trop imbriquée"),
         (" ".join(f"mot{i}" for i in range(70)), "trop complexe"),
         ("chine OR -russie", "exclusion"),
+        ("chine OU NOT russie", "exclusion"),
     ],
 )
 def test_parse_query_rejects_what_it_cannot_answer(text, message):
@@ -104,3 +119,10 @@ def test_synonyms_do_not_apply_to_excluded_words():
     assert parse_query("-belt and road", SYNONYMS) == And(
         (Not(Term("belt", "belt")), Term("and", "and"), Term("road", "road"))
     )
+
+
+def test_a_quoted_phrase_keeps_its_words_as_written():
+    phrase = parse_query('"la République en marche"')
+    assert phrase.written == ("république", "marche")  # kept words, accents as typed
+    assert parse_query('"Marché"').written == ("marché",)
+    assert parse_query("marché").written == ()  # unquoted: accents never count

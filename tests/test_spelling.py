@@ -1,7 +1,8 @@
+from indexer.analysis import stem
 from indexer.engines import querytree as qt
 from service.search.lexicon import Lexicon
 from service.search.query import parse_query
-from service.search.spelling import NAME_WEIGHT, TYPO_WEIGHT, widen
+from service.search.spelling import NAME_WEIGHT, TYPO_WEIGHT, correct, widen
 from service.search.spelling import did_you_mean as respell
 
 LEXICON = Lexicon(
@@ -86,22 +87,26 @@ def test_suggest_picks_the_spelling_that_finds_most_with_the_rest_of_the_query()
 NEWS = Lexicon(
     [("macorn", 1), ("macron", 5074), ("retraites", 900), ("varron", 2), ("marron", 42)], 34160
 )
-TOGETHER = {"Macron retraites": 466, "Marron retraites": 30}
+TOGETHER = {"Macron retraites": 466, "Marron retraites": 30, "Macorn retraites": 1}.get
 
 
-def test_suggest_respells_a_typo_the_news_holds_when_no_article_holds_every_word():
-    assert respell("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=0) == "Macron retraites"
-    assert respell("Macorn retraites", 1612, NEWS, TOGETHER.get, all_terms=1) is None
-    assert respell("Macorn retraites", 1612, NEWS, all_terms=0) is None  # nothing to check with
-    assert respell("Macorn retraites", 1612, NEWS, lambda q: 4, all_terms=0) is None  # finds little
+def together(q: str) -> int:
+    return TOGETHER(q, 0)
+
+
+def test_suggest_respells_a_typo_the_news_holds_when_the_respelling_finds_more():
+    assert respell("Macorn retraites", 1612, NEWS, together) == "Macron retraites"
+    assert respell("Macorn retraites", 1612, NEWS) is None  # nothing to check with
+    assert respell("Macorn retraites", 1612, NEWS, lambda q: 4) is None  # finds little
+    assert respell("Macorn retraites", 1612, NEWS, lambda q: 9) is None  # no more than typed
 
 
 def test_suggest_leaves_a_rare_name_as_typed_next_to_a_word_not_far_more_used():
-    assert respell("Varron retraites", 900, NEWS, TOGETHER.get, all_terms=0) is None  # 21 times
+    assert respell("Varron retraites", 900, NEWS, together) is None  # 21 times
 
 
 def test_suggest_keeps_the_fix_of_an_unknown_word_when_a_typo_fix_finds_nothing():
-    assert respell("Macorn retraitse", 1612, NEWS, lambda q: 0, all_terms=0) == "Macorn retraites"
+    assert respell("Macorn retraitse", 1612, NEWS, lambda q: 0) == "Macorn retraites"
 
 
 def test_suggest_offers_the_index_s_spelling_of_a_name_before_a_typo_correction():
@@ -109,3 +114,56 @@ def test_suggest_offers_the_index_s_spelling_of_a_name_before_a_typo_correction(
     assert respell("Putin", 110, lexicon) == "Poutine"
     counts = {"Poutine Kremlin": 40, "Butin Kremlin": 0}
     assert respell("Putin Kremlin", 110, lexicon, counts.get) == "Poutine Kremlin"
+
+
+PUTIN = Lexicon([("poutine", 221), ("butin", 85), ("putain", 22), ("kremlin", 300)], 34160)
+
+
+def test_a_word_with_a_name_variant_is_not_widened_to_words_one_edit_away():
+    tree = widen(parse_query("Putin"), PUTIN)
+    assert {t.exact for t in tree.children} == {"putin", "poutine"}  # not butin, putain
+
+
+def test_a_correction_that_never_meets_the_other_words_is_dropped():
+    lexicon = Lexicon([("merkel", 210), ("markle", 74), ("angela", 300)], doc_count=1000)
+    meets = {"merkel": 150, "markle": 0}
+
+    def count(tree):
+        return min(meets.get(t.exact, 300) for t in qt.positive_leaves(tree))
+
+    tree = correct(parse_query("Angela Merkle"), lexicon, count).expanded
+    words = {leaf.exact for leaf in qt.positive_leaves(tree)}
+    assert words == {"angela", "merkle", "merkel"}  # not markle: never with Angela
+
+
+def test_a_misspelling_of_the_archive_is_respelt_first_when_that_finds_more():
+    lexicon = Lexicon([("philipe", 2), ("philippe", 2436), ("edouard", 1600)], 34160)
+    found = {"philipe": 4, "philippe": 1200}
+
+    def count(tree):
+        return min(found.get(t.exact, 1600) for t in qt.positive_leaves(tree))
+
+    corrected = correct(parse_query("Edouard Philipe"), lexicon, count)
+    assert corrected.intended == qt.And(
+        (qt.Term("edouard", "edouard"), qt.Term(stem("philippe"), "philippe", 1.0, "typo"))
+    )
+    leaves = {leaf.exact for leaf in qt.positive_leaves(corrected.expanded)}
+    assert {"philipe", "philippe"} <= leaves  # the typed form follows
+    rare = {"philipe": 4, "philippe": 3}  # the respelling finds less: left as typed
+    kept = correct(
+        parse_query("Edouard Philipe"),
+        lexicon,
+        lambda t: min(rare.get(x.exact, 1600) for x in qt.positive_leaves(t)),
+    )
+    assert kept.intended == parse_query("Edouard Philipe")
+
+
+def test_a_word_typed_with_a_capital_is_corrected_to_a_name_where_one_is_as_near():
+    lexicon = Lexicon([("bien", 8000), ("biden", 600), ("france", 900)], doc_count=34160)
+    names = {"biden", "france"}.__contains__
+    typed = widen(parse_query("Biedn"), lexicon, is_name=names)
+    assert {t.exact for t in typed.children if t.via == "typo"} == {"biden"}
+    lower = widen(parse_query("biedn"), lexicon, is_name=names)  # no capital: the most used
+    assert {t.exact for t in lower.children if t.via == "typo"} == {"bien"}
+    forms = {"bien": "bien", "biden": "Biden"}
+    assert respell("Biedn", 0, lexicon, written=lambda ws: {w: forms[w] for w in ws}) == "Biden"

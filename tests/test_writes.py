@@ -371,6 +371,7 @@ def test_writes_run_in_the_worker_process(monkeypatch):
     class Config:
         index_path = Path("/nowhere/index")
         engine = "whoosh"
+        corpus_path = Path("/nowhere/corpus")
 
     monkeypatch.setattr(builder, "_worker", Pool)
     config = Config()
@@ -439,3 +440,53 @@ def test_the_same_article_twice_in_the_queue_is_written_in_turn(setup):
     text = (corpus / "api" / "y.txt").read_text("utf-8")
     served = client.get("/api/documents/api/y.txt").get_json()["text"]
     assert served.strip() == text.strip()  # the file and the index agree
+
+
+def test_a_corpus_of_one_file_is_read_only_through_the_api(tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    shutil.copy(DATA_DIR / "news.jsonl", corpus)
+    config = load_config(write_config(tmp_path, corpus, service={"write_token": TOKEN}), {})
+    build_index(corpus, config.index_path)
+    client = create_app(config).test_client()
+    for response in (
+        client.post("/api/documents", json={"text": "Bakou."}, headers=AUTH),
+        client.put("/api/documents/a.txt", json={"text": "Bakou."}, headers=AUTH),
+        client.delete("/api/documents/a.txt", headers=AUTH),
+    ):
+        assert "un seul fichier" in error_of(response, 409)["message"]
+    assert not (tmp_path / "a.txt").exists()
+
+
+def test_a_hung_worker_gives_the_request_back_with_a_true_503(monkeypatch):
+    """A worker that never answers holds no request thread past ANSWER_WAIT: the write
+    sent says it may still happen, the one still queued says it changed nothing."""
+    never: Future = Future()
+
+    class Pool:
+        def submit(self, fn, *args):
+            return never  # hung
+
+    class Config:
+        index_path = Path("/nowhere/hung-index")
+        engine = "whoosh"
+        corpus_path = Path("/nowhere/corpus")
+
+    monkeypatch.setattr(builder, "_worker", Pool)
+    monkeypatch.setattr(commits, "ANSWER_WAIT", 0.3)
+    config = Config()
+    answers: dict = {}
+
+    def put(doc_id: str) -> None:
+        try:
+            commits.put_article(config, doc_id, b"x")
+        except BuildFailed as e:
+            answers[doc_id] = str(e)
+
+    sent = threading.Thread(target=put, args=("sent.txt",))
+    sent.start()
+    time.sleep(0.1)  # in the worker, which hangs
+    put("queued.txt")  # behind it, never sent
+    sent.join()
+    assert "peut encore aboutir" in answers["sent.txt"]
+    assert "n'a pas changé" in answers["queued.txt"]
+    never.set_result([True])  # the worker's late answer ends the queue's thread cleanly

@@ -23,6 +23,7 @@ question also drops the function words that are content words elsewhere ("est", 
 """
 
 from .chain import (
+    APOSTROPHES,
     WORD,
     analyze,
     analyze_word,
@@ -45,6 +46,7 @@ from .stemming import (
 from .stopwords import HOMONYMS, STOPWORDS, is_question, is_stopword
 
 __all__ = [
+    "APOSTROPHES",
     "HOMONYMS",
     "STEM_CHAIN",
     "STOPWORDS",

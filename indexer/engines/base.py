@@ -96,6 +96,16 @@ class EngineReader(ABC):
         live articles that hold it, in word order."""
 
     @abstractmethod
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """The ``limit`` most frequent runs of two or three title words (``indexer.written``:
+        "2:notre_dame") starting with ``prefix``, with their document frequencies."""
+
+    @abstractmethod
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        """Every live article that shares a near-copy band (``indexer.copies``) with
+        another, with its bands: the few candidates the search core checks for copies."""
+
+    @abstractmethod
     def articles_of(self, source: str) -> list[Article]:
         """The articles read from one corpus file (what a change of it replaces)."""
 
@@ -191,6 +201,14 @@ class Engine(ABC):
         """The ``limit`` most frequent folded words starting with ``prefix``, with frequencies."""
         words = self.lexicon(prefix)
         return sorted(words, key=lambda wc: (-wc[1], wc[0]))[:limit]
+
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """``reader().phrases``: the latest commit."""
+        return self.reader().phrases(prefix, limit)
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        """``reader().copy_candidates``: the latest commit."""
+        return self.reader().copy_candidates()
 
     def verify(self) -> None:
         """``reader().verify``: the latest commit."""

@@ -28,7 +28,8 @@ class Term:
 
     ``weight`` scales its score (corrected and variant spellings weigh less than what
     was typed); ``via`` says how it came into the query ("" as typed, "synonym", "typo",
-    "name") and ``typed`` the word the user wrote; neither changes what it matches.
+    "name") and ``typed`` the word the user wrote; ``written``, for a quoted word, its
+    written form (``indexer.written``); none changes what it matches.
     """
 
     stem: str
@@ -36,16 +37,19 @@ class Term:
     weight: float = 1.0
     via: str = field(default="", compare=False)
     typed: str = field(default="", compare=False)
+    written: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """Words in this order, stop words aside: Phrase(("ceintur", "rout"), ...)."""
+    """Words in this order, stop words aside: Phrase(("ceintur", "rout"), ...);
+    ``written``: for a quoted phrase, its words' written forms (``indexer.written``)."""
 
     stems: tuple[str, ...]
     exacts: tuple[str, ...]
     via: str = field(default="", compare=False)
     typed: str = field(default="", compare=False)
+    written: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,32 @@ class MatchAll:
     """Every document (an empty query, or one made only of exclusions)."""
 
 
-Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll
+@dataclass(frozen=True)
+class Ids:
+    """The documents with these ids, all scored alike: which of a few articles match a
+    query (``And((tree, Ids(...)))``), or their facets."""
+
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Written:
+    """The documents that write each of these words as typed, accents included but for
+    the first letter's (``indexer.written``), all scored alike: what a quoted phrase
+    matches first (``And((phrase, Written(...)))``)."""
+
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The documents that have one of these near-copy bands (``indexer.copies``), all
+    scored alike: the articles that may be copies of a few just written."""
+
+    bands: tuple[str, ...]
+
+
+Node = Term | Phrase | Prefix | And | Or | Alternatives | Not | MatchAll | Ids | Written | Bands
 
 
 def positive_leaves(node: Node) -> Iterator[Term | Phrase | Prefix]:

@@ -57,7 +57,9 @@ from typing import NamedTuple
 
 import tantivy
 
+from .. import copies, written
 from ..articles import Article
+from ..runs import cut
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
@@ -81,6 +83,10 @@ def make_schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name="whitespace")  # stems, with positions
     sb.add_text_field("body", tokenizer_name="whitespace")
     sb.add_text_field("exact", tokenizer_name="whitespace", index_option="basic")
+    # Words as written (``indexer.written``): a quoted phrase's accents as typed come first.
+    sb.add_text_field("written", tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field("phrases", tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field("copyband", tokenizer_name="raw", index_option="basic", stored=True)
     sb.add_text_field("country", tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_unsigned_field("date", indexed=True, fast=True)  # YYYYMMDD, 00 for unknown parts
     sb.add_bytes_field("article", stored=True)  # the Article as JSON
@@ -95,6 +101,9 @@ class Prepared(NamedTuple):
     title: str  # stems, space-separated
     body: str
     exact: str  # exact terms of title and body
+    written: str  # the same words as written (indexer.written)
+    phrases: str  # the title's runs of two and three words
+    bands: tuple[str, ...]  # near-copy bands (indexer.copies)
     countries: tuple[str, ...]
     date: int  # date_number
     article: bytes  # the Article as JSON
@@ -103,12 +112,16 @@ class Prepared(NamedTuple):
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
     terms = article_fields(a)
+    texts = cut(a.title, a.text)  # the same cut as the terms' (kept): runs numbered once
     return Prepared(
         a.id,
         a.source,
         " ".join(terms.title),
         " ".join(terms.body),
         " ".join(terms.exact),
+        " ".join(written.written_words(texts)),
+        " ".join(written.phrases(texts)),
+        copies.bands(texts),
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),
@@ -130,6 +143,10 @@ class TantivyWriter(EngineWriter):
             doc.add_text("title", p.title)
             doc.add_text("body", p.body)
             doc.add_text("exact", p.exact)
+            doc.add_text("written", p.written)
+            doc.add_text("phrases", p.phrases)
+            for band in p.bands:
+                doc.add_text("copyband", band)
             for code in p.countries:
                 doc.add_text("country", code)
             doc.add_unsigned("date", p.date)
@@ -163,8 +180,9 @@ class TantivyEngine(Engine):
     # 2: article vectors (indexer.dense) beside the engine's files; 3: in 128 dimensions;
     # 4: changes committed in place (a catalog beside the engine, indexer.catalog);
     # 5: French terms stemmed before folding (indexer.analysis.stemming); 6: stop words
-    # checked as written (indexer.analysis.stopwords)
-    format_version = 6
+    # checked as written (indexer.analysis.stopwords); 7: words as written, title phrases
+    # and near-copy bands (indexer.written, indexer.copies)
+    format_version = 7
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.

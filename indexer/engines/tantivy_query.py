@@ -50,6 +50,14 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
         return Query.disjunction_max_query([to_tantivy(c, schema) for c in node.children])
     if isinstance(node, qt.Not):
         return _without(Query.all_query(), [to_tantivy(node.child, schema)])
+    if isinstance(node, qt.Ids):
+        return Query.const_score_query(Query.term_set_query(schema, "id", list(node.ids)), 0.0)
+    if isinstance(node, qt.Written):
+        words = [Query.term_query(schema, "written", w) for w in node.words]
+        return Query.const_score_query(_all_of(words), 0.0)
+    if isinstance(node, qt.Bands):
+        bands = Query.term_set_query(schema, "copyband", list(node.bands))
+        return Query.const_score_query(bands, 0.0)
     return Query.all_query()
 
 

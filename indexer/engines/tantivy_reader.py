@@ -25,6 +25,7 @@ from .tantivy_query import _all_of, to_tantivy
 
 NO_DATE = 0  # the date key of an undated article: sorts after every real date, newest first
 MAX_CACHED_DOCS = 1_000  # stored documents kept from recent searches (``TantivyReader._docs``)
+MAX_SHARED_BANDS = 200_000  # near-copy bands read at most (34,160 news articles: 400)
 FACET_SIZE = 1_000  # more buckets than there are countries: the counts are exact
 FACET_AGGS = {
     "country": {"terms": {"field": "country", "size": FACET_SIZE}},
@@ -126,6 +127,26 @@ class TantivyReader(EngineReader):
         # a merge, and a filter makes tantivy skip them (0.1 s for 75,000 words).
         words = self.searcher.terms_with_prefix("exact", prefix, filter_query=Query.all_query())
         return sorted(words)  # tantivy returns them most frequent first
+
+    @_panics_are_damage
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        return self.searcher.terms_with_prefix(
+            "phrases", prefix, filter_query=Query.all_query(), limit=limit
+        )
+
+    @_panics_are_damage
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        searcher = self.searcher
+        bands = searcher.terms_with_prefix(
+            "copyband", "", filter_query=Query.all_query(), limit=MAX_SHARED_BANDS
+        )
+        shared = {band: n for band, n in bands if n > 1}
+        if not shared:
+            return {}
+        query = Query.term_set_query(self.schema, "copyband", list(shared))
+        found = searcher.search(query, limit=sum(shared.values()), count=False)
+        docs = [searcher.doc(address) for _, address in found.hits]
+        return {doc["id"][0]: tuple(doc["copyband"]) for doc in docs}
 
     @_panics_are_damage
     def articles_of(self, source: str) -> list[Article]:

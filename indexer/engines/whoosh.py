@@ -23,7 +23,9 @@ from pathlib import Path
 from whoosh import index
 from whoosh.index import IndexError as WhooshIndexError
 
+from .. import copies, written
 from ..articles import Article
+from ..runs import cut
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
@@ -45,12 +47,18 @@ def prepare(a: Article) -> dict:
     """An article's fields for the writer (``add_document``), analysed: picklable."""
     d = a.date
     terms = article_fields(a)
+    texts = cut(a.title, a.text)  # the same cut as the terms' (kept): runs numbered once
+    bands = " ".join(copies.bands(texts))
     return dict(
         id=a.id,
         source=a.source,
         title=terms.title,
         body=terms.body,
         exact=terms.exact,
+        written=" ".join(written.written_words(texts)),
+        phrases=" ".join(written.phrases(texts)),
+        copyband=bands,
+        copyband_col=bands.encode("ascii"),
         text=a.text,
         meta=(a.title, a.url, *((d.value, d.precision, d.source) if d else (None,) * 3)),
         date=qt.date_key(d.value) if d else NO_DATE,
@@ -125,8 +133,9 @@ class WhooshEngine(Engine):
     # 6: changes committed in place (a catalog beside the engine, indexer.catalog);
     # 7: the schema's tokenizer moved to whoosh_schema (the pickled schema names it);
     # 8: French terms stemmed before folding (indexer.analysis.stemming); 9: stop words
-    # checked as written (indexer.analysis.stopwords)
-    format_version = 9
+    # checked as written (indexer.analysis.stopwords); 10: words as written, title phrases
+    # and near-copy bands (indexer.written, indexer.copies)
+    format_version = 10
     read_errors = READ_ERRORS
 
     @classmethod

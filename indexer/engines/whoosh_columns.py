@@ -38,6 +38,7 @@ class SegmentColumns:
     years: list[str | None]  # None: undated
     months: list[str | None]  # None: undated, or no month
     countries: list[list[str]]
+    bands: list[list[str]]  # near-copy bands (``indexer.copies``)
     lengths: LengthTable
     _first: dict[str, int] | None = None
 
@@ -51,6 +52,7 @@ class SegmentColumns:
             years=[None if key == NO_DATE else key[:4] for key in dates],
             months=[None if key[5:7] == "00" else key[:7] for key in dates],
             countries=[b.decode("ascii").split() for b in reader.column_reader("country_col")],
+            bands=[b.decode("ascii").split() for b in reader.column_reader("copyband_col")],
             lengths=length_table(reader),
         )
 
@@ -103,6 +105,7 @@ class SearcherColumns:
         self.years: list[str | None] = []
         self.months: list[str | None] = []
         self.countries: list[list[str]] = []
+        self.bands: list[list[str]] = []
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
             columns = cache.of(reader._segment.segment_id(), reader)
@@ -113,6 +116,7 @@ class SearcherColumns:
             self.years += columns.years
             self.months += columns.months
             self.countries += columns.countries
+            self.bands += columns.bands
 
     def docnum(self, doc_id: str) -> int | None:
         """The first live document of this id (``searcher.document(id=...)``'s answer)."""

@@ -59,6 +59,15 @@ def to_whoosh(node: qt.Node) -> query.Query:
         return _DisjunctionMax([to_whoosh(c) for c in node.children])
     if isinstance(node, qt.Not):
         return query.Not(to_whoosh(node.child))
+    if isinstance(node, qt.Ids):
+        ids = [query.Term("id", doc_id) for doc_id in node.ids]
+        return query.ConstantScoreQuery(query.Or(ids) if ids else query.NullQuery, 0.0)
+    if isinstance(node, qt.Written):
+        words = [query.Term("written", w) for w in node.words]
+        return query.ConstantScoreQuery(query.And(words), 0.0)
+    if isinstance(node, qt.Bands):
+        bands = [query.Term("copyband", band) for band in node.bands]
+        return query.ConstantScoreQuery(query.Or(bands) if bands else query.NullQuery, 0.0)
     return query.Every()
 
 

@@ -128,6 +128,29 @@ class WhooshReader(EngineReader):
                         df.subtract(w for w in self._words_of(gone) if w.startswith(prefix))
         return sorted((word, n) for word, n in df.items() if n > 0)
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        # As Lucene's docFreq, a segment's counts include its deleted articles: a title
+        # phrase offered a little more often than it now stands, never a missing one.
+        df: Counter[str] = Counter()
+        with self._borrow() as state:
+            for reader, _ in state.searcher.reader().leaf_readers():
+                for phrase, info in reader.iter_prefix("phrases", prefix):
+                    df[phrase.decode("utf-8")] += info.doc_frequency()
+        return sorted(df.items(), key=lambda pc: (-pc[1], pc[0]))[:limit]
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        with self._borrow() as state:
+            reader = state.searcher.reader()
+            bands = {
+                d: state.bands[d]
+                for d in range(len(state.ids))
+                if state.bands[d] and not reader.is_deleted(d)
+            }
+            counts = Counter(chain.from_iterable(bands.values()))
+            return {
+                state.ids[d]: tuple(b) for d, b in bands.items() if any(counts[x] > 1 for x in b)
+            }
+
     def close(self) -> None:
         self._pool.retire()
 
@@ -188,6 +211,7 @@ class _SearcherState:
         columns = SearcherColumns(self.searcher, cache)
         self.ids, self.dates, self.countries = columns.ids, columns.dates, columns.countries
         self.years, self.months = columns.years, columns.months
+        self.bands = columns.bands
         self._docnum = columns.docnum
         self._allowed: dict[qt.Filters, set[int]] = {}
 

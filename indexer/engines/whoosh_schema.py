@@ -53,6 +53,12 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=fr, phrase=True),  # weights are applied per query
         body=TEXT(analyzer=fr, phrase=True),
         exact=TEXT(analyzer=exact, phrase=False),
+        # Words as written and the title's phrases (``indexer.written``), near-copy bands
+        # (``indexer.copies``), also in a column: read for every article at once.
+        written=KEYWORD(lowercase=False, scorable=False),
+        phrases=KEYWORD(lowercase=False, scorable=False),
+        copyband=KEYWORD(lowercase=False, scorable=False),
+        copyband_col=COLUMN(columns.VarBytesColumn()),
         text=STORED(),
         meta=STORED(),  # title, url, date value/precision/source
         date=ID(sortable=True),  # date key, "YYYY-MM-DD" with 00 for unknown parts

@@ -53,18 +53,23 @@ def open_snapshots(config: Config) -> Snapshots:
     return Snapshots(index)
 
 
+LOCK_WAIT = 30.0  # seconds: a write holds the lock for well under one
+
+
 def run_build(config: Config, rebuild: bool, processes: int | None = None) -> BuildReport:
     """Build or update the index, with a progress bar when stderr is a terminal;
-    ``processes``: analysis workers (None: ``build_index`` chooses)."""
+    ``processes``: analysis workers (None: ``build_index`` chooses). A write of the
+    service, or its worker opening the index at start, holds the build lock for a moment:
+    the command waits ``LOCK_WAIT`` seconds for it before saying a build is running."""
     if not sys.stderr.isatty():
-        return update_index(config, rebuild, processes=processes)
+        return update_index(config, rebuild, wait=LOCK_WAIT, processes=processes)
     with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
 
         def progress(phase: str, done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return update_index(config, rebuild, progress, processes=processes)
+        return update_index(config, rebuild, progress, wait=LOCK_WAIT, processes=processes)
 
 
 def render_report(report: BuildReport, config: Config) -> str:

@@ -73,6 +73,8 @@ def _render_hit(n: int, hit: Hit, color: bool) -> list[str]:
     lines = [f"{n}. {title}", f"   {hit.id}" + (f" · {meta}" if meta else "")]
     if hit.by_meaning:
         lines.append("   (aucun des mots cherchés : proche par le sens)")
+    if hit.copies:
+        lines.append(f"   (aussi publié : {', '.join(hit.copies)})")
     for p in hit.passages:
         lines.append("   " + (p.to_ansi() if color else str(p)))
     if hit.explain is not None:

@@ -40,7 +40,10 @@ from .render import render_completions, render_similar, render_text, to_json
     help="Code pays ISO (AZ, CN…), répétable.",
 )
 @click.option(
-    "--from", "date_from", metavar="DATE", help="Depuis cette date (AAAA, AAAA-MM ou AAAA-MM-JJ)."
+    "--from",
+    "date_from",
+    metavar="DATE",
+    help="Depuis cette date (AAAA, MM/AAAA, JJ/MM/AAAA, AAAA-MM ou AAAA-MM-JJ).",
 )
 @click.option("--to", "date_to", metavar="DATE", help="Jusqu'à cette date incluse.")
 @click.option(
@@ -104,9 +107,21 @@ def search_cmd(
     }
     settings = Settings.from_config(config)
     request = SearchRequest.from_params(_as_params(params), settings)
-    result = search(open_snapshots(config).current(), request, settings)
+    snapshot = open_snapshots(config).current()
+    result = search(snapshot, request, settings)
     click.echo(to_json(result.to_dict()) if as_json else render_text(result, _color()))
+    if not result.total:  # a search run from elsewhere may have read another corpus: say which
+        click.echo(searched_where(config, snapshot.manifest.doc_count), err=as_json)
     ctx.exit(0 if result.total else 1)
+
+
+def searched_where(config: Config, doc_count: int) -> str:
+    """Which corpus and index a search read, and from which configuration file."""
+    return (
+        f"Corpus : {config.corpus_path} ; index : {config.index_path} "
+        f"({config.engine}, {doc_count} article{'s' if doc_count > 1 else ''}) ; "
+        f"configuration : {config.source}."
+    )
 
 
 def only(ctx, option: str, given: dict) -> None:

@@ -42,6 +42,7 @@ from ..errors import (
     DocumentNotFound,
     IndexUnavailable,
     InvalidDocument,
+    ReadOnly,
     SearchError,
 )
 from .ids import article_path
@@ -102,6 +103,15 @@ class Write:
     doc_id: str
     content: bytes | None
     create_only: bool = False  # POST: refused (409) if the article exists
+
+
+def check_writable(config: Config, doc_id: str) -> None:
+    """ReadOnly when the corpus is one file: its articles change with the file alone."""
+    if config.corpus_path.is_file():
+        raise ReadOnly(
+            f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
+            "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
+        )
 
 
 def write_article(
@@ -266,6 +276,15 @@ def _undoable(path: Path, existed: bool) -> Iterator[None]:
     finally:
         if existed:
             kept.unlink(missing_ok=True)
+
+
+def _check_folder(config: Config, doc_id: str) -> None:
+    """ReadOnly when the corpus is one file: its articles change with the file alone."""
+    if config.corpus_path.is_file():
+        raise ReadOnly(
+            f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
+            "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
+        )
 
 
 def _make_folders(path: Path, corpus: Path, doc_id: str) -> None:

@@ -21,9 +21,10 @@ import copy
 import logging
 import threading
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from ..config import Config
-from ..errors import SearchError
+from ..errors import BuildFailed, SearchError
 from . import articles
 from .articles import Write
 from .worker import in_worker, submit_to_worker
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64  # writes in one commit
 MAX_BATCH_BYTES = 8_000_000  # of article files in one commit (a write is 2 MB at most)
 IDLE_SECONDS = 30.0  # a queue's thread ends after so long without writes
+# A write's answer waits this long at most (a commit takes well under a second, and a
+# write waits WRITE_WAIT for a build's lock): past it the worker is hung, and the request
+# thread is given back with a 503 that says whether the write may still happen.
+ANSWER_WAIT = 60.0
 
 _lock = threading.Lock()  # the queues, and each queue's pending writes
 _queues: dict = {}  # what the writes change (``_target``) -> _Queue
@@ -62,7 +67,8 @@ def warm_up_writes(config: Config) -> None:
 
 def submit(config: Config, write: Write) -> bool:
     """Queue a write and wait for the commit of its batch; whether it created the article,
-    or the error that refused it."""
+    or the error that refused it (ReadOnly at once for a corpus of one file)."""
+    articles.check_writable(config, write.doc_id)
     future: Future = Future()
     with _lock:
         queue = _queues.get(_target(config))
@@ -70,7 +76,25 @@ def submit(config: Config, write: Write) -> bool:
             queue = _queues[_target(config)] = _Queue(config)
         queue.pending.append((write, future))
         queue.wake.notify()
-    return future.result()
+    try:
+        return future.result(timeout=ANSWER_WAIT)
+    except FutureTimeout:
+        with _lock:
+            queued = (write, future) in queue.pending
+            if queued:
+                queue.pending.remove((write, future))
+        raise BuildFailed(_no_answer(queued)) from None
+
+
+def _no_answer(queued: bool) -> str:
+    """What a client reads when the worker has not answered in ANSWER_WAIT seconds."""
+    late = f"le processus d'écriture ne répond pas depuis {ANSWER_WAIT:.0f} s"
+    if queued:
+        return f"écriture refusée : {late} ; l'article n'a pas changé ; réessayez plus tard"
+    return (
+        f"écriture sans réponse : {late} ; elle peut encore aboutir : relisez l'article "
+        "(GET) avant de la refaire"
+    )
 
 
 def _target(config: Config) -> object:

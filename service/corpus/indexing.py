@@ -23,6 +23,7 @@ from indexer.build import BuildReport, build_index
 from indexer.engines import ENGINE_NAMES, IndexCorrupt
 from indexer.ingest import Progress
 from indexer.live import IndexHandle
+from indexer.sources import SOURCE_SUFFIXES
 from indexer.store import BuildLocked, IndexOutdated, Manifest, current_generation, has_index
 
 from ..config import Config
@@ -144,8 +145,7 @@ def update_index(
     ``processes``: worker processes for the analysis (``build_index``'s)."""
     if config.engine not in ENGINE_NAMES:
         raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
-    if not config.corpus_path.is_dir():
-        raise ConfigError(f"dossier du corpus introuvable : {config.corpus_path}")
+    check_corpus(config.corpus_path)
     if config.engine == "postgres":
         return _import(config, rebuild, progress, wait, processes)
     try:
@@ -173,6 +173,17 @@ def primary_unreachable(database: Database, error: BaseException) -> str:
     return (
         f"base de données primaire injoignable ({database}) : {first} ; rien n'a changé, "
         "réessayez quand le primaire répond (ou qu'un secondaire a été promu)"
+    )
+
+
+def check_corpus(path: Path) -> None:
+    """ConfigError unless ``corpus.path`` is a folder or one source file (.txt, .jsonl,
+    .jsonl.gz), saying which and what it should be."""
+    if path.is_dir() or (path.is_file() and path.name.endswith(SOURCE_SUFFIXES)):
+        return
+    what = "n'est pas un fichier d'articles" if path.exists() else "introuvable"
+    raise ConfigError(
+        f"corpus {what} : {path} ; attendu un dossier, ou un fichier .txt, .jsonl ou .jsonl.gz"
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from indexer.articles import Article
@@ -29,7 +30,7 @@ from indexer.engines import querytree as qt
 from indexer.sources import nfc
 
 from ..errors import DocumentNotFound
-from . import hybrid, rerank
+from . import copies, hybrid, questions, rerank, tiers
 from .expansion import bound_prefixes
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
@@ -37,7 +38,7 @@ from .passages import Passage, best_passages, match_spans
 from .query import parse_query
 from .settings import Settings
 from .snapshot import Snapshot, reads_index
-from .spelling import did_you_mean, widen
+from .spelling import correct, did_you_mean
 from .tiers import Ranking, search_in_tiers
 from .wordforms import written_forms
 
@@ -77,6 +78,12 @@ class Ranked:
     articles: dict[str, Article] = field(default_factory=dict)
     spans: dict[str, list] = field(default_factory=dict)
     by_meaning: frozenset[str] = frozenset()
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    all_terms: int = 0
+    copies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kept id -> hidden ids
+
+    def __post_init__(self) -> None:
+        self.all_terms = self.all_terms or self.ranking.all_terms
 
 
 @reads_index
@@ -85,8 +92,9 @@ def search(
 ) -> SearchResult:
     """Run a search request on a snapshot of the index."""
     started = time.perf_counter()
+    ready(snapshot)
     plan = plan_query(snapshot, request, settings, deadline_of(settings))
-    ranked = rank(snapshot, plan)
+    ranked = collapse_copies(snapshot, plan, rank(snapshot, plan))
     ranked = rerank_head(snapshot, plan, ranked)
     ranked = fuse_by_meaning(snapshot, plan, ranked)
     hits = page_of(snapshot, plan, ranked, settings)
@@ -94,11 +102,18 @@ def search(
         request,
         ranked.total,
         hits,
-        facets_of(ranked.ranking.facets),
+        facets_of(ranked.facets),
         took_ms=(time.perf_counter() - started) * 1000,
-        all_terms_total=ranked.ranking.all_terms,
+        all_terms_total=ranked.all_terms,
         suggestion=respell(snapshot, plan, ranked.ranking, settings),
     )
+
+
+def ready(snapshot: Snapshot) -> None:
+    """What a commit makes once for all its searches, made before a search's time
+    budget starts: the budget bounds one search's own work, and the near-copy groups
+    (``copies``) are the cost of a write, or of the first search of a process."""
+    snapshot.copies  # noqa: B018 (memoized on the snapshot)
 
 
 def deadline_of(settings: Settings) -> float:
@@ -109,18 +124,30 @@ def deadline_of(settings: Settings) -> float:
 def plan_query(
     snapshot: Snapshot, request: SearchRequest, settings: Settings, deadline: float | None = None
 ) -> Plan:
-    """Parse, widen and bound the query; the engine query of the requested page."""
+    """Parse the query, bound its prefixes, spell it as the archive does
+    (``spelling.correct``); the engine query of the requested page."""
     lexicon = snapshot.lexicon
-    tree = bound_prefixes(parse_query(request.q, settings.synonyms), lexicon)
-    expanded = widen(tree, lexicon, deadline)
+    tree = parse_query(questions.content(request.q), settings.synonyms)
+    tree = bound_prefixes(tree, lexicon)
+    filters = filters_of(request)
+
+    def count(node: qt.Node) -> int:
+        query = qt.EngineQuery(node, filters, limit=1, deadline=deadline)
+        return snapshot.engine.search(query).total
+
+    def is_name(word: str) -> bool:
+        return written_forms(snapshot, [word])[word][:1].isupper()
+
+    corrected = correct(tree, lexicon, count, is_name, is_french_word, deadline)
+    expanded = corrected.expanded
     leaves = list(qt.positive_leaves(expanded))
     offset = (request.page - 1) * request.per_page
     # The re-ranking reorders the first PARTIAL_DEPTH hits at most: ask for them.
     relevance = request.sort == "relevance" and leaves
     head = rerank.PARTIAL_DEPTH if relevance and offset < rerank.PARTIAL_DEPTH else 0
     query = qt.EngineQuery(
-        tree=tree,
-        filters=filters_of(request),
+        tree=corrected.intended,
+        filters=filters,
         sort=request.sort,
         offset=offset,
         limit=request.per_page,
@@ -128,6 +155,16 @@ def plan_query(
     )
     fused = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
     return Plan(request, tree, expanded, leaves, query, head, fused)
+
+
+def is_french_word(word: str) -> bool:
+    """Whether a word (lower case, as typed) is in the French word vectors' vocabulary (a
+    dictionary of 500,000 words: "astre" is, "macorn" is not); loaded on first need,
+    only for a rare word that looks like a misspelling of the archive."""
+    from indexer.wordvectors import word_vectors
+
+    vectors = word_vectors()
+    return vectors is not None and vectors.row(word) >= 0
 
 
 def filters_of(request: SearchRequest) -> qt.Filters:
@@ -139,12 +176,64 @@ def filters_of(request: SearchRequest) -> qt.Filters:
     )
 
 
-def rank(snapshot: Snapshot, plan: Plan) -> Ranked:
-    """The hits tier by tier, deep enough for the page and the re-ranking."""
-    ranking = search_in_tiers(
-        snapshot.engine, plan.query, plan.expanded, depth=max(plan.head, plan.fused)
+def rank(snapshot: Snapshot, plan: Plan, more: int = 0) -> Ranked:
+    """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``)."""
+    window = plan.query.offset + plan.query.limit
+    depth = max(plan.head, plan.fused, window if more else 0) + more
+    if plan.fused and window > plan.fused:  # pulled-up hits leave their ranks: fetch more
+        depth = max(depth, window + hybrid.MEANING_RANKS + more)
+    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth=depth)
+    return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
+
+
+def collapse_copies(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
+    """Wire copies among the results: the best-ranked of each group stays, the others
+    leave the hits, the total and the facets, on every page alike (``copies``)."""
+    groups = snapshot.copies
+    tree = ranked.ranking.tree
+    if not groups.of or tree is None:
+        return ranked
+    kept = copies.hidden(groups, _copy_ranks(snapshot, plan, tree, groups))
+    if not kept:
+        return ranked
+    hidden = {doc_id for ids in kept.values() for doc_id in ids}
+    ranked = rank(snapshot, plan, more=len(hidden))  # the page stays full without them
+    ranked.hits = [hit for hit in ranked.hits if hit[0] not in hidden]
+    ranked.total -= len(hidden)
+    ranked.copies = kept
+    found = _among(snapshot, plan, qt.MatchAll(), hidden, facets=True)
+    ranked.facets = subtract_facets(ranked.facets, found.facets)
+    full = hidden if tree == plan.expanded else _among(snapshot, plan, plan.expanded, hidden).hits
+    ranked.all_terms = ranked.ranking.all_terms - len(full)
+    return ranked
+
+
+def _copy_ranks(snapshot: Snapshot, plan: Plan, tree: qt.Node, groups) -> dict[str, tuple]:
+    """The members of copy groups among the results, each with its rank key: by score
+    (the answer's tree), or newest first when sorted by date."""
+    found = _among(snapshot, plan, tree, groups.members)
+    if plan.request.sort == "date":
+        return {doc_id: (_negated(groups.dates.get(doc_id, "")),) for doc_id, _ in found.hits}
+    return {doc_id: (-round(score, 6),) for doc_id, score in found.hits}
+
+
+def _among(snapshot: Snapshot, plan: Plan, tree: qt.Node, ids, facets: bool = False):
+    """The articles of ``ids`` that ``tree`` matches under the request's filters."""
+    ids = tuple(sorted(ids))
+    query = qt.EngineQuery(
+        qt.And((tree, qt.Ids(ids))), plan.query.filters, limit=len(ids), deadline=plan.deadline
     )
-    return Ranked(ranking, ranking.hits, ranking.total)
+    return snapshot.engine.search(replace(query, facets=facets))
+
+
+def _negated(value: str) -> tuple[int, ...]:
+    """A date key that sorts newest first: '2020-06-18' -> (-2020, -6, -18)."""
+    return tuple(-int(part) for part in value.split("-") if part.isdigit())
+
+
+def subtract_facets(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
+    """Facet counts of a set of articles without those of a subset of it."""
+    return {name: dict(Counter(a.get(name, {})) - Counter(b.get(name, {}))) for name in a}
 
 
 def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
@@ -168,18 +257,49 @@ def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
 
 
 def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
-    """Partial matches on the first page: articles found by meaning join them (``hybrid``)."""
-    if not plan.fused or ranked.ranking.all_terms >= plan.request.per_page:
+    """Partial matches: articles found by meaning join them (``hybrid``), on every page
+    alike, counted in the total and the facets."""
+    if not plan.fused or ranked.ranking.all_terms >= tiers.FEW:
         return ranked
     plan.check_time()
     dense = snapshot.vectors
     vector = dense.query_vector(plan.request.q) if dense is not None else None
     if vector is None:
         return ranked
-    fused = hybrid.fuse(ranked.hits, ranked.ranking.all_terms, hybrid.nearest(dense, vector))
+    nearest = hybrid.nearest(dense, vector)
+    matched = _matching(snapshot, plan, hybrid.candidates(ranked.hits, nearest))
+    fused = hybrid.fuse(ranked.hits, ranked.all_terms, nearest, matched)
     ranked.hits, ranked.by_meaning = fused.hits, fused.by_meaning
-    ranked.total += fused.added
+    if fused.added:
+        ranked.total += fused.added
+        found = snapshot.engine.search(
+            qt.EngineQuery(
+                qt.Ids(tuple(sorted(fused.by_meaning))),
+                limit=1,
+                facets=True,
+                deadline=plan.deadline,
+            )
+        )
+        ranked.facets = add_facets(ranked.facets, found.facets)
     return ranked
+
+
+def _matching(snapshot: Snapshot, plan: Plan, ids: list[str]) -> frozenset[str]:
+    """Those of ``ids`` that hold some of the query's words (a lexical hit further down)."""
+    if not ids:
+        return frozenset()
+    words = tiers.relaxed(plan.expanded) or plan.expanded
+    tree = qt.And((words, qt.Ids(tuple(ids))))
+    found = snapshot.engine.search(qt.EngineQuery(tree, limit=len(ids), deadline=plan.deadline))
+    return frozenset(doc_id for doc_id, _ in found.hits)
+
+
+def add_facets(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
+    """Facet counts of two disjoint sets of articles, summed."""
+    return {
+        name: dict(Counter(a.get(name, {})) + Counter(b.get(name, {})))
+        for name in a.keys() | b.keys()
+    }
 
 
 def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) -> list[Hit]:
@@ -201,7 +321,10 @@ def page_of(snapshot: Snapshot, plan: Plan, ranked: Ranked, settings: Settings) 
         for doc_id, score in page
         if doc_id in ranked.articles
     ]
-    return [replace(h, by_meaning=True) if h.id in ranked.by_meaning else h for h in hits]
+    return [
+        replace(h, by_meaning=h.id in ranked.by_meaning, copies=ranked.copies.get(h.id, ()))
+        for h in hits
+    ]
 
 
 def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings) -> str | None:
@@ -218,19 +341,19 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
         ranking.total,
         snapshot.lexicon,
         found,
-        all_terms=ranking.all_terms,
         written=functools.partial(written_forms, snapshot),
+        is_word=is_french_word,
     )
 
 
 @reads_index
 def count(snapshot: Snapshot, request: SearchRequest, settings: Settings = DEFAULT_SETTINGS) -> int:
     """How many results ``request`` has, as ``search`` counts them, without the page."""
-    plan = plan_query(
-        snapshot, replace(request, page=1, explain=False), settings, deadline_of(settings)
-    )
-    ranked = fuse_by_meaning(snapshot, plan, rank(snapshot, plan))
-    return ranked.total
+    request = replace(request, page=1, explain=False)
+    ready(snapshot)
+    plan = plan_query(snapshot, request, settings, deadline_of(settings))
+    ranked = collapse_copies(snapshot, plan, rank(snapshot, plan))
+    return fuse_by_meaning(snapshot, plan, ranked).total
 
 
 @reads_index

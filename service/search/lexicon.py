@@ -10,7 +10,11 @@ for every engine.
 - Names: transliterations of the same name share a key (``name_key``): Bayramov and
   Baïramov, Djeyhoun and Jeyhun, Aliyev and Aliev, Poutine and Putin. A rare word brings
   in the other words of the index with its key. Common words are left alone, so "pour"
-  never meets "pur".
+  never meets "pur"; but a word the index lacks, or holds in ``MISSPELT_DF`` articles at
+  most, meets a common one too ("Philipe": "Philippe").
+- Misspellings of the archive: a word that one or two articles hold is a misspelling
+  when a spelling ``MISSPELT_RATIO`` times more used is one edit away or shares its key
+  ("macorn", 1 article: "macron", 5,071) (``respellings``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import cached_property
 
 from rapidfuzz import process
@@ -32,6 +37,12 @@ MAX_CORRECTIONS = 3
 MAX_CACHED_CORRECTIONS = 10_000
 FREQUENT_SHARE = 0.1  # a correction is kept if used at least this share as often as the best
 NAME_KEY_MIN_LENGTH = 4
+# A word in this many articles at most is a misspelling when a spelling MISSPELT_RATIO
+# times more used is one edit away, or shares its transliteration key: "a name that one
+# or two articles misspell". The ratio keeps rare names as typed ("Varron" is in 2
+# articles, "marron" in 42).
+MISSPELT_DF = 2
+MISSPELT_RATIO = 100
 # A word in more than this share of the articles (and more than NAME_MAX_COUNT of them)
 # is a common word, not a name.
 NAME_MAX_SHARE = 0.02
@@ -91,7 +102,8 @@ class Lexicon:
         self.words = sorted(w for w, _ in words)
         self.df = dict(words)
         self.doc_count = doc_count or max(self.df.values(), default=0)
-        self._corrected: dict[str, list[str]] = {}  # expand and suggest ask for the same words
+        # expand and suggest ask for the same words: (word, with a preference) -> words
+        self._corrected: dict[tuple[str, bool], list[str]] = {}
         self._stem_df: dict[str, int] = {}
 
     def with_changes(self, changed: list[tuple[str, int]], doc_count: int) -> Lexicon:
@@ -149,25 +161,30 @@ class Lexicon:
             by_key[key].append(word)
         return by_key
 
-    def corrections(self, word: str) -> list[str]:
+    def corrections(self, word: str, prefer: Callable[[str], bool] | None = None) -> list[str]:
         """Words of the index within the allowed edits of an unknown word, best first.
 
         Only the nearest ones, and among those only the ones used at least a tenth as
-        often as the most used: "macorn" is "macron", not "mâcon".
+        often as the most used: "macorn" is "macron", not "mâcon". ``prefer``: the
+        nearest words to keep if any is such (a name for a word typed with a capital:
+        "Biedn" is Biden, though "bien" is as near and twelve times more used).
         """
         if word in self.df or word.isdigit():
             return []
-        if word not in self._corrected:
+        key = (word, prefer is not None)
+        if key not in self._corrected:
             if len(self._corrected) > MAX_CACHED_CORRECTIONS:
                 self._corrected.clear()
-            self._corrected[word] = self._nearest_frequent(word)
-        return self._corrected[word]
+            self._corrected[key] = self._nearest_frequent(word, prefer)
+        return self._corrected[key]
 
-    def _nearest_frequent(self, word: str) -> list[str]:
+    def _nearest_frequent(self, word: str, prefer: Callable[[str], bool] | None) -> list[str]:
         found = self._neighbours(word, max_edits(word))
         if not found:
             return []
         nearest = [w for w, d in found if d == found[0][1]]
+        preferred = [w for w in nearest if prefer(w)] if prefer else []
+        nearest = preferred or nearest
         floor = self.df[nearest[0]] * FREQUENT_SHARE
         return [w for w in nearest if self.df[w] >= floor][:MAX_CORRECTIONS]
 
@@ -189,12 +206,32 @@ class Lexicon:
         return [(w, int(d)) for w, d, _ in ranked]
 
     def name_variants(self, word: str) -> list[str]:
-        """Other spellings of a rare word in the index that share its transliteration key."""
+        """Other spellings of a rare word in the index that share its transliteration key;
+        of a word it lacks or misspells (``is_rare``), common ones too."""
         if len(word) < NAME_KEY_MIN_LENGTH or self._is_common(word):
             return []
+        rare = self.is_rare(word)
         return [
-            w for w in self._by_key.get(name_key(word), []) if w != word and not self._is_common(w)
+            w
+            for w in self._by_key.get(name_key(word), [])
+            if w != word and (rare or not self._is_common(w))
         ]
+
+    def is_rare(self, word: str) -> bool:
+        """Whether the index lacks a word or holds it in ``MISSPELT_DF`` articles at most."""
+        return self.df.get(word, 0) <= MISSPELT_DF
+
+    def respellings(self, word: str) -> list[str]:
+        """The spellings a word of the index misspells, most used first: for a word in
+        ``MISSPELT_DF`` articles at most, the words ``MISSPELT_RATIO`` times more used one
+        edit away or with its transliteration key, never one of its own forms."""
+        held = self.df.get(word, 0)
+        if not held or held > MISSPELT_DF or word.isdigit():
+            return []
+        floor = MISSPELT_RATIO * held
+        near = self.corrections_of_known(word) + self._by_key.get(name_key(word), [])
+        found = {w for w in near if self.df[w] >= floor and stem(w) != stem(word)}
+        return sorted(found, key=lambda w: (-self.df[w], w))
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """The most frequent words that start with ``prefix``."""

@@ -4,9 +4,10 @@ Kinds, from the closest to the loosest: ``exact`` (same letters, case aside),
 ``accent_folded`` (same letters once accents and ligatures are folded), ``stem`` (same
 French stem: relation / relations), ``synonym`` (another expression of a synonym group),
 ``name_variant`` (another transliteration: Baïramov / Bayramov), ``typo`` (a spelling
-correction of a word the index does not hold), ``prefix`` (word*). A partial match also
-says, for a query word it lacks, the article's word nearest in meaning, when there is one
-(``meaning``: "mort" -> "décès", ``semantics.nearest``): what ranked it up.
+correction of a word the index does not hold, or misspells), ``prefix`` (word*). A
+partial match also says, for a query word it lacks, the article's word nearest in
+meaning, when there is one (``meaning``: "mort" -> "décès", ``semantics.nearest``): what
+ranked it up.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from typing import Protocol
 
 from indexer.articles import Article
 from indexer.countries import country_label, is_country_code
-from indexer.dates import DateError, parse_date
 
 from ..errors import QueryError
 from .params import MAX_SHOWN, boolean, integer, many, one, text
+from .periods import date_param
 
 SORTS = ("relevance", "date")
 MAX_PAGE = 1000
@@ -64,10 +64,12 @@ class SearchRequest:
         sizes = sizes or DEFAULT_SIZES
         q = one(params, "q") or ""
         countries = tuple(dict.fromkeys(_country(c) for c in many(params, "country") if c))
-        date_from, date_to = _date(params, "from"), _date(params, "to")
+        date_from = date_param(one(params, "from"), "from")
+        date_to = date_param(one(params, "to"), "to")
         if date_from and date_to and date_from.value > date_to.value:
             raise QueryError(
-                f"période vide : « from » ({date_from.value}) est après « to » ({date_to.value})"
+                f"période vide : « from » ({date_from.value}) est après « to » ({date_to.value})",
+                param="to",
             )
         sort = one(params, "sort") or ("relevance" if q.strip() else "date")
         if sort not in SORTS:
@@ -100,16 +102,6 @@ def _country(code: str) -> str:
         shown = code[:MAX_SHOWN]
         raise QueryError(f"pays inconnu « {shown} » : attendu un code ISO à deux lettres, comme AZ")
     return code
-
-
-def _date(params: Mapping, name: str):
-    value = one(params, name)
-    if not value:
-        return None
-    try:
-        return parse_date(value, source="query")
-    except DateError as e:
-        raise QueryError(f"paramètre « {name} » : {e}") from e
 
 
 @dataclass(frozen=True)
@@ -195,6 +187,7 @@ class Hit:
     url: str | None = None
     explain: list[dict] | None = None  # only when the request asks for it
     by_meaning: bool = False  # found by meaning only: it holds none of the query's words
+    copies: tuple[str, ...] = ()  # the ids of its wire copies, left out of the results
 
     @property
     def country_names(self) -> list[str]:
@@ -211,6 +204,7 @@ class Hit:
             "url": self.url,
             "passages": [p.to_html() for p in self.passages],
             "by_meaning": self.by_meaning,
+            "copies": list(self.copies),
         }
         if self.explain is not None:
             d["explain"] = self.explain

@@ -3,11 +3,16 @@
 The language, as users type it::
 
     chine relations          both words (terms are ANDed)
-    "la Ceinture et la Route"  a phrase (an unclosed quote closes at the end)
-    chine OR russie          either side
-    -taïwan                  without this word (also -"a phrase")
+    "la Ceinture et la Route"  a phrase (an unclosed quote closes at the end); its
+                             matches with the accents as typed first (``tiers``)
+    chine OR russie          either side (also OU)
+    chine AND russie         both (also ET: the default, written out)
+    -taïwan                  without this word (also -"a phrase", NOT taïwan, SAUF taïwan)
     multilat*                words starting with "multilat" (2 letters at least)
     (chine OR russie) gaz    grouping
+
+Operators are words in capitals, in English or in French: ``AND``/``ET``, ``OR``/``OU``,
+``NOT``/``SAUF``; in lower case (or another case) they are ordinary words ("et", "not").
 
 Words go through the same French analysis as the index, so accents, case and elision do
 not matter. Synonym groups (config.toml) widen a run of words that spells one of their
@@ -19,10 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from indexer.analysis import analyze, analyze_words, is_question
+from indexer.analysis import WORD, analyze, analyze_words, is_question
 from indexer.engines import querytree as qt
+from indexer.written import written_form
 
 from ..errors import QueryError
 
@@ -30,6 +36,10 @@ MAX_QUERY_CHARS = 1000
 MAX_LEAVES = 64
 MAX_DEPTH = 20
 MIN_PREFIX = 2
+# Operators as people type them, in capitals: English and French.
+AND_WORDS = frozenset({"AND", "ET"})
+OR_WORDS = frozenset({"OR", "OU"})
+NOT_WORDS = frozenset({"NOT", "SAUF"})
 TOKEN = re.compile(r'\s*(?:(?P<quote>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+))')
 
 
@@ -72,17 +82,23 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> qt.Node:
 
 
 def _tokenize(text: str) -> list[_Tok]:
+    """The query's tokens; operators become the parser's: ``-`` and NOT/SAUF set the next
+    token's ``negated``, AND/ET go (terms are ANDed anyway), OU is OR."""
     tokens: list[_Tok] = []
     negate = False
     for match in TOKEN.finditer(text.replace("\u201c", '"').replace("\u201d", '"')):
         kind = match.lastgroup
         value = match.group(kind)
         if kind == "word" and value.startswith("-") and len(value) > 1:
-            kind, value, negate = "word", value[1:], True
-        if kind == "word" and value == "-":
-            negate = True  # '-"phrase"' and '-(group)' negate what follows
+            tokens.append(_Tok(kind, value[1:], True))  # "-NOT" is the word "not", excluded
+            negate = False
             continue
-        tokens.append(_Tok(kind, value, negate))
+        if kind == "word" and (value == "-" or value in NOT_WORDS):
+            negate = True  # '-"phrase"', '-(group)' and 'NOT word' negate what follows
+            continue
+        if kind == "word" and value in AND_WORDS:
+            continue
+        tokens.append(_Tok(kind, "OR" if kind == "word" and value in OR_WORDS else value, negate))
         negate = False
     return tokens
 
@@ -110,7 +126,9 @@ class _Parser:
             sides.append(self.and_expr())
         sides = list(dict.fromkeys(s for s in sides if s is not None))  # "chine OR" is "chine"
         if len(sides) > 1 and any(_is_negative(s) for s in sides):
-            raise QueryError("« OR » ne peut pas relier une exclusion : écrivez -mot à part")
+            raise QueryError(
+                "« OR » (ou « OU ») ne peut pas relier une exclusion : écrivez -mot à part"
+            )
         return sides[0] if len(sides) == 1 else (qt.Or(tuple(sides)) if sides else None)
 
     def and_expr(self) -> qt.Node | None:
@@ -137,7 +155,7 @@ class _Parser:
 
     def leaf(self, tok: _Tok) -> qt.Node | None:
         if tok.kind == "quote":
-            node = _phrase(tok.text.strip('"'))
+            node = _quoted(tok.text.strip('"'))
         elif tok.text.endswith("*"):
             node = _prefix(tok.text)
         else:
@@ -195,6 +213,16 @@ def _phrase(text: str, via: str = "", question: bool = False) -> qt.Phrase | Non
     return qt.Phrase(stems, exacts, via=via, typed=typed)
 
 
+def _quoted(text: str) -> qt.Phrase | None:
+    """A quoted phrase, with the written form of its words: its matches written with the
+    accents as typed come first (``tiers``)."""
+    phrase = _phrase(text)
+    if phrase is None:
+        return None
+    forms = tuple(f for f in map(written_form, WORD.findall(text)) if f is not None)
+    return replace(phrase, written=forms) if len(forms) == len(phrase.stems) else phrase
+
+
 def _prefix(word: str) -> qt.Node | None:
     exacts = analyze(word.rstrip("*"), stemmed=False)
     if not exacts or len(exacts[-1]) < MIN_PREFIX:
@@ -210,7 +238,7 @@ def _prefix(word: str) -> qt.Node | None:
 
 def _simplify(node: qt.Node | None) -> qt.Node | None:
     if isinstance(node, qt.Phrase) and len(node.stems) == 1:
-        return qt.Term(node.stems[0], node.exacts[0], typed=node.typed)
+        return qt.Term(node.stems[0], node.exacts[0], typed=node.typed, written=node.written)
     return node
 
 

@@ -3,7 +3,8 @@
     similar(snapshot, SimilarRequest("004_….txt", limit=3)) -> SimilarResult(id, title, hits)
 
 The words that best tell the article apart from the rest of the index (tf x idf, from
-the snapshot's lexicon) are searched together; the article itself is left out. The
+the snapshot's lexicon) are searched together; the article itself is left out, and so
+are its wire copies (``copies``), which would otherwise come first. The
 article page shows them as « Articles proches »; /api/documents/<id>/similar and
 ``search --similar`` answer with them.
 """
@@ -28,9 +29,11 @@ def similar(
     words = snapshot.lexicon.distinctive(f"{article.title}\n{article.text}")
     tree = qt.Or(tuple(qt.Term(stem(w), w) for w in words)) if words else qt.MatchAll()
     engine = snapshot.engine
-    query = qt.EngineQuery(tree=tree, limit=request.limit + 1, deadline=deadline_of(settings))
+    itself = set(snapshot.copies.of.get(request.id, ())) | {request.id}
+    limit = request.limit + len(itself)
+    query = qt.EngineQuery(tree=tree, limit=limit, deadline=deadline_of(settings))
     found = engine.search(query)
-    pairs = [(i, score) for i, score in found.hits if i != article.id][: request.limit]
+    pairs = [(i, score) for i, score in found.hits if i not in itself][: request.limit]
     leaves = list(qt.positive_leaves(tree))
     hits = [
         make_hit(a, score, leaves, settings, False)

@@ -9,6 +9,7 @@ next request, never half of this one::
     snapshot.lexicon                                # loaded on first use, for this generation
     snapshot.vectors                                # the article vectors (None: by words only)
     snapshot.word_forms                             # folded word -> written form, as asked
+    snapshot.copies                                 # near-copy groups, read on first use
 
 What is computed per generation is memoized on its snapshot, not in module globals: it
 goes when the generation is replaced and the last request on it ends. Functions of the
@@ -31,6 +32,7 @@ from indexer.live import IndexHandle, IndexView
 from indexer.store import IndexMissing, IndexOutdated
 
 from ..errors import IndexUnavailable, SearchError, TooLong
+from .copies import Groups, find_groups, updated
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -81,6 +83,14 @@ class Snapshot:
             return self._memo[name]
 
     @property
+    def copies(self) -> Groups:
+        """The near-copy groups at this commit (``copies``: wire dispatches published twice)."""
+        return self._once("copies", self._find_copies)
+
+    def _find_copies(self) -> Groups:
+        return self.source.copies_at(self)
+
+    @property
     def vectors(self) -> DenseIndex | None:
         """The article vectors at this commit, if there are enough articles to rank by
         meaning. NumPy and the word vectors come with them: not before a query needs them."""
@@ -118,6 +128,7 @@ class Snapshots:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self._base: tuple | None = None  # ((generation, epoch), the build's vectors, state)
+        self._copies: tuple | None = None  # (generation, commit, Groups): the latest made
 
     @classmethod
     def at(cls, index_dir: Path) -> Snapshots:
@@ -190,6 +201,28 @@ class Snapshots:
                 dense, state = None, "damaged"
             base = self._base = ((generation, epoch), dense, state)
         return base[1], base[2]
+
+    def copies_at(self, snapshot: Snapshot) -> Groups:
+        """The near-copy groups at a snapshot's commit: made whole for a generation's
+        first, then each commit's from the latest made before it and the articles the
+        commits between changed (``copies.updated``: the cost of the change)."""
+        generation, commit = snapshot.view.generation, snapshot.commit
+        base = self._copies
+        if base is not None and base[0] == generation and base[1] == commit:
+            return base[2]
+        if base is not None and base[0] == generation and base[1] < commit:
+            catalog = snapshot.view.catalog
+            with catalog.read() as db:
+                changed = catalog.changed(db, base[1], commit)
+            groups = updated(base[2], changed, snapshot.engine)
+        else:
+            candidates = snapshot.engine.copy_candidates()
+            groups = find_groups(candidates, snapshot.engine.fetch(sorted(candidates)))
+        with self._lock:
+            latest = self._copies
+            if latest is None or latest[0] != generation or latest[1] < commit:
+                self._copies = (generation, commit, groups)
+        return groups
 
     def is_index_error(self, error: BaseException) -> bool:
         """Whether an exception says the index is missing or its files are damaged."""
@@ -265,12 +298,15 @@ def _is_user_error(error: Exception) -> bool:
 
 
 def warm_up(snapshots: Snapshots) -> threading.Thread:
-    """Load the live lexicon and its indexes in the background, so the first typo, name or
-    completion request does not pay for them (1-2 s on the 34,160 news articles)."""
+    """Load the live lexicon and its indexes, and the near-copy groups, in the background,
+    so the first typo, name or completion request does not pay for them (1-2 s on the
+    34,160 news articles)."""
 
     def load() -> None:
         try:
-            snapshots.current().lexicon.warm_up()
+            snapshot = snapshots.current()
+            snapshot.lexicon.warm_up()
+            snapshot.copies  # noqa: B018 (memoized on the snapshot)
         except Exception as e:  # no index yet, or a damaged one: requests will say so
             log.info("lexicon not warmed up: %s", e)
 

@@ -1,9 +1,13 @@
 """Ranking tiers: from what was typed to ranked partial matches.
 
+0. for a quoted phrase, its matches that write its words with the accents as typed
+   ('"En Marche"': the party before "en marché"; a capital's accent aside: ``Written``);
 1. the words as typed, every one of them (terms are ANDed);
 2. the same with corrected and variant spellings (``spelling.expand``), so that an
    article that holds the word as typed always ranks above one that holds a variant;
-3. when those fill less than a page, as Meilisearch's matching strategy does, the words
+3. when fewer than ``FEW`` articles hold them all (a page at the default size, whatever
+   page and page size are asked, so that every page counts and shows the same results),
+   as Meilisearch's matching strategy does, the words
    as an OR, ranked by BM25, so a question typed in full ("Quand l'Azerbaïdjan a-t-il
    présidé la CICA ?") still finds the article though no article holds every word.
 
@@ -20,6 +24,8 @@ from dataclasses import dataclass, replace
 
 from indexer.engines import querytree as qt
 from indexer.engines.base import Engine
+
+FEW = 10  # fewer full matches than this, and partial matches come in (whatever the page)
 
 
 def split(tree: qt.Node) -> tuple[list[qt.Node], list[qt.Node]] | None:
@@ -41,6 +47,21 @@ def relaxed(tree: qt.Node) -> qt.Node | None:
     return qt.And((either, *negatives)) if negatives else either
 
 
+def as_written(tree: qt.Node) -> qt.Node | None:
+    """The tree whose quoted phrases must be written as typed, or None without any."""
+    if isinstance(tree, qt.Term | qt.Phrase) and tree.written:
+        return qt.And((tree, qt.Written(tree.written)))
+    if isinstance(tree, qt.Alternatives):  # the spelling typed, not its synonyms
+        written = [w for w in map(as_written, tree.children) if w is not None]
+        return written[0] if len(written) == 1 else (qt.Or(tuple(written)) if written else None)
+    if isinstance(tree, qt.And | qt.Or):
+        children = [as_written(c) for c in tree.children]
+        if any(c is not None for c in children):
+            kept = (c if w is None else w for c, w in zip(tree.children, children, strict=True))
+            return type(tree)(tuple(kept))
+    return None
+
+
 def search_in_tiers(
     engine: Engine, query: qt.EngineQuery, expanded: qt.Node, depth: int = 0
 ) -> Ranking:
@@ -57,32 +78,37 @@ def search_in_tiers(
     def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
         return engine.search(replace(query, tree=tree, offset=0, limit=fetched, facets=facets))
 
-    results = [] if expanded == query.tree else [(TYPED, run(query.tree, facets=False))]
+    written = as_written(query.tree) if query.sort == "relevance" else None
+    results = [] if written is None else [(WRITTEN, run(written, facets=False))]
+    if expanded != query.tree:
+        results.append((TYPED, run(query.tree, facets=False)))
     results.append((ALL_TERMS, run(expanded, facets=True)))
     all_terms = results[-1][1].total
     loose = relaxed(expanded) if query.sort == "relevance" else None
-    if loose is not None and all_terms < window:
+    if loose is not None and all_terms < FEW:
         results.append((SOME_TERMS, run(loose, facets=True)))
     widest = results[-1][1]
     hits, tiers = _merge(results)
-    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms)
+    tree = loose if len(results) and results[-1][0] == SOME_TERMS else expanded
+    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms, tree)
 
 
 @dataclass(frozen=True)
 class Ranking:
     """The first hits of a query, best first, with the tier each came from (higher is
-    better: ``TYPED`` as typed with every term, ``ALL_TERMS`` with other spellings,
-    ``SOME_TERMS`` partial), the number of matches, their facets, and how many match
-    every term."""
+    better: ``WRITTEN`` quoted words as written, ``TYPED`` as typed with every term,
+    ``ALL_TERMS`` with other spellings, ``SOME_TERMS`` partial), the number of matches,
+    their facets, and how many match every term."""
 
     hits: list[tuple[str, float]]
     tiers: list[int]
     total: int
     facets: dict[str, dict[str, int]]
     all_terms: int
+    tree: qt.Node | None = None  # what ``total`` counts: the expanded tree, or its OR
 
 
-SOME_TERMS, ALL_TERMS, TYPED = 0, 1, 2
+SOME_TERMS, ALL_TERMS, TYPED, WRITTEN = 0, 1, 2, 3
 
 
 def _merge(results: list[tuple[int, qt.EngineResult]]) -> tuple[list, list[int]]:

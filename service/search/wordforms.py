@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from indexer.analysis import fold, stem
+from indexer.analysis import fold, stem, word_terms
 from indexer.engines import querytree as qt
 
 from .snapshot import MAX_WORD_FORMS, Snapshot
@@ -37,6 +37,41 @@ def written_forms(snapshot: Snapshot, words: Iterable[str]) -> dict[str, str]:
             form = forms[word] = _read(snapshot, word)
         out[word] = form
     return out
+
+
+def written_phrase(snapshot: Snapshot, words: tuple[str, ...]) -> str:
+    """How the articles write a run of folded words: ("notre", "dame") -> "Notre-Dame",
+    ("champs", "elysees") -> "Champs-Élysées" (separators and capitals as most often
+    written); the words joined by spaces where no article holds them. Remembered on the
+    snapshot, as words are."""
+    key = " ".join(words)
+    forms = snapshot.word_forms
+    form = forms.get(key)
+    if form is None:
+        if len(forms) >= MAX_WORD_FORMS:
+            forms.clear()
+        form = forms[key] = _read_phrase(snapshot, words) or key
+    return form
+
+
+def _read_phrase(snapshot: Snapshot, words: tuple[str, ...]) -> str | None:
+    kept = [qt.Term(stem(w), w) for w in words if word_terms(w) is not None]
+    if not kept:
+        return None
+    engine = snapshot.engine
+    tree = kept[0] if len(kept) == 1 else qt.And(tuple(kept))
+    found = engine.search(qt.EngineQuery(tree, limit=SAMPLE, facets=False))
+    pattern = re.compile(
+        r"(?<!\w)" + r"[\s\-'’]+".join(map(_letters, words)) + r"(?!\w)",
+        re.IGNORECASE,
+    )
+    seen: Counter[str] = Counter()
+    for article in engine.fetch([doc_id for doc_id, _ in found.hits]):
+        for text in (article.title, article.text) if article is not None else ():
+            seen.update(form for form in pattern.findall(text) if fold(form) == "".join(words))
+    # The most frequent form; on a tie, one with capitals (a name), then alphabetically.
+    ranked = sorted(seen.items(), key=lambda fc: (-fc[1], fc[0].islower(), fc[0]))
+    return ranked[0][0] if ranked else None
 
 
 def _read(snapshot: Snapshot, word: str) -> str:
@@ -63,9 +98,14 @@ def _read(snapshot: Snapshot, word: str) -> str:
 
 
 def _pattern(word: str) -> re.Pattern:
-    """A regex for the words of a text that may fold to ``word``: each of its letters, or
-    any non-ASCII letter in its place ("économie"), and one for an "oe" or "ae" ("œuvre",
-    "poète"). Faster than analysing the whole text; ``fold`` then checks each one found."""
+    """A regex for the words of a text that may fold to ``word`` (``_letters``). Faster
+    than analysing the whole text; ``fold`` then checks each one found."""
+    return re.compile(r"(?<!\w)" + _letters(word) + r"(?!\w)", re.IGNORECASE)
+
+
+def _letters(word: str) -> str:
+    """Each letter of ``word``, or any non-ASCII letter in its place ("économie"), and one
+    for an "oe" or "ae" ("œuvre", "poète")."""
     parts, i = [], 0
     while i < len(word):
         one = f"(?:{re.escape(word[i])}|{_OTHER})"
@@ -75,4 +115,4 @@ def _pattern(word: str) -> re.Pattern:
         else:
             parts.append(one)
             i += 1
-    return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)", re.IGNORECASE)
+    return "".join(parts)

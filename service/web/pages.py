@@ -43,7 +43,8 @@ from .timeline import timeline
 
 bp = Blueprint("pages", __name__)
 
-SIMILAR_SHOWN = 5  # « Articles proches » under an article
+SIMILAR_SHOWN = 5
+DATE_PARAMS = ("from", "to")  # « Articles proches » under an article
 
 PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
 DATE_SOURCES = {
@@ -99,6 +100,8 @@ def search():
             kept, cache = (html.encode(),), "miss"
             svc.answers.put(snapshot.generation, key, kept)
     except QueryError as e:
+        if e.param in DATE_PARAMS:
+            return _period_error_page(e)
         state = PageState(q=_first_arg("q"))
         return render_template("search.html", state=state, result=None, error=str(e)), 400
     response = current_app.response_class(kept[0], mimetype="text/html")
@@ -132,6 +135,27 @@ def document(doc_id: str):
         similar=[(hit, url_for("pages.document", doc_id=hit.id) + query) for hit in nearest.hits],
         date_source=DATE_SOURCES.get(article.date.source, "") if article.date else "",
     )
+
+
+def _period_error_page(error: QueryError):
+    """A date the page cannot read: the search without the period, and the period form
+    with the dates as typed and what is wrong with them, beside the fields (400)."""
+    svc = current_service()
+    args = request.args.copy()
+    typed = {name: args.poplist(name)[:1] for name in DATE_PARAMS}
+    try:
+        req = SearchRequest.from_params(args, svc.settings)
+    except QueryError as e:
+        return render_template(
+            "search.html", state=PageState(q=_first_arg("q")), result=None, error=str(e)
+        ), 400
+    snapshot = svc.snapshots.current()
+    result = core.search(snapshot, replace(req, explain=bool(req.q)), svc.settings)
+    context = _result_context(snapshot, result, PageState.of(req, args))
+    context["period_error"] = str(error)
+    context["period_field"] = error.param
+    context["typed_dates"] = {name: (values or [""])[0] for name, values in typed.items()}
+    return render_template("search.html", **context), 400
 
 
 def _result_context(snapshot: Snapshot, result: SearchResult, state: PageState) -> dict:

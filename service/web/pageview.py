@@ -19,8 +19,10 @@ from flask import url_for
 from indexer.countries import country_label
 
 from ..search.models import SearchRequest, SearchResult
+from ..search.query import AND_WORDS, NOT_WORDS, OR_WORDS
 
 MONTHS = dict(get_month_names("wide", locale="fr"))
+OPERATORS = AND_WORDS | OR_WORDS | NOT_WORDS
 PAGE_WINDOW = 2  # page numbers shown on each side of the current one
 
 
@@ -188,11 +190,11 @@ def neighbour_pages(result: SearchResult, state: PageState) -> tuple[str | None,
 
 
 def or_query(q: str) -> str | None:
-    """'chine russie' -> 'chine OR russie': a wider query to suggest when nothing matched."""
+    """'chine russie' -> 'chine OU russie': a wider query to suggest when nothing matched."""
     words = q.split()
-    if len(words) < 2 or any(w == "OR" or w[0] in '-"(' or '"' in w for w in words):
+    if len(words) < 2 or any(w in OPERATORS or w[0] in '-"(' or '"' in w for w in words):
         return None
-    return " OR ".join(words)
+    return " OU ".join(words)
 
 
 def _without(values: tuple[str, ...], value: str) -> tuple[str, ...]:

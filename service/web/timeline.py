@@ -2,7 +2,8 @@
 
 Per year over all matches (years without a match in between drawn as empty slots), or
 per month when the date filter stays within one year. No JavaScript: the template draws
-the bars, ``summary`` is the text alternative.
+the bars, each a link that limits the period to its year (then to its month), and
+``summary`` is the text alternative.
 
     timeline(result, state) -> Timeline(caption="Résultats par année", bars=[Bar("2021", 3, …)])
 """
@@ -10,7 +11,7 @@ the bars, ``summary`` is the text alternative.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from babel.dates import get_month_names
 
@@ -37,6 +38,7 @@ class Bar:
     width: float
     height: float
     show_tick: bool
+    url: str | None = None  # the search limited to this year or month (None: no match)
 
     @property
     def center(self) -> float:
@@ -63,12 +65,16 @@ def timeline(result: SearchResult, state: PageState) -> Timeline | None:
     slots = _month_slots(result, year) if year else _year_slots(result)
     if not any(count for _, _, count in slots):
         return None
+    keys = [f"{year}-{m:02d}" for m in range(1, 13)] if year else [label for label, _, _ in slots]
     dated = sum(v.count for v in result.facets.get("year", []))
     caption = f"Résultats par mois en {year}" if year else "Résultats par année"
     summary = ", ".join(f"{title} : {count}" for _, title, count in slots if count)
     return Timeline(
         caption=caption,
-        bars=_bars(slots),
+        bars=[
+            replace(bar, url=state.url(date_from=key, date_to=key)) if bar.count else bar
+            for bar, key in zip(_bars(slots), keys, strict=True)
+        ],
         summary=f"{caption} — {summary}",
         undated=max(0, result.total - dated),
         show_counts=len(slots) <= 24,

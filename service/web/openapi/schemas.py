@@ -7,7 +7,15 @@ checks real responses against them, so the two cannot drift.
 from __future__ import annotations
 
 from ...search.models import MAX_PAGE, SORTS
-from .shapes import DATE_PATTERN, NULLABLE_STRING, closed_object, json_body, query_param, ref
+from .shapes import (
+    DATE_PATTERN,
+    NULLABLE_STRING,
+    TYPED_DATE_PATTERN,
+    closed_object,
+    json_body,
+    query_param,
+    ref,
+)
 
 ERRORS = {
     "400": json_body("Paramètre ou requête invalide (code `bad_query`).", "Error"),
@@ -31,9 +39,10 @@ DOC_ID = {
 SEARCH_PARAMETERS = [
     query_param(
         "q",
-        'La requête : mots (tous requis), `"phrase"`, `OR`, `-exclu`, `préfixe*`, '
-        "parenthèses. Insensible aux accents, à la casse et à l'élision. Vide : tous les "
-        "articles (filtrés), les plus récents d'abord.",
+        'La requête : mots (tous requis), `"phrase"` (les accents tapés d\'abord), '
+        "`OR`/`OU`, `AND`/`ET`, `-exclu` ou `NOT`/`SAUF exclu` (opérateurs en capitales), "
+        "`préfixe*`, parenthèses. Insensible aux accents, à la casse et à l'élision. Vide : "
+        "tous les articles (filtrés), les plus récents d'abord.",
         {"type": "string", "maxLength": 1000},
         example="Ceinture et la Route",
     ),
@@ -47,14 +56,14 @@ SEARCH_PARAMETERS = [
     ),
     query_param(
         "from",
-        "Depuis cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
-        {"type": "string", "pattern": DATE_PATTERN},
-        example="2021",
+        "Depuis cette date incluse : AAAA, AAAA-MM, AAAA-MM-JJ, MM/AAAA ou JJ/MM/AAAA.",
+        {"type": "string", "pattern": TYPED_DATE_PATTERN},
+        example="15/04/2019",
     ),
     query_param(
         "to",
-        "Jusqu'à cette date incluse : AAAA, AAAA-MM ou AAAA-MM-JJ.",
-        {"type": "string", "pattern": DATE_PATTERN},
+        "Jusqu'à cette date incluse : AAAA, AAAA-MM, AAAA-MM-JJ, MM/AAAA ou JJ/MM/AAAA.",
+        {"type": "string", "pattern": TYPED_DATE_PATTERN},
         example="2025-06",
     ),
     query_param(
@@ -153,6 +162,13 @@ SCHEMAS = {
                 "des mots cherchés, mais son sujet est proche de la recherche (questions et "
                 "recherches de plusieurs mots, sans filtre ni exclusion, par pertinence).",
             },
+            "copies": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Les identifiants de ses copies (la même dépêche publiée "
+                "deux fois : une mise à jour, un autre titre), retirées des résultats et "
+                "des comptes : le résultat les représente.",
+            },
             "url": NULLABLE_STRING,
             "passages": {
                 "type": "array",
@@ -165,7 +181,17 @@ SCHEMAS = {
                 "description": "Seulement avec `explain=true`.",
             },
         },
-        required=["id", "title", "date", "countries", "score", "url", "passages", "by_meaning"],
+        required=[
+            "id",
+            "title",
+            "date",
+            "countries",
+            "score",
+            "url",
+            "passages",
+            "by_meaning",
+            "copies",
+        ],
     ),
     "Explanation": closed_object(
         {

@@ -4,6 +4,8 @@ query parameters and closed objects, so that the schemas and paths read as the A
 from __future__ import annotations
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# A period filter also takes dates typed the French way: JJ/MM/AAAA, MM/AAAA (``periods``).
+TYPED_DATE_PATTERN = r"^(\d{4}(-\d{2}(-\d{2})?)?|(\d{1,2}[/.-])?\d{1,2}[/.-]\d{4})$"
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 

@@ -1,0 +1,97 @@
+"""The archive acceptance suite: journalist queries on the 34,160 real news articles.
+
+It runs when ``../shared/data/news-fr.jsonl.gz`` is beside the clone (CI has it), and is
+skipped with a message otherwise. The index of each engine is built once, from a
+configuration whose ``corpus.path`` is the ``.jsonl.gz`` file itself, into
+``var/archive/<engine>``, and reused by later runs until the indexer's code changes (a
+fingerprint beside it): about a minute for tantivy, two for Whoosh, the first time.
+Every query runs through the API (``/api/search``, ``/api/suggest``), some through the
+page and the command line, on both engines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+import indexer
+from service.config import DEFAULT_CONFIG, Config, load_config
+from service.corpus.indexing import update_index
+from service.search.snapshot import Snapshot, Snapshots
+from tests.conftest import NEWS, ROOT
+
+ENGINES = ["tantivy", "whoosh"]
+CACHE = ROOT / "var" / "archive"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/archive/" in item.nodeid:
+            item.add_marker(pytest.mark.archive)
+
+
+def installed_config(folder: Path, engine: str) -> Path:
+    """The repository's config.toml as a fresh install has it (synonyms and all), its
+    corpus the news archive's file itself, its index in ``folder``."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    for key, value in (("path", "seeds"), ("path", "var/index"), ("engine", "whoosh")):
+        assert f'{key} = "{value}"' in text, f"config.toml no longer has {key} = {value}"
+    text = text.replace('path = "seeds"', f'path = "{NEWS}"', 1)
+    text = text.replace('path = "var/index"', 'path = "index"', 1)
+    text = text.replace('engine = "whoosh"', f'engine = "{engine}"', 1)
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fingerprint() -> str:
+    """The indexer package's files: an index built by other code is rebuilt."""
+    root = Path(indexer.__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class Archive:
+    """One engine's index of the news archive: its configuration, snapshot and clients."""
+
+    def __init__(self, engine: str):
+        folder = CACHE / engine
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config: Config = load_config(installed_config(folder, engine), environ={})
+        stamp, now = folder / "fingerprint", fingerprint()
+        fresh = stamp.is_file() and stamp.read_text() == now
+        update_index(self.config, rebuild=not fresh)
+        stamp.write_text(now)
+        self.engine = engine
+        self.snapshots = Snapshots.at(self.config.index_path)
+        from service.web.app import create_app
+
+        app = create_app(self.config)
+        app.config["TESTING"] = True
+        self.client = app.test_client()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.snapshots.current()
+
+    def search(self, **params) -> dict:
+        """/api/search's body, with its hits' whole articles under "articles"."""
+        response = self.client.get("/api/search", query_string=params)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        body["articles"] = self.snapshot.engine.fetch([hit["id"] for hit in body["hits"]])
+        return body
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def archive(request) -> Archive:
+    if not NEWS.is_file():
+        pytest.skip(f"archive suite: {NEWS} is absent (../shared/data beside the clone)")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return Archive(request.param)

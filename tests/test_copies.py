@@ -1,0 +1,154 @@
+"""Wire copies: a dispatch published twice takes one place, in the hits and in the counts."""
+
+import json
+
+import pytest
+
+from indexer.articles import Article, ArticleDate
+from indexer.build import build_index
+from service.search import core
+from service.search.copies import Groups, are_copies, find_groups, hidden
+from service.search.models import SearchRequest, SimilarRequest
+from service.search.similar import similar
+from service.search.snapshot import Snapshots
+
+DISPATCH = (
+    "Un camion a foncé lundi soir dans la foule d'un marché de Noël au centre de Berlin, "
+    "faisant au moins neuf morts et une cinquantaine de blessés, selon la police allemande, "
+    "qui a arrêté le conducteur présumé. Le passager du camion est mort sur le coup, a "
+    "précisé la police, qui évoque une attaque délibérée. La chancelière a exprimé sa "
+    "tristesse et promis que toute la lumière serait faite sur ce drame."
+)
+UPDATE = DISPATCH.replace("neuf morts", "douze morts") + " Le bilan a été revu à la hausse."
+LATER = DISPATCH.replace("lundi soir", "un an plus tôt")  # the same text, a year later
+OTHER = (
+    "La police de Berlin a présenté mardi le bilan de l'année : moins de cambriolages, plus "
+    "d'accidents de la route, et un camion volé retrouvé dans un canal près du centre."
+)
+
+
+def news(doc_id: str, title: str, text: str, day: str) -> Article:
+    return Article(doc_id, text, title, ArticleDate(day, "day", "metadata"))
+
+
+def test_copies_are_near_texts_published_within_a_week():
+    first = news("a", "Attentat à Berlin", DISPATCH, "2016-12-19")
+    assert are_copies(first, news("b", "Berlin : le bilan s'alourdit", UPDATE, "2016-12-20"))
+    assert not are_copies(first, news("c", "Un an après", LATER, "2017-12-19"))
+    assert not are_copies(first, news("d", "Bilan de la police", OTHER, "2016-12-19"))
+
+
+def test_groups_join_the_candidates_that_are_copies_oldest_first():
+    articles = [
+        news("b", "Berlin : le bilan s'alourdit", UPDATE, "2016-12-20"),
+        news("a", "Attentat à Berlin", DISPATCH, "2016-12-19"),
+        news("d", "Bilan de la police", OTHER, "2016-12-19"),
+    ]
+    candidates = {"a": ("0:x", "1:y"), "b": ("0:x",), "d": ("1:y",)}
+    groups = find_groups(candidates, articles)
+    assert groups.of == {"a": ("a", "b"), "b": ("a", "b")}
+    assert groups.members == ("a", "b")
+
+
+def test_the_best_ranked_copy_stays_and_stands_for_the_others():
+    groups = Groups({"a": ("a", "b", "c"), "b": ("a", "b", "c"), "c": ("a", "b", "c")})
+    assert hidden(groups, {"a": (-2.0,), "b": (-5.0,), "c": (-1.0,)}) == {"b": ("a", "c")}
+    assert hidden(groups, {"a": (-2.0,)}) == {}  # one copy among the results: nothing to fold
+
+
+ARTICLES = [
+    {"id": "dispatch", "title": "Attentat à Berlin", "text": DISPATCH, "date": "2016-12-19"},
+    {"id": "update", "title": "Berlin : le bilan s'alourdit", "text": UPDATE, "date": "2016-12-20"},
+    {"id": "later", "title": "Un an après", "text": LATER, "date": "2017-12-19"},
+    {"id": "other", "title": "Bilan de la police", "text": OTHER, "date": "2016-12-20"},
+]
+
+
+@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+def index(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"copies-{request.param}")
+    (folder / "corpus").mkdir()
+    lines = "\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES)
+    (folder / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
+    build_index(folder / "corpus", folder / "index", engine=request.param)
+    return Snapshots.at(folder / "index").current()
+
+
+def search(index, **params):
+    return core.search(index, SearchRequest.from_params(params))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_a_dispatch_and_its_update_take_one_place_in_hits_total_and_facets(index, sort):
+    result = search(index, q="camion Berlin", sort=sort, per_page="10")
+    ids = [hit.id.partition("#")[2] for hit in result.hits]
+    assert result.total == len(ids) == 3 and "later" in ids and "other" in ids
+    (kept,) = [hit for hit in result.hits if hit.copies]
+    assert {kept.id, *kept.copies} == {"news.jsonl#dispatch", "news.jsonl#update"}
+    assert sum(v.count for v in result.facets["year"]) == 3
+    if sort == "date":
+        assert kept.id == "news.jsonl#update"  # the newest copy
+
+
+def test_pages_count_and_show_the_same_results(index):
+    pages = [search(index, q="camion Berlin", per_page="1", page=str(p)) for p in (1, 2, 3, 4)]
+    assert {r.total for r in pages} == {3}
+    assert len({hit.id for r in pages for hit in r.hits}) == 3
+
+
+def test_similar_articles_never_offer_an_article_s_own_copy(index):
+    found = similar(index, SimilarRequest("news.jsonl#dispatch", 5))
+    assert "news.jsonl#update" not in [hit.id for hit in found.hits]
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
+    """Each commit's groups come from the last ones made and the articles it changed
+    (``copies.updated``), and are those a full pass over the index would find."""
+    from indexer.update import change_sources
+    from service.search.copies import updated
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, article in enumerate(ARTICLES):
+        text = f"date {article['date']}\n{article['title']}\n\n{article['text']}"
+        (corpus / f"{n}_{article['id']}.txt").write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", engine=engine)
+    snapshots = Snapshots.at(tmp_path / "index")
+
+    def full(snapshot) -> dict:
+        candidates = snapshot.engine.copy_candidates()
+        return find_groups(candidates, snapshot.engine.fetch(sorted(candidates))).of
+
+    first = snapshots.current()
+    assert set(first.copies.of) == {"0_dispatch.txt", "1_update.txt"}  # made whole
+
+    def write(name: str, text: str | None) -> None:
+        path = corpus / name
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text, encoding="utf-8")
+        change_sources(corpus, tmp_path / "index", engine, [name])
+
+    # A third copy the same day, then the dispatch withdrawn, then the update rewritten
+    # into another story: each commit's groups, made from the previous ones.
+    write("4_again.txt", "date 2016-12-19\nBerlin\n\n" + DISPATCH + " Une ligne de plus.")
+    second = snapshots.current()
+    assert second.commit > first.commit
+    assert set(second.copies.of) == {"0_dispatch.txt", "1_update.txt", "4_again.txt"}
+    assert second.copies.of == full(second)
+    write("0_dispatch.txt", None)
+    third = snapshots.current()
+    assert set(third.copies.of) == {"1_update.txt", "4_again.txt"} and third.copies.of == full(
+        third
+    )
+    snow = (
+        "La neige est tombée toute la nuit sur les Alpes, et les stations de ski ouvrent "
+        "leurs pistes avec deux semaines d'avance ; les moniteurs se réjouissent, les "
+        "hôteliers affichent complet et les routes de montagne exigent des chaînes."
+    )
+    write("1_update.txt", "date 2016-12-20\nAutre chose\n\n" + snow)
+    fourth = snapshots.current()
+    assert fourth.copies.of == full(fourth) == {}
+    assert updated(fourth.copies, set(), fourth.engine) == fourth.copies  # nothing changed
