@@ -6,6 +6,7 @@ them, in one schema, read as one snapshot.
     view = handle.view()                   # the latest commit: engine reader, catalog
     with view.catalog.read() as db:        # one REPEATABLE READ transaction
         view.catalog.commit_in(db); view.catalog.words(db, since); view.catalog.vectors(db, since)
+        view.catalog.changed(db, after, upto)
 
 For the file engines, a folder holds generations and a SQLite catalog beside each; here the
 database is the archive. The catalog's tables live in the engine's schema and are written
@@ -22,7 +23,7 @@ transaction of the read pool (a standby when the connection string names one):
 
 A commit is the engine's generation (``stats.generation``, raised by every commit that
 changes articles); the lexicon's changes since a commit are the engine's words marked
-with a later one.
+with a later one, the articles it changed the engine's ``changed`` rows of a later one.
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ class DatabaseCatalog:
         """(word, df) of the words changed after commit ``since`` (0: all of them)."""
         statement = "SELECT word, df FROM {words} WHERE changed > %s"
         return db.execute(self.tables.sql(statement), (since,)).fetchall()
+
+    def changed(self, db: psycopg.Connection, after: int, upto: int) -> set[str]:
+        """The ids of the articles added, replaced or removed by the commits after
+        ``after`` up to ``upto`` included (the engine writer's ``changed`` rows)."""
+        statement = "SELECT id FROM {changed} WHERE commit_number > %s AND commit_number <= %s"
+        return {doc_id for (doc_id,) in db.execute(self.tables.sql(statement), (after, upto))}
 
     def reset_at(self, db: psycopg.Connection, what: str) -> int:
         """The commit at which ``what`` was last made anew (the build's, for the words)."""

@@ -84,6 +84,42 @@ def postgres_config(folder: Path, corpus: Path, dsn: str, **sections: dict) -> C
     return load_config(write_config(folder, corpus, index=index, **sections), environ={})
 
 
+def built(folder: Path, corpus: Path, engine: str) -> Snapshots:
+    """The snapshots of an index of ``corpus`` by ``engine``, built as ``search-index``
+    does: in ``folder/index``, or for postgres in a schema named after ``folder`` on the
+    session's server (ask for ``postgres_engine`` first; ``update`` brings it up to the
+    corpus again)."""
+    if engine != "postgres":
+        build_index(corpus, folder / "index", engine=engine)
+        return Snapshots.at(folder / "index")
+    from indexer.database import DatabaseHandle
+
+    database = _database(folder)
+    update(folder, corpus, engine)
+    return Snapshots(DatabaseHandle(database))
+
+
+def update(folder: Path, corpus: Path, engine: str, rels: list[str] | None = None) -> None:
+    """Bring an index ``built`` in ``folder`` up to its corpus: the source files ``rels``
+    (those a write changed; postgres compares every file's content instead)."""
+    if engine == "postgres":
+        from indexer.database_import import import_sources
+
+        import_sources(corpus, _database(folder))
+    else:
+        from indexer.update import change_sources
+
+        change_sources(corpus, folder / "index", engine, rels or [])
+
+
+def _database(folder: Path):
+    from indexer.database import Database
+    from indexer.engines.postgres import PostgresEngine
+
+    assert PostgresEngine.dsn, "ask for the postgres_engine fixture first"
+    return Database(PostgresEngine.dsn, f"b_{folder.name}".replace("-", "_")[:60])
+
+
 @pytest.fixture
 def postgres_data_config(tmp_path, postgres_primary) -> Config:
     """A config over a copy of tests/data (tmp_path/corpus), archived in the session's

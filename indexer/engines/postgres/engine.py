@@ -26,7 +26,7 @@ from .reader import PostgresReader, read_in_view
 from .rows import Prepared, prepare
 from .schema import FORMAT, Tables, create_tables, new_schema_name, table_format
 from .view import View, open_view
-from .writer import PostgresWriter
+from .writer import TERM_TABLES, PostgresWriter
 
 # What a lost or refused connection, a pool that found no connection in time, a cancelled
 # statement and tables dropped under the service raise: the index is unavailable (503),
@@ -46,7 +46,7 @@ class PostgresEngine(Engine):
     def __init__(self, location: Location):
         self.location = location
         self.tables = Tables(location.schema)
-        self._ids: dict[str, dict[str, int]] = {"stems": {}, "words": {}}
+        self._ids: dict[str, dict[str, int]] = {table: {} for table in TERM_TABLES}
         self._ids_lock = threading.Lock()
 
     @property
@@ -109,7 +109,7 @@ class PostgresEngine(Engine):
         return prepare(article)
 
     def known_ids(self, table: str) -> dict[str, int]:
-        """Term -> id of the terms this engine has seen committed ("stems" or "words")."""
+        """Term -> id of the terms this engine has seen committed (``TERM_TABLES``)."""
         return self._ids[table]
 
     def learn_ids(self, new: dict[str, dict[str, int]]) -> None:

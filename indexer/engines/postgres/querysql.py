@@ -15,7 +15,8 @@ Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``)
 - Phrase: in each field where the phrase occurs, the sum of its stems' BM25 there (Whoosh
   scores a phrase as the intersection of its terms).
 - Prefix: a constant 1.0 (its bounded words only, when the core bounded it);
-  MatchAll: 1.0; Not: nothing.
+  MatchAll: 1.0; Not: nothing; Ids, Written, Bands: 0 (sets of documents, matched by
+  their lexemes without positions: ``rows.set_lexeme``).
 - And, Or: the sum of the children that match; Alternatives: the best one (dis-max).
 
 A document's term frequencies come from its id arrays (``idx`` finds a term's place). A
@@ -29,7 +30,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import querytree as qt
-from .rows import BODY, EXACT, TITLE, WEIGHTY, fits, quote
+from .rows import BAND, BODY, EXACT, ID, TITLE, WEIGHTY, WRITTEN, fits, quote, set_lexeme
 
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters, as whoosh_scoring's
 FIELD_COLUMNS = {TITLE: ("tf_title", "len_title"), BODY: ("tf_body", "len_body")}
@@ -112,7 +113,22 @@ def tsquery(node: qt.Node) -> str:
     if isinstance(node, qt.Not):
         inner = tsquery(node.child)
         return {ALL: NOTHING, NOTHING: ALL}.get(inner, f"!({inner})")
+    if isinstance(node, qt.Ids):
+        return _any_of([quote(set_lexeme(ID, doc_id)) for doc_id in node.ids])
+    if isinstance(node, qt.Written):  # each word; none: no document (as the other engines)
+        words = [quote(set_lexeme(WRITTEN, w)) for w in node.words]
+        return _all_of(words) if words else NOTHING
+    if isinstance(node, qt.Bands):
+        return _any_of([quote(set_lexeme(BAND, band)) for band in node.bands])
     return ALL
+
+
+def bounded(node: qt.Node) -> bool:
+    """Whether the tree's matches are among a few given documents (``Ids``, ``Bands``):
+    ranking all of them costs little, no first cut is worth it."""
+    if isinstance(node, qt.Ids | qt.Bands):
+        return True
+    return isinstance(node, qt.And) and any(map(bounded, node.children))
 
 
 def _term_lexemes(stem: str, exact: str) -> list[str]:
@@ -173,7 +189,7 @@ class Scorer:
             alone = required and len(node.children) == 1
             scores = [self.score(c, alone) for c in node.children]
             return scores[0] if len(scores) == 1 else f"GREATEST({', '.join(scores)})"
-        if isinstance(node, qt.Not):
+        if isinstance(node, qt.Not | qt.Ids | qt.Written | qt.Bands):
             return "0"
         return "1.0"  # MatchAll
 

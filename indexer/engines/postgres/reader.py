@@ -51,6 +51,12 @@ class PostgresReader(EngineReader):
     def lexicon(self, prefix: str = "") -> list[tuple[str, int]]:
         return self._read(lambda view: view.lexicon(prefix))
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        return self._read(lambda view: view.phrases(prefix, limit))
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        return self._read(View.copy_candidates)
+
     def articles_of(self, source: str) -> list[Article]:
         return self._read(lambda view: view.articles_of(source))
 

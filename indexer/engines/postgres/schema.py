@@ -7,6 +7,12 @@
     stems      stem -> id, and its document frequency in the title and in the body
     words      folded word -> id, its document frequency (the lexicon) and the generation
                that last changed it (what a reader that holds an older one reloads)
+    phrases    title phrase ("2:notre_dame", ``indexer.written``) -> id, its document
+               frequency: what phrase completion offers, most frequent first
+    bands      near-copy band ("3:9f2c01aa", ``indexer.copies``) -> the number of live
+               articles that have it: those in two or more are ``copy_candidates``
+    changed    the ids of the articles each commit added, replaced or removed (what a
+               reader updates of what it derived from an earlier commit: near-copy groups)
     stats      one row: the number of articles and the summed field lengths (BM25's N and
                average lengths), kept by the same transactions that write articles, and
                the generation: a number each of them raises (what a cache keys on)
@@ -34,8 +40,10 @@ import secrets
 from psycopg import Connection, sql
 
 # Raise it when a change makes older tables unreadable (and they are rebuilt). 3: French
-# terms stemmed before folding, stop words checked as written (indexer.analysis).
-FORMAT = 3
+# terms stemmed before folding, stop words checked as written (indexer.analysis); 4: words
+# as written, title phrases, near-copy bands and ids as lexemes, the phrases and changed
+# tables (indexer.written, indexer.copies).
+FORMAT = 4
 EXTENSIONS = ("intarray",)  # idx(): a term's place in a document's id array, in C
 SCHEMA_PREFIX = "search_"
 
@@ -62,6 +70,20 @@ CREATE TABLE {words} (
     df int NOT NULL DEFAULT 0,
     changed bigint NOT NULL DEFAULT 0  -- the generation that last changed df
 ) WITH (fillfactor = 80);
+CREATE TABLE {phrases} (
+    id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phrase text COLLATE "C" NOT NULL UNIQUE,
+    df int NOT NULL DEFAULT 0
+) WITH (fillfactor = 80);
+CREATE TABLE {bands} (
+    band text COLLATE "C" PRIMARY KEY,
+    df int NOT NULL
+) WITH (fillfactor = 80);
+CREATE TABLE {changed} (
+    commit_number bigint NOT NULL,
+    id text NOT NULL,
+    PRIMARY KEY (commit_number, id)
+);
 CREATE TABLE {articles} (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- insertion order: breaks ties
     date int NOT NULL,                 -- YYYYMMDD, 00 for unknown parts, 0 when undated
@@ -73,6 +95,8 @@ CREATE TABLE {articles} (
     tf_title smallint[] NOT NULL,
     tf_body smallint[] NOT NULL,
     word_ids int[] NOT NULL,
+    phrase_ids int[] NOT NULL,         -- the title's phrases (``indexer.written``)
+    bands text[] NOT NULL,             -- near-copy bands (``indexer.copies``), in order
     lexemes tsvector NOT NULL,
     id text NOT NULL UNIQUE,
     source text NOT NULL,
@@ -85,7 +109,8 @@ CREATE TABLE {articles} (
 );
 ALTER TABLE {articles} ALTER countries SET STORAGE MAIN, ALTER stem_ids SET STORAGE MAIN,
     ALTER tf_title SET STORAGE MAIN, ALTER tf_body SET STORAGE MAIN,
-    ALTER word_ids SET STORAGE MAIN, ALTER id SET STORAGE MAIN, ALTER source SET STORAGE MAIN,
+    ALTER word_ids SET STORAGE MAIN, ALTER phrase_ids SET STORAGE MAIN,
+    ALTER bands SET STORAGE MAIN, ALTER id SET STORAGE MAIN, ALTER source SET STORAGE MAIN,
     ALTER url SET STORAGE MAIN, ALTER date_value SET STORAGE MAIN,
     ALTER date_precision SET STORAGE MAIN, ALTER date_source SET STORAGE MAIN;
 CREATE INDEX ON {articles} USING gin (lexemes);
@@ -104,7 +129,7 @@ class Tables:
         self.schema = schema
         ident = sql.Identifier(schema)
         self.names = {"schema": ident}
-        for table in ("meta", "stats", "stems", "words", "articles"):
+        for table in ("meta", "stats", "stems", "words", "phrases", "bands", "changed", "articles"):
             self.names[table] = sql.Identifier(schema, table)
 
     def __getattr__(self, table: str) -> sql.Identifier:

@@ -41,7 +41,17 @@ from psycopg_pool import ConnectionPool
 from ...articles import Article
 from .. import querytree as qt
 from . import facets
-from .querysql import ALL, NOTHING, Dictionary, Scorer, Stats, first_cut, query_terms, tsquery
+from .querysql import (
+    ALL,
+    NOTHING,
+    Dictionary,
+    Scorer,
+    Stats,
+    bounded,
+    first_cut,
+    query_terms,
+    tsquery,
+)
 from .rows import article_of, date_number
 from .schema import Tables
 
@@ -134,7 +144,7 @@ class View:
             scorer = Scorer(*self.statistics(*query_terms(q.tree)))
             value = scorer.score(q.tree)
             params.update(scorer.params)
-            cut = first_cut(q.tree, _common(scorer.dictionary))
+            cut = None if bounded(q.tree) else first_cut(q.tree, _common(scorer.dictionary))
         found = self._found(q, value, where, params, cut)
         if found.candidates is not None and found.candidates < min(found.total, q.offset + q.limit):
             found = self._found(q, value, where, params, None)  # too few: rank every match
@@ -205,12 +215,50 @@ class View:
         where, params = "df > 0", []
         if prefix:  # a range, which the unique index on words answers
             where += " AND word >= %s AND word < %s"
-            params = [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+            params = [prefix, _after_prefix(prefix)]
         return self._execute(
             self._tables.sql(f"SELECT word, df FROM {{words}} WHERE {where} ORDER BY word"),
             params,
         )
 
+    def phrases(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """The ``limit`` most frequent title phrases of live articles starting with
+        ``prefix`` ("2:notre_d"), with their document frequencies."""
+        where, params = "df > 0", []
+        if prefix:  # a range, which the unique index on phrases answers
+            where += " AND phrase >= %s AND phrase < %s"
+            params = [prefix, _after_prefix(prefix)]
+        return self._execute(
+            self._tables.sql(
+                f"SELECT phrase, df FROM {{phrases}} WHERE {where} "
+                "ORDER BY df DESC, phrase LIMIT %s"
+            ),
+            [*params, limit],
+        )
+
+    def copy_candidates(self) -> dict[str, tuple[str, ...]]:
+        """Every article that shares a near-copy band with another, with its bands: the
+        bands that two articles or more have (a scan of their counts), then their
+        articles, through the GIN index (a scan would read every tsvector)."""
+        self._allow_seqscan(True)
+        shared = [band for (band,) in self._execute(self._tables.sql(SHARED_BANDS))]
+        self._allow_seqscan(False)
+        if not shared:
+            return {}
+        rows = self._execute(
+            self._tables.sql("SELECT id, bands FROM {articles} WHERE lexemes @@ %s::tsquery"),
+            (tsquery(qt.Bands(tuple(shared))),),
+        )
+        return {doc_id: tuple(bands) for doc_id, bands in rows}
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string after every string that starts with ``prefix`` (bytewise, as the
+    C collation sorts): the end of a range scan of the unique index."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+SHARED_BANDS = "SELECT band FROM {bands} WHERE df > 1"
 
 # The collection's statistics and the query's terms, in one round trip.
 STATISTICS = """

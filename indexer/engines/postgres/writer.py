@@ -3,11 +3,13 @@
 A writer takes a connection, begins a transaction and takes the index's write lock (an
 advisory lock: writers of one index run one after the other, so the document
 frequencies and the stats row they update never deadlock). Added articles are buffered and
-written by batches (``BATCH``): their new stems and words get ids, and the rows go in with
-COPY. Their document frequencies and lengths are counted in Python and added once, at the
-commit: a frequent word's row is then rewritten once per transaction, not once per batch
-(updating after every batch of 500 took a third of a 34,160-article import). Deleting
-subtracts them in the same statement as the delete (``_DELETE``). ``commit`` makes it all
+written by batches (``BATCH``): their new stems, words and title phrases get ids, and the
+rows go in with COPY. Their document frequencies (and their near-copy bands' counts) and
+lengths are counted in Python and added once, at the commit: a frequent word's row is then
+rewritten once per transaction, not once per batch (updating after every batch of 500 took
+a third of a 34,160-article import). Deleting subtracts them in the same statement as the
+delete (``_DELETE``). The id of every article added, replaced or deleted goes into the
+``changed`` table with the commit's generation. ``commit`` makes it all
 visible at once, to every connection of every service replica; ``cancel`` leaves nothing
 behind. After a large write, the commit also vacuums and analyses the articles
 (``MAINTAIN_AFTER``): the planner then knows the new rows, and the GIN index's pending
@@ -34,21 +36,25 @@ from .schema import Tables
 if TYPE_CHECKING:
     from .engine import PostgresEngine
 
+TERM_TABLES = ("stems", "words", "phrases")  # terms the rows name by id
 BATCH = 500  # articles per COPY: bounds the writer's memory, amortises the round trips
 MAINTAIN_AFTER = 1_000  # articles added or deleted by a commit that then vacuums
 COLUMNS = (
-    "date len_title len_body len_exact countries stem_ids tf_title tf_body word_ids lexemes "
-    "id source title body url date_value date_precision date_source"
+    "date len_title len_body len_exact countries stem_ids tf_title tf_body word_ids phrase_ids "
+    "bands lexemes id source title body url date_value date_precision date_source"
 ).split()
 
 _NEXT_GENERATION = "UPDATE {stats} SET generation = %s"
+_CHANGED = "INSERT INTO {changed} SELECT %s, unnest(%s::text[]) ON CONFLICT DO NOTHING"
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
 
-# Remove articles and take what they counted out of the frequencies and the stats row.
+# Remove articles and take what they counted out of the frequencies and the stats row;
+# their ids go into the commit's changes.
 _DELETE = """
 WITH gone AS (
     DELETE FROM {articles} WHERE CONDITION
-    RETURNING stem_ids, tf_title, tf_body, word_ids, len_title, len_body, len_exact
+    RETURNING id, stem_ids, tf_title, tf_body, word_ids, phrase_ids, bands, len_title,
+        len_body, len_exact
 ), stem_df AS (
     SELECT u.id, count(*) FILTER (WHERE u.t > 0) AS t, count(*) FILTER (WHERE u.b > 0) AS b
     FROM gone, unnest(gone.stem_ids, gone.tf_title, gone.tf_body) AS u(id, t, b)
@@ -60,6 +66,16 @@ WITH gone AS (
     FROM stem_df d WHERE s.id = d.id
 ), words_done AS (
     UPDATE {words} w SET df = w.df - d.n, changed = %(next)s FROM word_df d WHERE w.id = d.id
+), phrase_df AS (
+    SELECT u.id, count(*) AS n FROM gone, unnest(gone.phrase_ids) AS u(id) GROUP BY u.id
+), phrases_done AS (
+    UPDATE {phrases} p SET df = p.df - d.n FROM phrase_df d WHERE p.id = d.id
+), band_df AS (
+    SELECT u.band, count(*) AS n FROM gone, unnest(gone.bands) AS u(band) GROUP BY u.band
+), bands_done AS (
+    UPDATE {bands} b SET df = b.df - d.n FROM band_df d WHERE b.band = d.band
+), changes_done AS (
+    INSERT INTO {changed} SELECT %(next)s, id FROM gone ON CONFLICT DO NOTHING
 )
 UPDATE {stats} SET docs = docs - g.n, len_title = len_title - g.t,
     len_body = len_body - g.b, len_exact = len_exact - g.x
@@ -89,9 +105,9 @@ class PostgresWriter(EngineWriter):
         self._pool = engine.pool
         self._conn: Connection = self._pool.getconn()
         self._pending: list[Prepared] = []
-        self._new_ids: dict[str, dict[str, int]] = {"stems": {}, "words": {}}
+        self._new_ids: dict[str, dict[str, int]] = {table: {} for table in TERM_TABLES}
         # Every id this writer may use: the engine's known ones, then its own new ones.
-        self._ids = {table: dict(engine.known_ids(table)) for table in ("stems", "words")}
+        self._ids = {table: dict(engine.known_ids(table)) for table in TERM_TABLES}
         self._counts = _Counts()
         self._changed = 0  # articles added or deleted
         try:
@@ -168,12 +184,15 @@ class PostgresWriter(EngineWriter):
         self._delete("id = ANY(%(value)s)", [p.id for p in batch])  # replace, never duplicate
         stem_ids = self._known("stems", "stem", {s for p in batch for s in p.stems})
         word_ids = self._known("words", "word", {w for p in batch for w in p.words})
+        phrase_ids = self._known("phrases", "phrase", {x for p in batch for x in p.phrases})
         with self._conn.cursor().copy(self._tables.sql(_COPY)) as copy:
             for p in batch:
                 stems = list(map(stem_ids.__getitem__, p.stems))
                 words = list(map(word_ids.__getitem__, p.words))
-                copy.write_row(_row(p, stems, words))
-                self._counts.add(p, stems, words)
+                phrases = list(map(phrase_ids.__getitem__, p.phrases))
+                copy.write_row(_row(p, stems, words, phrases))
+                self._counts.add(p, stems, words, phrases)
+        self._conn.execute(self._tables.sql(_CHANGED), (self.generation, [p.id for p in batch]))
         self._changed += len(batch)
 
     def _known(self, table: str, column: str, terms: set[str]) -> dict[str, int]:
@@ -208,13 +227,16 @@ class _Counts:
     """What a writer's added articles count: document frequencies by term id, lengths."""
 
     def __init__(self):
-        self.title, self.body, self.words = Counter(), Counter(), Counter()
+        self.title, self.body, self.words, self.phrases = Counter(), Counter(), Counter(), Counter()
+        self.bands: Counter[str] = Counter()
         self.docs = self.len_title = self.len_body = self.len_exact = 0
 
-    def add(self, p: Prepared, stems: list[int], words: list[int]) -> None:
+    def add(self, p: Prepared, stems: list[int], words: list[int], phrases: list[int]) -> None:
         self.title.update(compress(stems, p.tf_title))
         self.body.update(compress(stems, p.tf_body))
         self.words.update(words)
+        self.phrases.update(phrases)
+        self.bands.update(p.bands)
         self.docs += 1
         self.len_title += p.len_title
         self.len_body += p.len_body
@@ -233,13 +255,30 @@ class _Counts:
             ),
             (ids, [self.title[i] for i in ids], [self.body[i] for i in ids]),
         )
-        ids = sorted(self.words)
-        conn.execute(
+        _add(
+            conn,
             tables.sql(
                 "UPDATE {words} w SET df = w.df + d.n, changed = %s "
                 "FROM unnest(%s::int[], %s::int[]) AS d(id, n) WHERE w.id = d.id"
             ),
-            (generation, ids, [self.words[i] for i in ids]),
+            self.words,
+            generation,
+        )
+        _add(
+            conn,
+            tables.sql(
+                "UPDATE {phrases} p SET df = p.df + d.n "
+                "FROM unnest(%s::int[], %s::int[]) AS d(id, n) WHERE p.id = d.id"
+            ),
+            self.phrases,
+        )
+        _add(
+            conn,
+            tables.sql(
+                "INSERT INTO {bands} AS b SELECT * FROM unnest(%s::text[], %s::int[]) "
+                "ON CONFLICT (band) DO UPDATE SET df = b.df + excluded.df"
+            ),
+            self.bands,
         )
         conn.execute(
             tables.sql(
@@ -250,7 +289,14 @@ class _Counts:
         )
 
 
-def _row(p: Prepared, stem_ids: list[int], word_ids: list[int]) -> tuple:
+def _add(conn: Connection, statement: sql.Composed, counts: Counter, *first) -> None:
+    """Run ``statement`` that adds ``counts`` (term -> n) to a table: its parameters are
+    ``first``, then the terms in order and their numbers."""
+    terms = sorted(counts)
+    conn.execute(statement, (*first, terms, [counts[t] for t in terms]))
+
+
+def _row(p: Prepared, stem_ids: list[int], word_ids: list[int], phrase_ids: list[int]) -> tuple:
     """The COPY row of an article; arrays written as their literals here, in C (psycopg
     dumps a list element by element in Python: a fifth of an import)."""
     return (
@@ -263,6 +309,8 @@ def _row(p: Prepared, stem_ids: list[int], word_ids: list[int]) -> tuple:
         _array(p.tf_title),
         _array(p.tf_body),
         _array(word_ids),
+        _array(phrase_ids),
+        _array(p.bands),
         p.lexemes,
         p.id,
         p.source,
@@ -276,5 +324,5 @@ def _row(p: Prepared, stem_ids: list[int], word_ids: list[int]) -> tuple:
 
 
 def _array(values) -> str:
-    """A PostgreSQL array literal of numbers or country codes: [1, 2] -> '{1,2}'."""
+    """A PostgreSQL array literal of numbers, country codes or bands: [1, 2] -> '{1,2}'."""
     return "{" + ",".join(map(str, values)) + "}"
