@@ -3,11 +3,13 @@ codes as for the file engines, and a 503 that says the primary cannot be reached
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from service.corpus.indexing import archive, open_or_build, update_index
 from service.web.app import create_app
-from tests.conftest import ARCHIVE_TOKEN, postgres_config, sent_while_held
+from tests.conftest import ARCHIVE_TOKEN, DATA_DIR, postgres_config, sent_while_held
 from tests.postgres_server import free_port
 
 AUTH = {"Authorization": f"Bearer {ARCHIVE_TOKEN}"}
@@ -114,3 +116,21 @@ def test_articles_written_through_the_api_outlive_a_full_import(postgres_data_co
             database.tables.sql(statement + "WHERE id = 'api/note.txt'")
         ).fetchone()
     assert vectors == models  # its vector too, from the new model
+
+
+def test_a_corpus_of_one_file_takes_api_writes_into_the_database(tmp_path, postgres_primary):
+    """The file engines refuse them (409: the file alone changes its articles); here an
+    API article is a row, which a new import of the file keeps."""
+    corpus = tmp_path / "news.jsonl"
+    shutil.copy(DATA_DIR / "news.jsonl", corpus)
+    service = {"write_token": ARCHIVE_TOKEN}
+    config = postgres_config(tmp_path, corpus, postgres_primary.dsn(), service=service)
+    client = create_app(config).test_client()
+    put = client.put("/api/documents/api/note.txt", json={"text": "Le tungstène."}, headers=AUTH)
+    assert put.status_code == 201, put.json
+    update_index(config, rebuild=True)
+    client = create_app(config).test_client()
+    assert [hit["id"] for hit in client.get("/api/search?q=tungstene").json["hits"]] == [
+        "api/note.txt"
+    ]
+    assert client.get("/api/search?q=Chine").json["total"] > 0  # the file's articles

@@ -106,8 +106,10 @@ class Write:
 
 
 def check_writable(config: Config, doc_id: str) -> None:
-    """ReadOnly when the corpus is one file: its articles change with the file alone."""
-    if config.corpus_path.is_file():
+    """ReadOnly when the corpus is one file: its articles change with the file alone. The
+    postgres engine's archive is the database, where an API write is a row kept across
+    imports (``indexer.database_import``): a corpus of one file never stops it."""
+    if config.corpus_path.is_file() and config.engine != "postgres":
         raise ReadOnly(
             f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
             "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
