@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL servers on loopback ports, for tests and benchmarks.
+"""Throwaway PostgreSQL servers on loopback ports, for tests and benchmarks (and one kept
+between sessions, for the archive suite's import of the news archive).
 
 Debian's PostgreSQL (``/usr/lib/postgresql/<version>/bin``) refuses to run as root, so
 when the tests run as root (CI does) every server command runs as the ``postgres``
@@ -12,6 +13,8 @@ system user, in a folder of its own under the system's temporary folder (pytest'
         standby.wait_replayed(primary)             # the standby replayed what the primary wrote
         standby.promote()                          # pg_ctl promote: it takes writes
     # every server stopped, the folder removed
+    kept = start_kept(Path("var/archive/postgres"))  # a cluster kept between sessions
+    kept.stop()
 
 ``unavailable()`` says why no server can be started here (no binaries, root without a
 ``postgres`` user), for a test to skip with that reason, or fail under REQUIRE_POSTGRES=1.
@@ -157,6 +160,35 @@ def start_primary(
     """initdb a new cluster in ``root/name``, start it on a free port, create the database."""
     bindir = _bindir()
     datadir = root / name
+    _initdb(bindir, datadir)
+    server = _started(datadir, bindir, durable, settings)
+    server.psql(f"CREATE DATABASE {DATABASE}", "postgres")
+    return server
+
+
+def start_kept(folder: Path) -> PostgresServer:
+    """A server whose cluster outlives the session, in ``folder/cluster`` (``folder``
+    made the server user's): made the first time, started on a free port by the next
+    sessions; stop it at the end (``stop``). A cluster left running by a session that was
+    killed is stopped first; one that no longer starts is made anew (empty)."""
+    bindir = _bindir()
+    folder = folder.resolve()  # the server's commands run from /
+    folder.mkdir(parents=True, exist_ok=True)
+    _give_to_server_user(folder)
+    datadir = folder / "cluster"
+    if (datadir / "PG_VERSION").is_file():
+        _stop_quietly(datadir)
+        try:
+            return _started(datadir, bindir, False, None)
+        except RuntimeError:
+            shutil.rmtree(datadir)
+    _initdb(bindir, datadir)
+    server = _started(datadir, bindir, False, None)
+    server.psql(f"CREATE DATABASE {DATABASE}", "postgres")
+    return server
+
+
+def _initdb(bindir: Path, datadir: Path) -> None:
     _run_as_server_user(
         [
             str(bindir / "initdb"),
@@ -171,9 +203,6 @@ def start_primary(
             "--no-sync",
         ]
     )
-    server = _started(datadir, bindir, durable, settings)
-    server.psql(f"CREATE DATABASE {DATABASE}", "postgres")
-    return server
 
 
 def start_standby(
