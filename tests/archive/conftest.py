@@ -24,7 +24,7 @@ from indexer.database import DatabaseHandle
 from service.config import DEFAULT_CONFIG, Config, load_config
 from service.corpus.indexing import archive as database_of
 from service.corpus.indexing import update_index
-from service.search.snapshot import Snapshot, Snapshots
+from service.search.snapshot import Snapshot, Snapshots, warm_up
 from tests import postgres_server
 from tests.conftest import NEWS, ROOT, require_postgres
 
@@ -83,10 +83,13 @@ class Archive:
             self.snapshots = Snapshots(DatabaseHandle(database_of(self.config)))
         else:
             self.snapshots = Snapshots.at(self.config.index_path)
-        from service.web.app import create_app
+        from service.web.app import create_app, current_snapshots
 
         app = create_app(self.config)
         app.config["TESTING"] = True
+        # As search-serve does at start: a request then never pays the lexicon's indexes
+        # (0.4 s, seconds on a busy machine) within its time budget (a 503).
+        warm_up(current_snapshots(app)).join(timeout=120)
         self.client = app.test_client()
 
     @property
