@@ -23,6 +23,7 @@ from pathlib import Path
 from bench.results import RESULTS, markdown_table
 from bench.writes import make_site
 from service.config import load_config
+from service.corpus.indexing import update_index
 from service.errors import SearchError
 from service.search import core
 from service.search.models import SearchRequest
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         if not (folder / "config.toml").is_file():
             make_site(folder, docs, engine)
         config = load_config(folder / "config.toml", environ={})
+        update_index(config)  # an index of an older format is rebuilt, a current one kept
         snapshot = Snapshots.at(config.index_path).current()
         settings = Settings.from_config(config)
         unbounded = dataclasses.replace(settings, time_budget_ms=10**9)

@@ -1,7 +1,7 @@
 """Relevance harness: the product's search, and three peers, on French judged queries.
 
     .venv/bin/python -m bench.relevance [--setting eval|distractors|both] [--peers]
-        [--engine whoosh|tantivy]... [--limit N] [--json] [--rebuild] [--config PATH]
+        [--engine whoosh|tantivy|postgres]... [--limit N] [--json] [--rebuild] [--config PATH]
         [--data DIR] [--cache DIR] [--ceiling]
 
 Run it from the repository root. Settings (see EVALUATION.md):

@@ -49,6 +49,32 @@ class BuildReport:
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    @classmethod
+    def of_full_build(cls, ingested, doc_count: int) -> BuildReport:
+        """What a full build did: every source it read added (``ingest.Ingested``)."""
+        return cls(
+            added=sorted(ingested.sources),
+            articles=ingested.articles,
+            doc_count=doc_count,
+            skipped=ingested.skipped,
+            published=True,
+        )
+
+    @classmethod
+    def of_changes(cls, plan, ingested, doc_count: int, **more) -> BuildReport:
+        """What a change in place did: the files of its plan (``update.plan_sources``)."""
+        return cls(
+            added=plan.added,
+            changed=plan.changed,
+            removed=plan.removed,
+            unchanged=len(plan.unchanged),
+            articles=ingested.articles,
+            doc_count=doc_count,
+            skipped=ingested.skipped,
+            published=True,
+            **more,
+        )
+
 
 def build_index(
     corpus: Path,
@@ -116,13 +142,7 @@ def full_build(
     except BaseException:
         store.discard(gen)
         raise
-    return BuildReport(
-        added=sorted(ingested.sources),
-        articles=ingested.articles,
-        doc_count=doc_count,
-        skipped=ingested.skipped,
-        published=True,
-    )
+    return BuildReport.of_full_build(ingested, doc_count)
 
 
 def _now() -> str:

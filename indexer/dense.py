@@ -184,6 +184,13 @@ def write_model(gen: Path, bags: Bags) -> None:
     _save_atomic(gen / MODEL, names=np.frombuffer(names, dtype=np.uint8), **model)
 
 
+def model_of(bags: Bags) -> dict[str, np.ndarray] | None:
+    """The model of these articles (their vectors as ``matrix``, in ``bags.ids``' order);
+    None without word vectors. What ``write_model`` saves, for an archive in a database."""
+    vectors = word_vectors()
+    return None if vectors is None else _model(bags, vectors)
+
+
 def rebuild_model(gen: Path, articles: Iterable[Article]) -> int:
     """The model of a generation whose file is lost or damaged, recomputed from its
     articles read back from the index; how many."""

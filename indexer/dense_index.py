@@ -15,6 +15,7 @@ a written one is a row of a small matrix of its own.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,13 @@ from .runs import cut
 from .wordvectors import WordVectors, word_vectors
 
 DTYPE = np.float32  # a stored vector: DIMENSIONS float32 values, little-endian bytes
+
+
+def model_bytes(model: dict[str, np.ndarray]) -> bytes:
+    """A model without its matrix (``dense.model_of``), as the bytes of an .npz file."""
+    out = io.BytesIO()
+    np.savez(out, **{name: model[name] for name in MODEL_ARRAYS if name != "matrix"})
+    return out.getvalue()
 
 
 class VectorsDamaged(Exception):
@@ -75,6 +83,23 @@ class DenseIndex:
         if len(ids) != len(model["matrix"]):
             raise VectorsDamaged(f"{gen}: {len(ids)} ids for {len(model['matrix'])} vectors")
         return cls(ids, model, vectors)
+
+    @classmethod
+    def from_rows(cls, model_file, rows: list[tuple[str, bytes]], where: str) -> DenseIndex | None:
+        """The build's vectors kept in a database: its model (``model_bytes``) and each
+        article's vector row; None without word vectors; VectorsDamaged if unreadable."""
+        vectors = word_vectors()
+        if vectors is None:
+            return None
+        try:
+            with np.load(model_file) as data:
+                model = {name: data[name] for name in MODEL_ARRAYS if name != "matrix"}
+            width = model["basis"].shape[1]
+            matrix = np.frombuffer(b"".join(v for _, v in rows), dtype=DTYPE)
+            model["matrix"] = matrix.reshape(len(rows), width)
+        except (OSError, ValueError, KeyError) as e:
+            raise VectorsDamaged(f"{where}: {e}") from e
+        return cls([i for i, _ in rows], model, vectors)
 
     def __len__(self) -> int:
         """How many articles have a vector at this commit."""

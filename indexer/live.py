@@ -49,7 +49,9 @@ class Generation:
 
 @dataclass(frozen=True)
 class IndexView:
-    """One commit of the live generation, opened: what a request reads from."""
+    """One commit of the live generation, opened: what a request reads from. (For the
+    archive in a database, ``database.DatabaseHandle`` makes them: its generation is the
+    schema and build, its catalog a ``DatabaseCatalog`` with the same read API.)"""
 
     generation: Path
     manifest: Manifest
@@ -111,6 +113,17 @@ class IndexHandle:
         generation = self._generation
         engine = type(generation.engine) if generation is not None else Engine
         return isinstance(error, IndexCorrupt) or engine.is_read_error(error)
+
+    def load_vectors(self, generation: Path):
+        """The build's article vectors of a generation (``DenseIndex``), None without
+        them; VectorsDamaged when they cannot be read."""
+        from .dense_index import DenseIndex
+
+        return DenseIndex.load(generation)
+
+    def describe(self, error: BaseException) -> str | None:
+        """A user's sentence for an error of this kind of archive (None: the usual ones)."""
+        return None
 
     def _open(self, path: Path) -> Generation:
         """The generation at ``path``, opened and checked once (the last one is kept)."""

@@ -63,7 +63,7 @@ def reconcile(
     with LiveIndex(gen) as live:
         recovered = recover(corpus, live)
         known = live.catalog.sources()
-        plan = _plan(corpus, known)
+        plan = plan_sources(corpus, known)
         if not (plan.added or plan.changed or plan.removed):
             last = live.catalog.last()
             return BuildReport(
@@ -74,17 +74,7 @@ def reconcile(
             )
         todo = plan.added + plan.changed
         change, ingested = apply(corpus, live, todo, plan.removed, progress, processes)
-    return BuildReport(
-        added=plan.added,
-        changed=plan.changed,
-        removed=plan.removed,
-        unchanged=len(plan.unchanged),
-        articles=ingested.articles,
-        doc_count=change.doc_count,
-        skipped=ingested.skipped,
-        published=True,
-        recovered=recovered,
-    )
+    return BuildReport.of_changes(plan, ingested, change.doc_count, recovered=recovered)
 
 
 def change_sources(
@@ -267,7 +257,7 @@ def _every_article(engine: Engine) -> Iterable:
         yield from (a for a in reader.fetch(ids[first : first + 500]) if a is not None)
 
 
-class _Plan:
+class SourcePlan:
     """The corpus against the catalog: files added, changed, removed, unchanged."""
 
     def __init__(self) -> None:
@@ -277,10 +267,10 @@ class _Plan:
         self.unchanged: list[str] = []
 
 
-def _plan(corpus: Path, known: dict[str, Signature]) -> _Plan:
+def plan_sources(corpus: Path, known: dict[str, Signature]) -> SourcePlan:
     """A file is unchanged when its size and time are those recorded, or, when they
     differ, its SHA-1 is (a file touched but not changed is not read again)."""
-    plan = _Plan()
+    plan = SourcePlan()
     present = list_sources(corpus)
     plan.removed = sorted(set(known) - set(present))
     for rel in present:

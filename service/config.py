@@ -29,6 +29,11 @@ class Config:
     corpus_path: Path
     index_path: Path
     engine: str = "whoosh"
+    # The PostgreSQL archive (engine "postgres"): a libpq connection string, which may
+    # name several hosts (reads go to a standby, writes to the primary), and the schema
+    # of its tables. Empty: libpq's own defaults (PGHOST, PGPORT, ...).
+    dsn: str = ""
+    schema: str = "search"
     per_page: int = 10
     max_per_page: int = 100
     passages: int = 3
@@ -65,6 +70,8 @@ KEYS = {
     ("corpus", "path"): "corpus_path",
     ("index", "path"): "index_path",
     ("index", "engine"): "engine",
+    ("index", "dsn"): "dsn",
+    ("index", "schema"): "schema",
     ("search", "per_page"): "per_page",
     ("search", "max_per_page"): "max_per_page",
     ("search", "passages"): "passages",

@@ -5,12 +5,12 @@ import json
 import pytest
 
 from indexer.articles import Article, ArticleDate
-from indexer.build import build_index
+from indexer.engines import ENGINE_NAMES
 from service.search import core
 from service.search.copies import Groups, are_copies, find_groups, hidden
 from service.search.models import SearchRequest, SimilarRequest
 from service.search.similar import similar
-from service.search.snapshot import Snapshots
+from tests.conftest import built, update
 
 DISPATCH = (
     "Un camion a foncé lundi soir dans la foule d'un marché de Noël au centre de Berlin, "
@@ -64,14 +64,15 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+@pytest.fixture(scope="module", params=ENGINE_NAMES)
 def index(request, tmp_path_factory):
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_engine")
     folder = tmp_path_factory.mktemp(f"copies-{request.param}")
     (folder / "corpus").mkdir()
     lines = "\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES)
     (folder / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
-    build_index(folder / "corpus", folder / "index", engine=request.param)
-    return Snapshots.at(folder / "index").current()
+    return built(folder, folder / "corpus", request.param).current()
 
 
 def search(index, **params):
@@ -101,11 +102,10 @@ def test_similar_articles_never_offer_an_article_s_own_copy(index):
     assert "news.jsonl#update" not in [hit.id for hit in found.hits]
 
 
-@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
     """Each commit's groups come from the last ones made and the articles it changed
     (``copies.updated``), and are those a full pass over the index would find."""
-    from indexer.update import change_sources
     from service.search.copies import updated
 
     corpus = tmp_path / "corpus"
@@ -113,8 +113,7 @@ def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
     for n, article in enumerate(ARTICLES):
         text = f"date {article['date']}\n{article['title']}\n\n{article['text']}"
         (corpus / f"{n}_{article['id']}.txt").write_text(text, encoding="utf-8")
-    build_index(corpus, tmp_path / "index", engine=engine)
-    snapshots = Snapshots.at(tmp_path / "index")
+    snapshots = built(tmp_path, corpus, engine)
 
     def full(snapshot) -> dict:
         candidates = snapshot.engine.copy_candidates()
@@ -129,7 +128,7 @@ def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
             path.unlink()
         else:
             path.write_text(text, encoding="utf-8")
-        change_sources(corpus, tmp_path / "index", engine, [name])
+        update(tmp_path, corpus, engine, [name])
 
     # A third copy the same day, then the dispatch withdrawn, then the update rewritten
     # into another story: each commit's groups, made from the previous ones.

@@ -1,8 +1,10 @@
 """Every engine answers alike: the same hits, facets and passages, updates and fetches.
 
 Each engine builds its own index over tests/data (and over the seeds for the agreement
-test). Expected hits are written ``"a | b c | d"``: groups in order, and the ids inside a
-group in any order, because engines score differently and break ties differently.
+test), as the service does (``open_or_build``): the postgres engine's archive goes into a
+schema of its own on the session's PostgreSQL server. Expected hits are
+written ``"a | b c | d"``: groups in order, and the ids inside a group in any order,
+because engines score differently and break ties differently.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import pytest
 
 from indexer.analysis import fold, stem
 from indexer.articles import Article
-from indexer.build import build_index
 from indexer.engines import ENGINE_NAMES, engine_class
 from indexer.engines import querytree as qt
+from indexer.engines.postgres import PostgresEngine
 from indexer.sources import read_source
 from service.config import load_config
+from service.corpus.indexing import open_or_build, update_index
 from service.search import core
 from service.search.models import SearchRequest
 from service.search.settings import Settings
@@ -39,12 +42,12 @@ class Built:
     """One engine's index over a corpus, and the core settings from its config file."""
 
     def __init__(self, folder: Path, corpus: Path, engine: str):
-        path = write_config(
-            folder, corpus, index={"engine": engine}, synonyms={"groups": [SYNONYMS]}
-        )
+        index = {"engine": engine}
+        if engine == "postgres":  # the archive in the session's server, a schema of its own
+            index.update(dsn=PostgresEngine.dsn, schema=f"test_{folder.name}".replace("-", "_"))
+        path = write_config(folder, corpus, index=index, synonyms={"groups": [SYNONYMS]})
         self.config = load_config(path, environ={})
-        build_index(corpus, self.config.index_path, engine=self.config.engine)
-        self.snapshots = Snapshots.at(self.config.index_path)
+        self.snapshots = Snapshots(open_or_build(self.config))  # as the service opens it
         self.settings = Settings.from_config(self.config)
 
     def search(self, **params):
@@ -56,23 +59,29 @@ class Built:
         return [hit.id for hit in self.search(**params).hits]
 
 
-@pytest.fixture(scope="session")
-def built_data(tmp_path_factory):
-    """Per engine name, an index over tests/data, built on first use."""
+def per_engine(tmp_path_factory, corpus: Path, label: str):
+    """Per engine name, an index over ``corpus``, built on first use (a postgres index
+    only when a postgres test asks, with the session's server)."""
     cache: dict[str, Built] = {}
 
     def get(engine: str) -> Built:
         if engine not in cache:
-            cache[engine] = Built(tmp_path_factory.mktemp(f"data-{engine}"), DATA_DIR, engine)
+            cache[engine] = Built(tmp_path_factory.mktemp(f"{label}-{engine}"), corpus, engine)
         return cache[engine]
 
     return get
 
 
 @pytest.fixture(scope="session")
+def built_data(tmp_path_factory):
+    """Per engine name, an index over tests/data."""
+    return per_engine(tmp_path_factory, DATA_DIR, "data")
+
+
+@pytest.fixture(scope="session")
 def built_seeds(tmp_path_factory):
     """Per engine name, an index over the five seed articles."""
-    return {e: Built(tmp_path_factory.mktemp(f"seeds-{e}"), SEEDS_DIR, e) for e in ENGINE_NAMES}
+    return per_engine(tmp_path_factory, SEEDS_DIR, "seeds")
 
 
 def groups(expected: str) -> list[set[str]]:
@@ -259,7 +268,7 @@ def test_incremental_update_adds_changes_and_removes_files(tmp_path, engine):
     (corpus / "g_nouveau.txt").write_text(" date 2025-01 Le Brésil rejoint le Couloir médian.")
     (corpus / "b_oeuvre.txt").write_text(" date 2023-05-05 Un accord sur le tourisme kirghize.")
     (corpus / "d_sans_date.txt").unlink()
-    report = build_index(corpus, built.config.index_path, engine=engine)
+    report = update_index(built.config)
     assert (report.added, report.changed, report.removed) == (
         ["g_nouveau.txt"],
         ["b_oeuvre.txt"],
@@ -316,7 +325,7 @@ def test_fetch_after_a_search_sees_the_next_commit(tmp_path, engine):
     ["Azerbaïdjan Chine", "coopération", "président", '"Ceinture et la Route"', "pandémie OR gaz"],
 )
 def test_engines_agree_on_the_seeds_top_ten(built_seeds, engine, q):
-    ours, ref = built_seeds[engine].search(q=q), built_seeds[REFERENCE].search(q=q)
+    ours, ref = built_seeds(engine).search(q=q), built_seeds(REFERENCE).search(q=q)
     assert (ours.total, ours.facets) == (ref.total, ref.facets)
     want = tie_groups(ref.hits)
     assert in_groups([hit.id for hit in ours.hits], want) == want

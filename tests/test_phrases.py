@@ -1,14 +1,15 @@
-"""Quoted phrases and phrase completion, on an index of a few hundred small articles."""
+"""Quoted phrases and phrase completion, on an index of a few hundred small articles, by
+every engine."""
 
 import json
 
 import pytest
 
-from indexer.build import build_index
+from indexer.engines import ENGINE_NAMES
 from service.search import core
 from service.search.completion import complete_titles, complete_words
 from service.search.models import SearchRequest
-from service.search.snapshot import Snapshots
+from tests.conftest import built
 
 
 def article(doc_id: str, title: str, text: str) -> dict:
@@ -31,14 +32,15 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("phrases")
+@pytest.fixture(scope="module", params=ENGINE_NAMES)
+def index(request, tmp_path_factory):
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_engine")
+    folder = tmp_path_factory.mktemp(f"phrases-{request.param}")
     (folder / "corpus").mkdir()
     lines = "\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES)
     (folder / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
-    build_index(folder / "corpus", folder / "index")
-    return Snapshots.at(folder / "index").current()
+    return built(folder, folder / "corpus", request.param).current()
 
 
 def ids(index, q: str) -> list[str]:

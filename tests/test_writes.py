@@ -21,7 +21,7 @@ from service.corpus import commits
 from service.corpus import worker as builder
 from service.errors import BuildFailed
 from service.web.app import create_app
-from tests.conftest import DATA_DIR, write_config
+from tests.conftest import DATA_DIR, sent_while_held, write_config
 
 TOKEN = "s3cret-jeton-de-test-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -370,6 +370,7 @@ def test_writes_run_in_the_worker_process(monkeypatch):
 
     class Config:
         index_path = Path("/nowhere/index")
+        engine = "whoosh"
         corpus_path = Path("/nowhere/corpus")
 
     monkeypatch.setattr(builder, "_worker", Pool)
@@ -390,27 +391,10 @@ def commit_number(config) -> int:
 
 
 def queued_behind_a_build(client, config, requests: list[tuple]) -> list:
-    """Send ``requests`` (method, path, body) at once while a build holds the lock: the
-    first waits for it in the worker, the others queue behind; then release it."""
+    """Send ``requests`` (method, path, body) at once while a build holds the lock."""
     lock = build_lock(config.index_path)
     lock.__enter__()
-    answers: list = [None] * len(requests)
-
-    def send(n: int) -> None:
-        method, path, body = requests[n]
-        answers[n] = client.open(path, method=method, json=body, headers=AUTH)
-
-    first = threading.Thread(target=send, args=(0,))
-    first.start()
-    time.sleep(0.5)  # the first batch is in the worker, waiting for the lock
-    others = [threading.Thread(target=send, args=(n,)) for n in range(1, len(requests))]
-    for thread in others:
-        thread.start()
-    time.sleep(0.5)  # all queued
-    lock.__exit__(None, None, None)
-    for thread in [first, *others]:
-        thread.join()
-    return answers
+    return sent_while_held(client, requests, AUTH, lambda: lock.__exit__(None, None, None))
 
 
 def test_writes_that_wait_together_are_committed_together(setup):
@@ -484,6 +468,7 @@ def test_a_hung_worker_gives_the_request_back_with_a_true_503(monkeypatch):
 
     class Config:
         index_path = Path("/nowhere/hung-index")
+        engine = "whoosh"
         corpus_path = Path("/nowhere/corpus")
 
     monkeypatch.setattr(builder, "_worker", Pool)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from .base import Engine, EngineWriter, IndexCorrupt
 
-ENGINE_NAMES = ("whoosh", "tantivy")
+ENGINE_NAMES = ("whoosh", "tantivy", "postgres")
 
 
 def engine_class(name: str) -> type[Engine]:
-    """The engine class for a name from config.toml ("whoosh" or "tantivy")."""
+    """The engine class for a name from config.toml ("whoosh", "tantivy" or "postgres")."""
     # Imported on demand: a Whoosh deployment never loads the Rust extension, and back.
     if name == "whoosh":
         from .whoosh import WhooshEngine
@@ -23,6 +23,10 @@ def engine_class(name: str) -> type[Engine]:
         from .tantivy import TantivyEngine
 
         return TantivyEngine
+    if name == "postgres":
+        from .postgres import PostgresEngine
+
+        return PostgresEngine
     raise ValueError(f"unknown engine {name!r}: expected one of {', '.join(ENGINE_NAMES)}")
 
 

@@ -17,7 +17,7 @@ import click
 from indexer.build import BuildReport
 
 from ..config import Config
-from ..corpus.indexing import open_or_build, update_index
+from ..corpus.indexing import index_location, open_or_build, update_index
 from ..search.snapshot import Snapshots
 from . import french
 from .french import integer_range
@@ -77,10 +77,10 @@ def render_report(report: BuildReport, config: Config) -> str:
     if not report.published:
         return (
             f"Index à jour : {report.doc_count} articles, "
-            f"aucun fichier modifié ({config.index_path})."
+            f"aucun fichier modifié ({index_location(config)})."
         )
     lines = [
-        f"Index {config.engine} prêt : {report.doc_count} articles ({config.index_path}).",
+        f"Index {config.engine} prêt : {report.doc_count} articles ({index_location(config)}).",
         f"Fichiers : {len(report.added)} ajoutés, {len(report.changed)} modifiés, "
         f"{len(report.removed)} supprimés, {report.unchanged} inchangés ; "
         f"{report.articles} articles indexés en {report.seconds:.1f} s.",

@@ -18,6 +18,7 @@ import sys
 import click
 
 from ..config import Config
+from ..corpus.indexing import archive
 from ..search.completion import completions
 from ..search.core import search
 from ..search.models import CompletionRequest, SearchRequest, SimilarRequest
@@ -116,9 +117,11 @@ def search_cmd(
 
 
 def searched_where(config: Config, doc_count: int) -> str:
-    """Which corpus and index a search read, and from which configuration file."""
+    """Which corpus and index a search read (for the postgres engine, the archive's schema),
+    and from which configuration file."""
+    index = archive(config) if config.engine == "postgres" else config.index_path
     return (
-        f"Corpus : {config.corpus_path} ; index : {config.index_path} "
+        f"Corpus : {config.corpus_path} ; index : {index} "
         f"({config.engine}, {doc_count} article{'s' if doc_count > 1 else ''}) ; "
         f"configuration : {config.source}."
     )

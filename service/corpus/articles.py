@@ -1,8 +1,8 @@
 """Article files of the corpus as the write API changes them, published in the index.
 
-The corpus stays the source of truth (DESIGN.md): an article written over HTTP is a
-``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header line when it has a date,
-then the text. Its id is its path relative to the corpus (``ids``).
+For the file engines the corpus stays the source of truth (DESIGN.md): an article
+written over HTTP is a ``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header
+line when it has a date, then the text. Its id is its path relative to the corpus (``ids``).
 
     write_articles(config, [Write("api/note.txt", content), ...]) -> [created?, ...]
       in the write worker (``worker``: a process of its own, a core of its own), for the
@@ -14,9 +14,10 @@ then the text. Its id is its path relative to the corpus (``ids``).
          put back
     then the caller reads the article back from the index: searchable from then on.
 
-A write costs its article, not the index. Retrying a PUT writes the same file again and
-leaves the same index; retrying a DELETE answers 404 and changes nothing. This module
-imports neither Flask nor click."""
+For the postgres engine the database is the archive: the same content is written as
+rows instead, a batch in one transaction (``rows``). A write costs its article, not the
+index. Retrying a PUT writes the same file again and leaves the same index; retrying a
+DELETE answers 404 and changes nothing. This module imports neither Flask nor click."""
 
 from __future__ import annotations
 
@@ -105,8 +106,10 @@ class Write:
 
 
 def check_writable(config: Config, doc_id: str) -> None:
-    """ReadOnly when the corpus is one file: its articles change with the file alone."""
-    if config.corpus_path.is_file():
+    """ReadOnly when the corpus is one file: its articles change with the file alone. The
+    postgres engine's archive is the database, where an API write is a row kept across
+    imports (``indexer.database_import``): a corpus of one file never stops it."""
+    if config.corpus_path.is_file() and config.engine != "postgres":
         raise ReadOnly(
             f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
             "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
@@ -138,7 +141,12 @@ def write_articles(
     every file is put back as it was (never by rewriting it: by a link or a rename, which
     a full disk cannot refuse) and the whole batch fails. Per write: whether it created
     the article, or the error that refused it alone (a Conflict, a DocumentNotFound).
-    The ids of a batch are distinct."""
+    The ids of a batch are distinct. For the postgres engine, rows of the archive in one
+    transaction instead (``rows.write_rows``), with the same outcomes."""
+    if config.engine == "postgres":
+        from .rows import write_rows
+
+        return write_rows(config, writes, wait)
     corpus = config.corpus_path.resolve()
     outcomes: list[bool | SearchError] = []
     try:
@@ -200,6 +208,10 @@ _live: dict[Path, LiveIndex] = {}
 def warm_up(config: Config) -> None:
     """Open the live generation and its vector model now, in the worker (skipped while a
     build holds the lock): the first write then does not pay for it."""
+    if config.engine == "postgres":
+        from .rows import warm_up_rows
+
+        return warm_up_rows(config)
     try:
         with store.build_lock(config.index_path), runs.shared_vocabulary():
             kept = _kept(config)
@@ -266,15 +278,6 @@ def _undoable(path: Path, existed: bool) -> Iterator[None]:
     finally:
         if existed:
             kept.unlink(missing_ok=True)
-
-
-def _check_folder(config: Config, doc_id: str) -> None:
-    """ReadOnly when the corpus is one file: its articles change with the file alone."""
-    if config.corpus_path.is_file():
-        raise ReadOnly(
-            f"le corpus est un seul fichier ({config.corpus_path.name}) : « {doc_id} » ne "
-            "s'écrit pas par l'API ; modifiez le fichier, puis lancez « search-index »"
-        )
 
 
 def _make_folders(path: Path, corpus: Path, doc_id: str) -> None:

@@ -40,7 +40,7 @@ IDLE_SECONDS = 30.0  # a queue's thread ends after so long without writes
 ANSWER_WAIT = 60.0
 
 _lock = threading.Lock()  # the queues, and each queue's pending writes
-_queues: dict = {}  # index folder -> _Queue
+_queues: dict = {}  # what the writes change (``_target``) -> _Queue
 
 
 def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
@@ -71,9 +71,9 @@ def submit(config: Config, write: Write) -> bool:
     articles.check_writable(config, write.doc_id)
     future: Future = Future()
     with _lock:
-        queue = _queues.get(config.index_path)
+        queue = _queues.get(_target(config))
         if queue is None:
-            queue = _queues[config.index_path] = _Queue(config)
+            queue = _queues[_target(config)] = _Queue(config)
         queue.pending.append((write, future))
         queue.wake.notify()
     try:
@@ -97,8 +97,16 @@ def _no_answer(queued: bool) -> str:
     )
 
 
+def _target(config: Config) -> object:
+    """What a write changes: the index folder, or for the postgres engine the archive in
+    its database (whatever the index folder says)."""
+    if config.engine == "postgres":
+        return ("postgres", config.dsn, config.schema)
+    return config.index_path
+
+
 class _Queue:
-    """The writes waiting for one index folder, and the thread that commits them."""
+    """The writes waiting for one index (``_target``), and the thread that commits them."""
 
     def __init__(self, config: Config):
         self.config = config
@@ -112,7 +120,7 @@ class _Queue:
                 if not self.pending:
                     self.wake.wait(IDLE_SECONDS)
                 if not self.pending:  # idle: the next write starts another thread
-                    _queues.pop(self.config.index_path, None)
+                    _queues.pop(_target(self.config), None)
                     return
                 batch = self._take()
             _commit(self.config, batch)

@@ -2,7 +2,9 @@
 
     open_or_build(config)         the index folder, built (or rebuilt, if of an older
                                   format) from the corpus first; for the service, also
-                                  brought up to the corpus (``reconcile``)
+                                  brought up to the corpus (``reconcile``); for the
+                                  postgres engine, the archive in the database instead
+                                  (``indexer.database``), imported first if it has none
     update_index(config, ...)     a full or incremental build of the configured index
 
 Shared by the commands, the service and the build worker: it imports neither Flask nor
@@ -15,6 +17,7 @@ import errno
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.build import BuildReport, build_index
 from indexer.engines import ENGINE_NAMES, IndexCorrupt
@@ -26,6 +29,9 @@ from indexer.store import BuildLocked, IndexOutdated, Manifest, current_generati
 from ..config import Config
 from ..errors import BuildFailed, ConfigError
 
+if TYPE_CHECKING:
+    from indexer.database import Database, DatabaseHandle
+
 log = logging.getLogger(__name__)
 
 
@@ -34,7 +40,7 @@ def open_or_build(
     announce: Callable[[str], None] = log.info,
     build_with: Callable[[Config], object] | None = None,
     reconcile: bool = False,
-) -> IndexHandle:
+) -> IndexHandle | DatabaseHandle:
     """The configured index, built from the corpus first if none was ever published, or
     rebuilt if it was written in an older format (an index is derived data: the corpus
     is there to rebuild it, so an upgrade never leaves a service answering 503).
@@ -43,6 +49,8 @@ def open_or_build(
         ``update_index`` by default.
     :param reconcile: also bring an existing index up to the corpus (the service, at start).
     """
+    if config.engine == "postgres":
+        return _open_or_import(config, announce, build_with, reconcile)
     if not has_index(config.index_path):
         announce(f"Construction de l'index depuis {config.corpus_path}…")
         (build_with or update_index)(config)
@@ -52,6 +60,44 @@ def open_or_build(
     elif reconcile:
         _reconcile(config, announce)
     return IndexHandle(config.index_path)
+
+
+def _open_or_import(config, announce, build_with, reconcile) -> DatabaseHandle:
+    """The archive in the database, imported from the corpus first if it has none (or
+    tables of an older format); an unreachable server is said by each request (503)."""
+    from indexer.database import DatabaseHandle
+
+    database = archive(config)
+    try:
+        state = database.state(database.engine())
+    except psycopg_errors() as e:
+        log.warning("database not reachable at start-up: %s", e)
+        return DatabaseHandle(database)
+    if state != "ok":
+        announce(f"Import de {config.corpus_path} dans {database}…")
+        (build_with or update_index)(config)
+    elif reconcile and config.corpus_path.is_dir():
+        _reconcile(config, announce)
+    return DatabaseHandle(database)
+
+
+def index_location(config: Config) -> str:
+    """Where the configured index is, as a user reads it: a folder, or a database."""
+    return str(archive(config)) if config.engine == "postgres" else str(config.index_path)
+
+
+def archive(config: Config) -> Database:
+    """The configured archive in a database (engine "postgres")."""
+    from indexer.database import Database
+
+    return Database(config.dsn, config.schema)
+
+
+def psycopg_errors() -> tuple[type[BaseException], ...]:
+    """What a database that cannot be reached raises (psycopg, imported when used)."""
+    import psycopg
+
+    return (psycopg.OperationalError,)
 
 
 def _reconcile(config: Config, announce: Callable[[str], None]) -> None:
@@ -100,12 +146,34 @@ def update_index(
     if config.engine not in ENGINE_NAMES:
         raise ConfigError(f"moteur inconnu « {config.engine} » : attendu {', '.join(ENGINE_NAMES)}")
     check_corpus(config.corpus_path)
+    if config.engine == "postgres":
+        return _import(config, rebuild, progress, wait, processes)
     try:
         return build_index(
             config.corpus_path, config.index_path, config.engine, rebuild, progress, wait, processes
         )
     except OSError as e:  # the build discarded its generation: the live one is untouched
         raise BuildFailed(build_failure(config, e)) from e
+
+
+def _import(config, rebuild, progress, wait, processes) -> BuildReport:
+    """``update_index`` for an archive in a database."""
+    from indexer.database_import import import_sources
+
+    database = archive(config)
+    try:
+        return import_sources(config.corpus_path, database, rebuild, progress, processes, wait)
+    except psycopg_errors() as e:
+        raise BuildFailed(primary_unreachable(database, e)) from e
+
+
+def primary_unreachable(database: Database, error: BaseException) -> str:
+    """What a user reads when a write cannot reach the primary server."""
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    return (
+        f"base de données primaire injoignable ({database}) : {first} ; rien n'a changé, "
+        "réessayez quand le primaire répond (ou qu'un secondaire a été promu)"
+    )
 
 
 def check_corpus(path: Path) -> None:

@@ -29,7 +29,7 @@ from indexer.engines import querytree as qt
 from indexer.written import phrase_key, phrase_words
 
 from ..errors import SearchError
-from .core import DEFAULT_SETTINGS, deadline_of
+from .core import DEFAULT_SETTINGS, deadline_of, ready
 from .models import CompletionRequest, Completions
 from .query import parse_query
 from .settings import Settings
@@ -50,6 +50,7 @@ def completions(
     snapshot: Snapshot, request: CompletionRequest, settings: Settings = DEFAULT_SETTINGS
 ) -> Completions:
     """The phrases and words that complete the last one typed, and the titles it starts."""
+    ready(snapshot)
     deadline = deadline_of(settings)
     words = complete_words(snapshot, request.q, request.limit)
     titles = complete_titles(snapshot, request.q, min(request.limit, TITLES_LIMIT), deadline)

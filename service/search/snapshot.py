@@ -36,6 +36,7 @@ from .copies import Groups, find_groups, updated
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from indexer.database import DatabaseHandle
     from indexer.dense_index import DenseIndex
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class Snapshots:
     as the commit, so the engine, the lexicon and the vectors always belong together.
     """
 
-    def __init__(self, handle: IndexHandle):
+    def __init__(self, handle: IndexHandle | DatabaseHandle):
         self.handle = handle
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
@@ -137,6 +138,7 @@ class Snapshots:
 
     @property
     def index_dir(self) -> Path:
+        """Where the index is (a folder, or a database: what messages name)."""
         return self.handle.index_dir
 
     def current(self) -> Snapshot:
@@ -185,15 +187,15 @@ class Snapshots:
                 changes = dict(catalog.vectors(db, 0))
         return Snapshot(view, self, lexicon, changes, epoch)
 
-    def base_vectors(self, generation: Path, epoch: int) -> tuple[DenseIndex | None, str]:
+    def base_vectors(self, generation, epoch: int) -> tuple[DenseIndex | None, str]:
         """The build's article vectors of a generation (as made anew at commit ``epoch``),
         loaded once, and their state."""
         base = self._base
         if base is None or base[0] != (generation, epoch):
-            from indexer.dense_index import DenseIndex, VectorsDamaged
+            from indexer.dense_index import VectorsDamaged
 
             try:
-                dense = DenseIndex.load(generation)
+                dense = self.handle.load_vectors(generation)
                 state = "absent" if dense is None else "ok"
             except VectorsDamaged as e:
                 log.error("article vectors unreadable, search by words only: %s", e)
@@ -243,6 +245,9 @@ class Snapshots:
                 "lancez « search-index --rebuild »"
             )
         log.error("index %s unreadable: %s: %s", where, type(error).__name__, error)
+        described = self.handle.describe(error)
+        if described is not None:
+            return IndexUnavailable(described)
         return IndexUnavailable(f"index illisible dans {where} : {REBUILD_HINT}")
 
 

@@ -23,7 +23,7 @@ from indexer.live import IndexHandle
 from indexer.store import BuildLocked
 
 from ..config import Config, load_config
-from ..corpus.indexing import open_or_build
+from ..corpus.indexing import archive, open_or_build
 from ..errors import SearchError
 from ..search.settings import Settings
 from ..search.snapshot import Snapshots
@@ -82,12 +82,16 @@ def current_snapshots(app: Flask) -> Snapshots:
     return app.extensions[EXTENSION].snapshots
 
 
-def _open_index(config: Config) -> IndexHandle:
+def _open_index(config: Config):
     """Open (or first build) the index; a failure is logged and answered 503 per request."""
     try:
         return open_or_build(config)
     except (SearchError, BuildLocked, IndexCorrupt, OSError) as e:
         log.warning("index not available at start-up: %s", e)
+        if config.engine == "postgres":
+            from indexer.database import DatabaseHandle
+
+            return DatabaseHandle(archive(config))
         return IndexHandle(config.index_path)
 
 

@@ -1,0 +1,163 @@
+"""``bench.postgres``'s measures under load: writes while 8 clients search, the service's
+memory, and the standby's replication lag.
+
+- writes: what the write API's worker runs for one article alone (``service.corpus``'s
+  ``write_article``: for tantivy a corpus file and the index changed in place; for
+  postgres rows in one transaction, acknowledged once the standby where the service
+  reads has replayed it), timed one after another while another process runs the query
+  mix from 8 threads on the same engine, as a loaded service would;
+- memory: a fresh process opens the engine's snapshots as ``search-serve`` does and runs
+  the mix twice (the lexicon, the article vectors and the word vectors loaded): its
+  resident memory then, and at its peak;
+- replication lag: a commit on the primary until the standby has replayed it, polled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench.machine import process_memory_mb
+from bench.mix import MIX
+from bench.results import markdown_table
+from bench.stats import percentile
+from service.config import Config
+
+SEARCH_THREADS = 8
+
+
+def service_memory(config: Config) -> dict:
+    """The resident memory of a process serving ``config``'s engine, after the mix."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_memory_after_mix, (config,))
+
+
+def _memory_after_mix(config: Config) -> dict:
+    from bench.postgres import searcher
+    from service.corpus.indexing import open_or_build
+    from service.search.snapshot import Snapshots
+
+    search = searcher(Snapshots(open_or_build(config)))
+    for _ in range(2):
+        for q in MIX:
+            search(q.params())
+    return process_memory_mb()
+
+
+def measure_writes(configs: dict[str, Config], count: int) -> dict:
+    """Per engine, ``count`` writes timed while 8 threads of another process search."""
+    out = {}
+    for engine, config in configs.items():
+        context = multiprocessing.get_context("spawn")
+        stop, queue = context.Event(), context.Queue()
+        searchers = context.Process(target=_search_until, args=(config, stop, queue))
+        searchers.start()
+        time.sleep(5)  # its snapshots opened, its lexicon loaded
+        with tempfile.TemporaryDirectory(prefix="bench-writes-") as corpus:
+            # Written files go to a folder of their own, not into the cached corpus: a
+            # write re-reads its own file only.
+            times = _timed_writes(replace(config, corpus_path=Path(corpus)), count)
+        stop.set()
+        done = queue.get(timeout=120)
+        searchers.join(30)
+        out[engine] = {
+            "writes": count,
+            "p50_ms": round(statistics.median(times), 1),
+            "p99_ms": round(percentile(times, 99), 1),
+            "max_ms": round(max(times), 1),
+            "searches_meanwhile": done,
+        }
+        print(f"  writes {engine}: p50 {out[engine]['p50_ms']} ms", flush=True)
+    return out
+
+
+def _timed_writes(config: Config, count: int) -> list[float]:
+    from service.corpus.articles import article_file, write_article
+
+    times = []
+    for i in range(count):
+        doc_id = f"api/bench-{i}.txt"
+        text = f"Dépêche {i} : le ministre annonce un plan pour l'hôpital de la ville {i}."
+        content = article_file(doc_id, text, "2024-05-02")
+        started = time.perf_counter()
+        write_article(config, doc_id, content, False, 30.0)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _search_until(config: Config, stop, queue) -> None:
+    """The mix from SEARCH_THREADS threads until ``stop``; searches per second, on
+    ``queue``."""
+    from bench.postgres import searcher
+    from service.corpus.indexing import open_or_build
+    from service.search.snapshot import Snapshots
+
+    search = searcher(Snapshots(open_or_build(config)))
+    counts = [0] * SEARCH_THREADS
+
+    def loop(n: int) -> None:
+        while not stop.is_set():
+            for q in MIX:
+                if stop.is_set():
+                    return
+                search(q.params())
+                counts[n] += 1
+
+    from bench.postgres import FAILURES
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(SEARCH_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rate = round(sum(counts) / (time.perf_counter() - started), 1)
+    queue.put({"searches_per_s": rate, "answered_503": dict(FAILURES)})
+
+
+def replication_lag(primary, standby, samples: int = 50) -> dict:
+    """Milliseconds from a commit on the primary to its replay on the standby."""
+    import psycopg
+
+    lags = []
+    with (
+        psycopg.connect(primary.dsn(), autocommit=True) as p,
+        psycopg.connect(standby.dsn(), autocommit=True) as s,
+    ):
+        p.execute("CREATE TABLE IF NOT EXISTS lag_probe (n int)")
+        for n in range(samples):
+            p.execute("INSERT INTO lag_probe VALUES (%s)", (n,))
+            (lsn,) = p.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
+            started = time.perf_counter()
+            check = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+            while not s.execute(check, (lsn,)).fetchone()[0]:
+                time.sleep(0.0002)
+            lags.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)
+    return {
+        "samples": samples,
+        "p50_ms": round(statistics.median(lags), 2),
+        "p99_ms": round(percentile(lags, 99), 2),
+        "max_ms": round(max(lags), 2),
+    }
+
+
+def report(payload: dict) -> str:
+    writes = markdown_table(
+        ["engine", "writes", "p50 ms", "p99 ms", "max ms", "searches meanwhile"],
+        [
+            [e, w["writes"], w["p50_ms"], w["p99_ms"], w["max_ms"], w["searches_meanwhile"]]
+            for e, w in payload["writes"].items()
+        ],
+    )
+    memory = markdown_table(
+        ["engine", "RSS MB", "peak RSS MB"],
+        [[e, m.get("rss_mb"), m.get("peak_rss_mb")] for e, m in payload["memory"].items()],
+    )
+    return "\n\n".join([writes, memory, f"replication lag: {payload['replication']}"])

@@ -1,0 +1,277 @@
+"""The engine-neutral query tree -> a ``tsquery`` that finds the matches, and a BM25 score
+in SQL, with the other engines' semantics node for node.
+
+Matching: the whole tree becomes one tsquery over the ``lexemes`` column (see ``rows``),
+which one GIN index answers, phrases checked against the positions in the row::
+
+    And(Term("chinois", "chinoise"), Not(Prefix("russ")))
+    -> ('tchinois' | 'bchinois' | 'xchinoise') & !'xruss':*
+
+Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``):
+
+- Term: per field, idf x BM25(tf, field length) with k1 = 1.2, b = 0.75 and the IDF
+  ln(1 + (N - df + 0.5) / (df + 0.5)) of that field; the ``exact`` field counts a word's
+  presence (tf = 1); scaled by FIELD_WEIGHTS and the term's weight, summed over fields.
+- Phrase: in each field where the phrase occurs, the sum of its stems' BM25 there (Whoosh
+  scores a phrase as the intersection of its terms).
+- Prefix: a constant 1.0 (its bounded words only, when the core bounded it);
+  MatchAll: 1.0; Not: nothing; Ids, Written, Bands: 0 (sets of documents, matched by
+  their lexemes without positions: ``rows.set_lexeme``).
+- And, Or: the sum of the children that match; Alternatives: the best one (dis-max).
+
+A document's term frequencies come from its id arrays (``idx`` finds a term's place). A
+term, phrase or prefix that is absent scores 0, so an Or adds up only what matches; an And
+that may not match (under an Or) is guarded by a test of its match on the arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .. import querytree as qt
+from .rows import BAND, BODY, EXACT, ID, TITLE, WEIGHTY, WRITTEN, fits, quote, set_lexeme
+
+K1, B = 1.2, 0.75  # tantivy's BM25 parameters, as whoosh_scoring's
+FIELD_COLUMNS = {TITLE: ("tf_title", "len_title"), BODY: ("tf_body", "len_body")}
+FIELD_NAMES = {TITLE: "title", BODY: "body", EXACT: "exact"}  # qt.FIELD_WEIGHTS' keys
+ALL, NOTHING = "ALL", "NOTHING"  # a subtree that matches every document, or none
+
+
+@dataclass(frozen=True)
+class Stats:
+    """BM25's collection statistics: N and each field's average length."""
+
+    docs: int
+    avg_title: float
+    avg_body: float
+    avg_exact: float
+
+    def idf(self, df: int) -> float:
+        return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """The ids and document frequencies of a query's terms (absent terms are missing)."""
+
+    stems: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # id, df title, body
+    words: dict[str, tuple[int, int]] = field(default_factory=dict)  # id, df
+
+
+def query_terms(node: qt.Node) -> tuple[set[str], set[str]]:
+    """The stems and folded words the tree's scores need."""
+    stems, words = set(), set()
+    for leaf in qt.positive_leaves(node):
+        if isinstance(leaf, qt.Term):
+            stems.add(leaf.stem)
+            words.add(leaf.exact)
+        elif isinstance(leaf, qt.Phrase):
+            stems.update(leaf.stems)
+            words.update(leaf.exacts[:1])
+    return stems, words
+
+
+def first_cut(node: qt.Node, common: set[str]) -> str | None:
+    """The tsquery of the articles worth ranking when the tree has ``common`` stems: those
+    that have one of its other terms, or in which a common one weighs (``rows.weighty``).
+    None when nothing would be cut: no common stem, or a prefix (any word may match it)."""
+    lexemes = []
+    for leaf in qt.positive_leaves(node):
+        if isinstance(leaf, qt.Prefix):
+            return None
+        if isinstance(leaf, qt.Term):
+            terms = [(leaf.stem, leaf.exact)]
+        else:
+            terms = list(zip(leaf.stems, leaf.exacts, strict=False))
+        for stem, exact in terms:
+            if stem in common:
+                lexemes.append(quote(WEIGHTY + stem) if fits(stem) else NOTHING)
+            else:
+                lexemes.extend(_term_lexemes(stem, exact))
+    if not common or not lexemes:
+        return None
+    return _any_of(list(dict.fromkeys(lexemes)))
+
+
+def tsquery(node: qt.Node) -> str:
+    """The tsquery text of the tree's matches, or ALL or NOTHING."""
+    if isinstance(node, qt.Term):
+        return _any_of(_term_lexemes(node.stem, node.exact))
+    if isinstance(node, qt.Phrase):
+        if len(node.stems) == 1:
+            return tsquery(qt.Term(node.stems[0], node.exacts[0]))
+        return _any_of([_phrase(tag, node.stems) for tag in (TITLE, BODY)])
+    if isinstance(node, qt.Prefix):
+        if node.words is not None:  # bounded by the core to its most frequent words
+            return _any_of([quote(EXACT + w) if fits(w) else NOTHING for w in node.words])
+        return f"{quote(EXACT + node.prefix)}:*" if fits(node.prefix) else NOTHING
+    if isinstance(node, qt.And):
+        return _all_of([tsquery(c) for c in node.children])
+    if isinstance(node, qt.Or | qt.Alternatives):
+        return _any_of([tsquery(c) for c in node.children])
+    if isinstance(node, qt.Not):
+        inner = tsquery(node.child)
+        return {ALL: NOTHING, NOTHING: ALL}.get(inner, f"!({inner})")
+    if isinstance(node, qt.Ids):
+        return _any_of([quote(set_lexeme(ID, doc_id)) for doc_id in node.ids])
+    if isinstance(node, qt.Written):  # each word; none: no document (as the other engines)
+        words = [quote(set_lexeme(WRITTEN, w)) for w in node.words]
+        return _all_of(words) if words else NOTHING
+    if isinstance(node, qt.Bands):
+        return _any_of([quote(set_lexeme(BAND, band)) for band in node.bands])
+    return ALL
+
+
+def bounded(node: qt.Node) -> bool:
+    """Whether the tree's matches are among a few given documents (``Ids``, ``Bands``):
+    ranking all of them costs little, no first cut is worth it."""
+    if isinstance(node, qt.Ids | qt.Bands):
+        return True
+    return isinstance(node, qt.And) and any(map(bounded, node.children))
+
+
+def _term_lexemes(stem: str, exact: str) -> list[str]:
+    found = [quote(tag + stem) for tag in (TITLE, BODY) if fits(stem)]
+    return found + ([quote(EXACT + exact)] if fits(exact) else [])
+
+
+def _phrase(tag: str, stems: tuple[str, ...]) -> str:
+    if not all(map(fits, stems)):
+        return NOTHING
+    return "(" + " <-> ".join(quote(tag + s) for s in stems) + ")"
+
+
+def _any_of(parts: list[str]) -> str:
+    if ALL in parts:
+        return ALL
+    parts = [p for p in parts if p != NOTHING]
+    return "(" + " | ".join(parts) + ")" if parts else NOTHING
+
+
+def _all_of(parts: list[str]) -> str:
+    if NOTHING in parts:
+        return NOTHING
+    parts = [p for p in parts if p != ALL]
+    return "(" + " & ".join(parts) + ")" if parts else ALL
+
+
+class Scorer:
+    """SQL expressions of the tree's BM25 score over the row ``a`` (``score``), with the
+    tsquery literals they need gathered in ``params`` (named ``%(qN)s`` placeholders)."""
+
+    def __init__(self, stats: Stats, dictionary: Dictionary):
+        self.stats = stats
+        self.dictionary = dictionary
+        self.params: dict[str, str] = {}
+        self._avg = {TITLE: stats.avg_title, BODY: stats.avg_body, EXACT: stats.avg_exact}
+
+    def score(self, node: qt.Node, required: bool = True) -> str:
+        """The score of ``node``; ``required``: every row scored is known to match it."""
+        if isinstance(node, qt.Term):
+            return self._term(node)
+        if isinstance(node, qt.Phrase):
+            if len(node.stems) == 1:
+                return self._term(qt.Term(node.stems[0], node.exacts[0]))
+            return self._phrase(node, required)
+        if isinstance(node, qt.Prefix):
+            return "1.0" if required else self._if_matches(tsquery(node), "1.0")
+        if isinstance(node, qt.And):
+            total = _sum([self.score(c, required) for c in node.children])
+            return (
+                total if required else f"(CASE WHEN {self.matches(node)} THEN {total} ELSE 0 END)"
+            )
+        if isinstance(node, qt.Or):
+            return _sum(
+                [self.score(c, required and len(node.children) == 1) for c in node.children]
+            )
+        if isinstance(node, qt.Alternatives):
+            alone = required and len(node.children) == 1
+            scores = [self.score(c, alone) for c in node.children]
+            return scores[0] if len(scores) == 1 else f"GREATEST({', '.join(scores)})"
+        if isinstance(node, qt.Not | qt.Ids | qt.Written | qt.Bands):
+            return "0"
+        return "1.0"  # MatchAll
+
+    def matches(self, node: qt.Node) -> str:
+        """A SQL test that the row matches ``node`` (the arrays where they tell)."""
+        if isinstance(node, qt.Term):
+            stem, word = self.dictionary.stems.get(node.stem), self.dictionary.words.get(node.exact)
+            tests = [f"idx(a.stem_ids, {stem[0]}) > 0"] if stem else []
+            tests += [f"idx(a.word_ids, {word[0]}) > 0"] if word else []
+            return "(" + " OR ".join(tests) + ")" if tests else "false"
+        if isinstance(node, qt.And):
+            return "(" + " AND ".join(map(self.matches, node.children)) + ")"
+        if isinstance(node, qt.Or | qt.Alternatives):
+            return "(" + " OR ".join(map(self.matches, node.children)) + ")"
+        if isinstance(node, qt.Not):
+            return f"(NOT {self.matches(node.child)})"
+        if isinstance(node, qt.MatchAll):
+            return "true"
+        return self._lexemes_match(tsquery(node))
+
+    def _term(self, node: qt.Term) -> str:
+        parts = []
+        stem = self.dictionary.stems.get(node.stem)
+        if stem is not None:
+            sid, df_title, df_body = stem
+            for tag, df in ((TITLE, df_title), (BODY, df_body)):
+                if df:
+                    parts.append(self._bm25(tag, self._tf(tag, sid), df))
+        word = self.dictionary.words.get(node.exact)
+        if word is not None and word[1]:
+            wid, df = word
+            present = self._bm25(EXACT, "1", df)
+            parts.append(f"(CASE WHEN idx(a.word_ids, {wid}) > 0 THEN {present} ELSE 0 END)")
+        total = _sum(parts)
+        return total if node.weight == 1.0 else f"({_number(node.weight)} * {total})"
+
+    def _phrase(self, node: qt.Phrase, required: bool) -> str:
+        by_field = []
+        for tag, df_index in ((TITLE, 1), (BODY, 2)):
+            found = [self.dictionary.stems.get(s) for s in node.stems]
+            if not all(f is not None and f[df_index] for f in found):
+                continue  # a stem never in this field: the phrase cannot be there
+            terms = [self._bm25(tag, self._tf(tag, f[0]), f[df_index]) for f in found]
+            by_field.append((_phrase(tag, node.stems), _sum(terms)))
+        if len(by_field) == 1 and required:
+            return by_field[0][1]
+        return _sum([self._if_matches(q, total) for q, total in by_field])
+
+    def _tf(self, tag: str, sid: int) -> str:
+        column = FIELD_COLUMNS[tag][0]
+        return f"coalesce(a.{column}[idx(a.stem_ids, {sid})], 0)"
+
+    def _bm25(self, tag: str, tf: str, df: int) -> str:
+        """idf (k1 + 1) tf / (tf + k1 (1 - b + b len / avg)), times the field's weight,
+        written as c (1 - n / (tf + n)) with n = k1 (1 - b + b len / avg): the term
+        frequency, a look-up in the row's arrays, is then read once (0 when tf is 0)."""
+        length = FIELD_COLUMNS[tag][1] if tag in FIELD_COLUMNS else "len_exact"
+        idf = self.stats.idf(df) * qt.FIELD_WEIGHTS[FIELD_NAMES[tag]]
+        fixed, per_length = K1 * (1 - B), K1 * B / (self._avg[tag] or 1.0)
+        norm = f"({_number(fixed)} + {_number(per_length)} * a.{length})"
+        return f"({_number(idf * (K1 + 1))} * (1.0::float8 - {norm} / ({tf} + {norm})))"
+
+    def _if_matches(self, query: str, value: str) -> str:
+        return f"(CASE WHEN {self._lexemes_match(query)} THEN {value} ELSE 0 END)"
+
+    def _lexemes_match(self, query: str) -> str:
+        if query in (ALL, NOTHING):
+            return "true" if query == ALL else "false"
+        return f"(a.lexemes @@ {self.param(query)}::tsquery)"
+
+    def param(self, value: str) -> str:
+        """A placeholder for ``value`` (a tsquery text)."""
+        name = f"q{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+
+def _sum(parts: list[str]) -> str:
+    if not parts:
+        return "0"
+    return parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")"
+
+
+def _number(value: float) -> str:
+    return f"{value!r}::float8"

@@ -1,0 +1,147 @@
+"""What only the postgres engine has: statistics kept by transactions, snapshots, a server
+that can go away. (What every engine does is in test_engines.py, on all three.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.articles import Article
+from indexer.engines import IndexCorrupt
+from indexer.engines import querytree as qt
+from indexer.engines.postgres import PostgresEngine, connections, view, writer
+from indexer.engines.postgres.connections import Location, read_location
+from tests.postgres_server import free_port
+
+EVERYTHING = qt.EngineQuery(qt.MatchAll(), limit=100)
+
+
+def article(doc_id: str, text: str, source: str = "s.jsonl") -> Article:
+    return Article(doc_id, text, f"Titre {doc_id}", source=source)
+
+
+@pytest.fixture
+def engine(postgres_engine, tmp_path) -> PostgresEngine:
+    eng = postgres_engine.create(tmp_path / "ix")
+    yield eng
+    eng.close()
+
+
+def recounted(eng: PostgresEngine) -> dict:
+    """The frequencies and stats recomputed from the rows, beside the kept ones."""
+    with eng.pool.connection() as conn:
+        kept = conn.execute(eng.tables.sql(
+            "SELECT (SELECT array_agg(ARRAY[id, df_title, df_body] ORDER BY id) FROM {stems}"
+            "        WHERE df_title > 0 OR df_body > 0),"
+            "       (SELECT array_agg(ARRAY[id, df] ORDER BY id) FROM {words} WHERE df > 0),"
+            "       (SELECT ARRAY[docs, len_title, len_body, len_exact] FROM {stats})"
+        )).fetchone()  # fmt: skip
+        counted = conn.execute(eng.tables.sql(
+            "SELECT (SELECT array_agg(ARRAY[id, t, b] ORDER BY id) FROM ("
+            "          SELECT u.id, count(*) FILTER (WHERE u.t > 0) t, count(*) FILTER "
+            "          (WHERE u.b > 0) b FROM {articles} a,"
+            "          unnest(a.stem_ids, a.tf_title, a.tf_body) u(id, t, b) GROUP BY u.id) s),"
+            "       (SELECT array_agg(ARRAY[id, n] ORDER BY id) FROM ("
+            "          SELECT u.id, count(*) n FROM {articles} a, unnest(a.word_ids) u(id)"
+            "          GROUP BY u.id) w),"
+            "       (SELECT ARRAY[count(*), coalesce(sum(len_title), 0), coalesce(sum(len_body),"
+            "          0), coalesce(sum(len_exact), 0)] FROM {articles})"
+        )).fetchone()  # fmt: skip
+    return {"kept": kept, "counted": counted}
+
+
+def test_frequencies_and_lengths_follow_every_write(engine):
+    with engine.writer() as w:
+        w.add([article("a", "La Chine et la Russie"), article("b", "Pékin, Chine", "t.txt")])
+    with engine.writer() as w:
+        w.add([article("a", "Le Brésil, la Chine")])  # replaces a
+        w.delete_source("t.txt")
+    w = engine.writer()
+    w.add([article("c", "Une annulation")])
+    w.cancel()
+    counts = recounted(engine)
+    assert counts["kept"] == counts["counted"]
+    assert engine.doc_count() == 1
+    assert engine.lexicon("") == [("bresil", 1), ("chine", 1), ("titre", 1)]
+
+
+def test_a_large_write_vacuums_and_analyses(engine, monkeypatch):
+    monkeypatch.setattr(writer, "MAINTAIN_AFTER", 3)
+    with engine.writer() as w:
+        w.add([article(f"n{i}", f"Nouvelle numéro {i}") for i in range(3)])
+    with engine.pool.connection() as conn:
+        analysed = conn.execute(
+            "SELECT last_analyze IS NOT NULL AND last_vacuum IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE schemaname = %s AND relname = 'articles'",
+            (engine.location.schema,),
+        ).fetchone()[0]
+    assert analysed
+    assert engine.search(EVERYTHING).total == 3
+
+
+def test_a_view_is_one_snapshot(engine):
+    with engine.writer() as w:
+        w.add([article("a", "Premier article")])
+    with engine.view() as snapshot:
+        assert snapshot.search(EVERYTHING).total == 1
+        with engine.writer() as w:  # another connection commits meanwhile
+            w.add([article("b", "Second article")])
+        assert snapshot.search(EVERYTHING).total == 1
+        assert snapshot.fetch(["b"]) == [None] and snapshot.lexicon("second") == []
+        assert snapshot.generation() == 1
+    assert engine.search(EVERYTHING).total == 2
+    with engine.view() as snapshot:
+        assert snapshot.generation() == 2
+    engine.writer().commit()  # no change, no new generation
+    with engine.view() as snapshot:
+        assert snapshot.generation() == 2
+
+
+def test_writes_are_visible_to_another_engine_on_the_same_tables(engine, tmp_path):
+    other = PostgresEngine.open(tmp_path / "ix")  # another process would read the same file
+    with engine.writer() as w:
+        w.add([article("a", "Un article partagé")])
+    assert [doc_id for doc_id, _ in other.search(EVERYTHING).hits] == ["a"]
+    assert read_location(tmp_path / "ix") == engine.location
+
+
+def test_an_unreachable_server_is_a_read_error(postgres_engine, monkeypatch):
+    monkeypatch.setattr(connections, "POOL_TIMEOUT", 1.0)
+    gone = PostgresEngine(Location(f"host=127.0.0.1 port={free_port()} user=x", "search_x"))
+    try:
+        with pytest.raises(Exception) as failed:
+            gone.verify()
+        assert PostgresEngine.is_read_error(failed.value)
+    finally:
+        gone.pool.close()
+
+
+def test_missing_tables_are_a_damaged_index(engine):
+    with engine.pool.connection() as conn:
+        conn.execute(engine.tables.sql("DROP SCHEMA {schema} CASCADE"))
+    with pytest.raises(IndexCorrupt, match="no tables"):
+        engine.verify()
+    with pytest.raises(Exception) as failed:
+        engine.search(EVERYTHING)
+    assert PostgresEngine.is_read_error(failed.value)
+
+
+def test_a_missing_location_file_is_a_damaged_index(tmp_path):
+    with pytest.raises(IndexCorrupt, match="postgres.json"):
+        PostgresEngine.open(tmp_path)
+
+
+def test_the_first_cut_ranks_weighty_matches_and_counts_them_all(engine, monkeypatch):
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 1)
+    texts = {
+        "weighty": "Le port de Bakou, le port, encore le port.",  # "port" weighs here
+        "light": "Un texte long " + "sur bien des choses " * 40 + "et un port.",
+    }
+    with engine.writer() as w:
+        w.add([Article(i, text, "Titre", source="s") for i, text in texts.items()])
+    port = qt.And((qt.Term("port", "port"),))
+    one = engine.search(qt.EngineQuery(port, limit=1))
+    assert (one.total, [i for i, _ in one.hits]) == (2, ["weighty"])
+    both = engine.search(qt.EngineQuery(port, limit=2))  # the cut is too small: all ranked
+    assert [i for i, _ in both.hits] == ["weighty", "light"]
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 10**9)
+    assert engine.search(qt.EngineQuery(port, limit=2)) == both
