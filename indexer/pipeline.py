@@ -33,11 +33,11 @@ from itertools import chain
 from types import ModuleType
 from typing import NamedTuple, TypeVar
 
-from .analysis import kept_terms
 from .articles import Article
 from .engines import engine_class
-from .runs import Cut, cut, per_run, shared_vocabulary
+from .runs import Cut, cut, shared_vocabulary
 from .sources import Draft, Skip
+from .written import views
 
 BATCH = 64  # drafts per task: big enough to amortise a task, small for a smooth progress
 MIN_PARALLEL_BYTES = 8_000_000  # below, spawning workers costs more than they save
@@ -176,17 +176,13 @@ def make_batch(engine: str, drafts: list[Draft]) -> tuple[list[Made | None], lis
 def words_of(texts: Cut) -> frozenset[str]:
     """The distinct folded words of cut texts (``runs.cut``), as the index holds them in
     its exact field: each distinct run analysed once per vocabulary."""
-    column = texts.vocabulary.column(_EXACT_WORDS)
+    column = views(texts)[1]  # the exact terms, as the engines' prepare read them
     return frozenset(chain.from_iterable(map(column.__getitem__, set(chain(*texts.numbers)))))
 
 
 def article_words(article: Article) -> frozenset[str]:
     """An article's distinct folded words (an article read back from the index)."""
     return words_of(cut(article.title, article.text))
-
-
-# A column of the vocabulary (indexer.runs): each run's folded words, computed once.
-_EXACT_WORDS = per_run(lambda run: kept_terms(run)[1])
 
 
 def _collect(tag, future: Future) -> tuple:

@@ -37,10 +37,6 @@ def written_form(word: str) -> str | None:
     return fold(rest[:1]) + rest[1:]
 
 
-def _run_written(run: str) -> tuple[str, ...]:
-    return tuple(w for w in map(written_form, WORD.findall(run)) if w is not None)
-
-
 def run_folded(run: str) -> tuple[str, ...]:
     """Every word of a run folded, stop words kept, elision stripped ("l'" goes)."""
     out = []
@@ -59,19 +55,45 @@ def _elided(word: str) -> int:
     return len(head) + 1 if sep and rest and len(head) <= 7 else 0
 
 
-WRITTEN = per_run(_run_written)
-FOLDED = per_run(run_folded)
+def run_terms(run: str) -> tuple[tuple[str, ...], ...]:
+    """Every view of a run that the engines index, from one pass of the analysis over its
+    words: (stems, exact terms, written forms, folded words with stop words). The four
+    were four passes, each word through ``word_terms`` again: a third of a build."""
+    stems, exacts, written, folded = [], [], [], []
+    for word in WORD.findall(run):
+        terms = word_terms(word)
+        skip = terms[0] if terms else _elided(word)
+        plain = fold(word[skip:])
+        if plain:
+            folded.append(plain)
+        if terms is None:
+            continue
+        stems.append(terms[2])
+        exacts.append(terms[1])
+        rest = word[skip:].translate(APOSTROPHES).lower()
+        written.append(fold(rest[:1]) + rest[1:])
+    return tuple(stems), tuple(exacts), tuple(written), tuple(folded)
+
+
+# The four views of every run, as four columns of the vocabulary (``views``).
+TERMS = per_run(run_terms)
+
+
+def views(texts: Cut) -> tuple[list, list, list, list]:
+    """The columns of ``run_terms`` for a cut's vocabulary: stems, exact terms, written
+    forms and folded words, each indexed by run number."""
+    return texts.vocabulary.columns(TERMS, 4)
 
 
 def written_words(texts: Cut) -> list[str]:
     """The written form of every kept word of a cut text (title and body), in order."""
-    column = texts.vocabulary.column(WRITTEN)
+    column = views(texts)[2]
     return list(chain.from_iterable(map(column.__getitem__, chain(*texts.numbers))))
 
 
 def phrases(texts: Cut) -> list[str]:
     """The distinct two- and three-word runs of the title (the first text of the cut)."""
-    column = texts.vocabulary.column(FOLDED)
+    column = views(texts)[3]
     words = list(chain.from_iterable(map(column.__getitem__, texts.numbers[0])))
     return sorted(
         {phrase_key(words[i : i + n]) for n in PHRASE_WORDS for i in range(len(words) - n + 1)}
@@ -91,5 +113,5 @@ def phrase_words(key: str) -> tuple[str, ...]:
 
 def folded_words(texts: Cut, part: int) -> list[str]:
     """Every folded word of one text of the cut, stop words included (``copies``)."""
-    column = texts.vocabulary.column(FOLDED)
+    column = views(texts)[3]
     return list(chain.from_iterable(map(column.__getitem__, texts.numbers[part])))
