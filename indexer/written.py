@@ -37,18 +37,6 @@ def written_form(word: str) -> str | None:
     return fold(rest[:1]) + rest[1:]
 
 
-def run_folded(run: str) -> tuple[str, ...]:
-    """Every word of a run folded, stop words kept, elision stripped ("l'" goes)."""
-    out = []
-    for word in WORD.findall(run):
-        terms = word_terms(word)
-        skip = terms[0] if terms else _elided(word)
-        folded = fold(word[skip:])
-        if folded:
-            out.append(folded)
-    return tuple(out)
-
-
 def _elided(word: str) -> int:
     """Characters of an elided article or pronoun before a stop word ("qu'il" -> 3)."""
     head, sep, rest = word.translate(APOSTROPHES).partition("'")
