@@ -39,8 +39,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
+import shutil
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -319,12 +321,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def news_corpus(data: Path, cache: Path) -> Path:
-    """A folder with a link to the news archive (build_index follows it)."""
+    """A folder with a hard link to the news archive (a symbolic link out of the corpus
+    is not indexed: ``indexer.sources``), a copy across file systems."""
     folder = cache / "corpus" / "news"
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / NEWS
+    if link.is_symlink():
+        link.unlink()
     if not link.exists():
-        link.symlink_to((data / NEWS).resolve())
+        try:
+            os.link((data / NEWS).resolve(), link)
+        except OSError:
+            shutil.copyfile(data / NEWS, link)
     return folder
 
 
