@@ -200,7 +200,10 @@ def collapse_copies(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
     if not kept:
         return ranked
     hidden = {doc_id for ids in kept.values() for doc_id in ids}
-    ranked = rank(snapshot, plan, more=len(hidden))  # the page stays full without them
+    needed = max(plan.head, plan.fused, plan.query.offset + plan.query.limit)
+    left = sum(1 for hit in ranked.hits if hit[0] not in hidden)
+    if left < needed and len(ranked.hits) < ranked.total:  # the page stays full without them
+        ranked = rank(snapshot, plan, more=len(hidden))
     ranked.hits = [hit for hit in ranked.hits if hit[0] not in hidden]
     ranked.total -= len(hidden)
     ranked.copies = kept
