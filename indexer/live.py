@@ -29,6 +29,7 @@ from .engines import Engine, IndexCorrupt, engine_class
 from .engines.base import EngineReader
 from .store import MANIFEST, IndexMissing, Manifest, current_generation
 
+OPEN_TRIES, OPEN_PAUSE = 4, 0.05  # a commit whose files a concurrent merge removed
 CATCH_UP_TRIES = 20  # a commit the engine made before the catalog recorded it: wait so long
 CATCH_UP_PAUSE = 0.005
 
@@ -76,7 +77,24 @@ class IndexHandle:
         self._view: IndexView | None = None
 
     def view(self) -> IndexView:
-        """The live commit, opened; IndexMissing or IndexCorrupt if there is none."""
+        """The live commit, opened; IndexMissing or IndexCorrupt if there is none.
+
+        A writer in another process (the service's write worker, ``search-index``) may
+        commit and merge while this one opens the latest commit, and tantivy removes the
+        files a merge superseded at once: a file found missing is looked for again in
+        the commit after, a few times, before it is called damage (a file removed by
+        hand stays missing: 503 within OPEN_TRIES * OPEN_PAUSE).
+        """
+        for attempt in range(OPEN_TRIES):
+            try:
+                return self._open_view()
+            except IndexCorrupt:
+                if attempt == OPEN_TRIES - 1:
+                    raise
+                time.sleep(OPEN_PAUSE)
+        raise AssertionError("unreachable")
+
+    def _open_view(self) -> IndexView:
         path = current_generation(self.index_dir)
         if path is None:
             raise IndexMissing(str(self.index_dir))
