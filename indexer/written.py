@@ -31,9 +31,12 @@ def written_form(word: str) -> str | None:
     """A tokenizer word as written, lower case, its first letter folded, elision
     stripped; None for a stop word: "l'Élysée" -> "elysée", "marché" -> "marché"."""
     terms = word_terms(word)
-    if terms is None:
-        return None
-    rest = word[terms[0] :].translate(APOSTROPHES).lower()
+    return None if terms is None else _as_written(word[terms[0] :])
+
+
+def _as_written(word: str) -> str:
+    """A kept word, elision already stripped, as written: lower case, first letter folded."""
+    rest = word.translate(APOSTROPHES).lower()
     return fold(rest[:1]) + rest[1:]
 
 
@@ -58,8 +61,7 @@ def run_terms(run: str) -> tuple[tuple[str, ...], ...]:
             continue
         stems.append(terms[2])
         exacts.append(terms[1])
-        rest = word[skip:].translate(APOSTROPHES).lower()
-        written.append(fold(rest[:1]) + rest[1:])
+        written.append(_as_written(word[skip:]))
     return tuple(stems), tuple(exacts), tuple(written), tuple(folded)
 
 

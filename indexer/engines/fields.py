@@ -12,17 +12,22 @@ from __future__ import annotations
 from itertools import chain
 from typing import NamedTuple
 
+from .. import copies, written
 from ..articles import Article
 from ..runs import cut
 from ..written import views
 
 
 class Fields(NamedTuple):
-    """The terms of an article's searchable fields, in order."""
+    """The terms of an article's searchable fields, in order, and what every engine also
+    indexes beside them."""
 
     title: list[str]
     body: list[str]
     exact: list[str]
+    written: list[str]  # the kept words as written (``indexer.written``)
+    phrases: list[str]  # the title's runs of two and three words
+    bands: tuple[str, ...]  # near-copy bands (``indexer.copies``)
 
 
 def article_fields(article: Article) -> Fields:
@@ -35,4 +40,7 @@ def article_fields(article: Article) -> Fields:
         list(chain.from_iterable(map(stems.__getitem__, title))),
         list(chain.from_iterable(map(stems.__getitem__, body))),
         list(chain.from_iterable(map(exacts.__getitem__, chain(title, body)))),
+        written.written_words(texts),
+        written.phrases(texts),
+        copies.bands(texts),
     )

@@ -57,9 +57,7 @@ from typing import NamedTuple
 
 import tantivy
 
-from .. import copies, written
 from ..articles import Article
-from ..runs import cut
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
@@ -112,16 +110,15 @@ class Prepared(NamedTuple):
 def prepare(a: Article) -> Prepared:
     """Analyse an article for the index: the costly part of adding it, done in Python."""
     terms = article_fields(a)
-    texts = cut(a.title, a.text)  # the same cut as the terms' (kept): runs numbered once
     return Prepared(
         a.id,
         a.source,
         " ".join(terms.title),
         " ".join(terms.body),
         " ".join(terms.exact),
-        " ".join(written.written_words(texts)),
-        " ".join(written.phrases(texts)),
-        copies.bands(texts),
+        " ".join(terms.written),
+        " ".join(terms.phrases),
+        terms.bands,
         a.countries,
         date_number(qt.date_key(a.date.value)) if a.date else NO_DATE,
         _article_json(a),

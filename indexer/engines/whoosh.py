@@ -23,9 +23,7 @@ from pathlib import Path
 from whoosh import index
 from whoosh.index import IndexError as WhooshIndexError
 
-from .. import copies, written
 from ..articles import Article
-from ..runs import cut
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
@@ -47,16 +45,15 @@ def prepare(a: Article) -> dict:
     """An article's fields for the writer (``add_document``), analysed: picklable."""
     d = a.date
     terms = article_fields(a)
-    texts = cut(a.title, a.text)  # the same cut as the terms' (kept): runs numbered once
-    bands = " ".join(copies.bands(texts))
+    bands = " ".join(terms.bands)
     return dict(
         id=a.id,
         source=a.source,
         title=terms.title,
         body=terms.body,
         exact=terms.exact,
-        written=" ".join(written.written_words(texts)),
-        phrases=" ".join(written.phrases(texts)),
+        written=" ".join(terms.written),
+        phrases=" ".join(terms.phrases),
         copyband=bands,
         copyband_col=bands.encode("ascii"),
         text=a.text,

@@ -38,9 +38,7 @@ from collections import Counter
 from itertools import chain
 from typing import NamedTuple
 
-from ... import copies, written
 from ...articles import Article, ArticleDate
-from ...runs import cut
 from .. import querytree as qt
 from ..fields import article_fields
 
@@ -91,13 +89,13 @@ def date_number(key: str) -> int:
 
 def prepare(a: Article) -> Prepared:
     """Analyse an article for its row: the costly part of adding it, done in Python."""
-    title, body, words = article_fields(a)
-    texts = cut(a.title, a.text)  # the same cut as the terms' (kept): runs numbered once
+    fields = article_fields(a)
+    title, body, words = fields.title, fields.body, fields.exact
     tf_title, tf_body = Counter(title), Counter(body)
     distinct = list(dict.fromkeys(chain(title, body)))
     distinct_words = tuple(dict.fromkeys(words))
     heavy = weighty(tf_title, tf_body, len(body))
-    sets = {WRITTEN: dict.fromkeys(written.written_words(texts)), BAND: copies.bands(texts)}
+    sets = {WRITTEN: dict.fromkeys(fields.written), BAND: fields.bands}
     d = a.date
     return Prepared(
         a.id,
@@ -113,7 +111,7 @@ def prepare(a: Article) -> Prepared:
         tuple(min(tf_title[s], MAX_TF) for s in distinct),
         tuple(min(tf_body[s], MAX_TF) for s in distinct),
         distinct_words,
-        tuple(written.phrases(texts)),
+        tuple(fields.phrases),
         sets[BAND],
         len(title),
         len(body),
