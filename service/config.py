@@ -42,6 +42,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     threads: int = 8
+    write_threads: int = 8  # threads of their own for the write API (web.server.Lanes)
     answer_cache_mb: int = 8  # answers kept per generation (service.answers); 0: none
     # The bearer token that the write API asks for; empty: writes are disabled. Never in
     # the repr, so a logged or printed Config does not show it.
@@ -80,6 +81,7 @@ KEYS = {
     ("service", "host"): "host",
     ("service", "port"): "port",
     ("service", "threads"): "threads",
+    ("service", "write_threads"): "write_threads",
     ("service", "answer_cache_mb"): "answer_cache_mb",
     ("service", "write_token"): "write_token",
     ("synonyms", "groups"): "synonyms",
@@ -165,6 +167,9 @@ def _check_types(flat: dict, source: Path | None) -> None:
             f"{source} : « time_budget_ms » doit être un nombre de millisecondes positif, "
             f"pas {flat['time_budget_ms']}"
         )
+    for name in ("threads", "write_threads"):
+        if flat.get(name, 1) < 1:
+            raise ConfigError(f"{source} : « {name} » doit être au moins 1, pas {flat[name]}")
     if flat.get("answer_cache_mb", 0) < 0:
         raise ConfigError(
             f"{source} : « answer_cache_mb » doit être positif ou nul (0 : pas de cache), "

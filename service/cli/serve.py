@@ -42,7 +42,11 @@ def serve_cmd(host: str | None, port: int | None, config_path: Path | None) -> N
     open_or_build(config, announce=lambda message: click.echo(message, err=True), reconcile=True)
     app = create_app(config)
     server = make_server(
-        app, host or config.host, config.port if port is None else port, config.threads
+        app,
+        host or config.host,
+        config.port if port is None else port,
+        config.threads,
+        config.write_threads,
     )
     warm_up(current_snapshots(app))
     if config.write_token:
