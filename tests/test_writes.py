@@ -359,6 +359,23 @@ def test_a_dead_build_worker_fails_one_write_then_is_replaced(client):
     assert again.status_code == 201 and search_ids(client, "nickel") == {"b.txt"}
 
 
+def test_the_worker_answers_with_the_articles_read_back_at_its_commit(setup):
+    corpus, config, client = setup
+    content = corpus_module.article_file("api/zinc.txt", "Le zinc\n\nDu zinc au Pérou.", "2024-05")
+    gone = corpus_module.Write("c_belt.txt", None)
+    written, deleted, refused = corpus_module.write_articles(
+        config, [corpus_module.Write("api/zinc.txt", content), gone, gone.__class__("x.txt", None)]
+    )
+    assert written.created and written.article.id == "api/zinc.txt"
+    assert written.article.title == "Le zinc" and written.article.date.value == "2024-05"
+    assert "Du zinc au Pérou." in written.article.text
+    assert deleted == corpus_module.Published(False, None)
+    assert refused.status == 404
+    corpus_module._live.pop(config.index_path).close()  # the worker's, opened in this process
+    answer = client.get("/api/documents/api/zinc.txt").get_json()
+    assert answer["title"] == "Le zinc" and search_ids(client, "Pérou") == {"api/zinc.txt"}
+
+
 def test_writes_run_in_the_worker_process(monkeypatch):
     """The write's analysis and commit run in the worker: a core of its own."""
     submitted = []
@@ -366,7 +383,7 @@ def test_writes_run_in_the_worker_process(monkeypatch):
     class Pool:
         def submit(self, fn, *args):
             submitted.append((fn, args))
-            return _done([True])  # the batch's one write created its article
+            return _done([corpus_module.Published(True)])  # it created its article
 
     class Config:
         index_path = Path("/nowhere/index")
@@ -375,7 +392,7 @@ def test_writes_run_in_the_worker_process(monkeypatch):
 
     monkeypatch.setattr(builder, "_worker", Pool)
     config = Config()
-    assert commits.put_article(config, "a.txt", b"x") is True
+    assert commits.put_article(config, "a.txt", b"x").created is True
     batch = [corpus_module.Write("a.txt", b"x", False)]
     assert submitted == [(corpus_module.write_articles, (config, batch, 10.0))]
 

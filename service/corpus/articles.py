@@ -4,7 +4,7 @@ For the file engines the corpus stays the source of truth (DESIGN.md): an articl
 written over HTTP is a ``.txt`` file in the corpus format, a `` date YYYY-MM-DD`` header
 line when it has a date, then the text. Its id is its path relative to the corpus (``ids``).
 
-    write_articles(config, [Write("api/note.txt", content), ...]) -> [created?, ...]
+    write_articles(config, [Write("api/note.txt", content), ...]) -> [Published, ...]
       in the write worker (``worker``: a process of its own, a core of its own), for the
       writes that waited together (``commits``: put_article, delete_article):
       1. the build lock, within WRITE_WAIT seconds (else 503: nothing was touched)
@@ -12,7 +12,8 @@ line when it has a date, then the text. Its id is its path relative to the corpu
       3. the index changed in place for those files alone (``indexer.update``): one
          engine commit and one catalog commit, durable; if that fails, the old files are
          put back
-    then the caller reads the article back from the index: searchable from then on.
+      4. each article read back from the engine at that commit, still under the lock:
+         what the answer shows is what a search finds from then on
 
 For the postgres engine the database is the archive: the same content is written as
 rows instead, a batch in one transaction (``rows``). A write costs its article, not the
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import disk, runs, store
+from indexer.articles import Article
 from indexer.dates import DateError, parse_date
 from indexer.sources import HEADER, MAX_ARTICLE_CHARS, Skip, make_article
 from indexer.store import BuildLocked
@@ -105,6 +107,15 @@ class Write:
     create_only: bool = False  # POST: refused (409) if the article exists
 
 
+@dataclass(frozen=True)
+class Published:
+    """A write the index committed: whether it created its article, and the article as
+    the index holds it after the commit (None for a deletion)."""
+
+    created: bool
+    article: Article | None = None
+
+
 def check_writable(config: Config, doc_id: str) -> None:
     """ReadOnly when the corpus is one file: its articles change with the file alone. The
     postgres engine's archive is the database, where an API write is a row kept across
@@ -128,19 +139,20 @@ def write_article(
     (outcome,) = write_articles(config, [Write(doc_id, content, create_only)], wait)
     if isinstance(outcome, SearchError):
         raise outcome
-    return outcome
+    return outcome.created
 
 
 def write_articles(
     config: Config, writes: list[Write], wait: float = WRITE_WAIT
-) -> list[bool | SearchError]:
+) -> list[Published | SearchError]:
     """Write or delete article files and change the index with them in one commit,
     holding the build lock from before any file is touched until the index commits: a
     batch that cannot have the lock within ``wait`` seconds changed nothing, and no build
     ever reads a file that its write has not yet published. If the index cannot commit,
     every file is put back as it was (never by rewriting it: by a link or a rename, which
-    a full disk cannot refuse) and the whole batch fails. Per write: whether it created
-    the article, or the error that refused it alone (a Conflict, a DocumentNotFound).
+    a full disk cannot refuse) and the whole batch fails. Per write: ``Published`` (whether
+    it created the article, and the article read back from the index at the commit), or
+    the error that refused it alone (a Conflict, a DocumentNotFound).
     The ids of a batch are distinct. For the postgres engine, rows of the archive in one
     transaction instead (``rows.write_rows``), with the same outcomes."""
     if config.engine == "postgres":
@@ -148,34 +160,36 @@ def write_articles(
 
         return write_rows(config, writes, wait)
     corpus = config.corpus_path.resolve()
-    outcomes: list[bool | SearchError] = []
+    refused: dict[int, SearchError] = {}
+    accepted: dict[int, tuple[str, bool]] = {}  # write -> its source, whether it created it
+    held: dict[str, Article | None] = {}
     try:
         with (
             store.build_lock(config.index_path, wait),
             runs.shared_vocabulary(),
             ExitStack() as undo,
         ):
-            rels, files, removed = [], {}, []
-            for write in writes:
+            files, removed = {}, []
+            for n, write in enumerate(writes):
                 try:
                     path = article_path(corpus, write.doc_id)
                     existed = _check(path, write.doc_id, write.content, write.create_only)
                     if write.content is not None:
                         _make_folders(path, corpus, write.doc_id)
                 except SearchError as e:  # this write alone is refused
-                    outcomes.append(e)
+                    refused[n] = e
                     continue
                 undo.enter_context(_undoable(path, existed))
                 if write.content is None:
                     removed.append(path)
                 else:
                     files[path] = write.content
-                rels.append(path.relative_to(corpus).as_posix())
-                outcomes.append(not existed)
+                accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
             _change_files(files, removed)
-            if rels:
-                kept = _kept(config)
-                change_sources(corpus, config.index_path, config.engine, rels, kept)
+            if accepted:
+                rels = [rel for rel, _ in accepted.values()]
+                change_sources(corpus, config.index_path, config.engine, rels, _kept(config))
+                held = _read_back(config, [p.relative_to(corpus).as_posix() for p in files])
     except BuildLocked:
         raise IndexUnavailable(
             f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
@@ -183,7 +197,19 @@ def write_articles(
         ) from None
     except OSError as e:  # the files were put back: the corpus and the index are unchanged
         raise BuildFailed(write_failure(config, e)) from e
-    return outcomes
+    return [
+        refused[n] if n in refused else Published(accepted[n][1], held.get(accepted[n][0]))
+        for n in range(len(writes))
+    ]
+
+
+def _read_back(config: Config, ids: list[str]) -> dict[str, Article | None]:
+    """The articles written, as the engine holds them at the commit just made (the build
+    lock still held: no other commit came between), by id."""
+    live = _kept(config)
+    if not ids or live is None:
+        return {}
+    return dict(zip(ids, live.engine.reader().fetch(ids), strict=True))
 
 
 def write_failure(config: Config, error: OSError) -> str:

@@ -26,7 +26,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from ..config import Config
 from ..errors import BuildFailed, SearchError
 from . import articles
-from .articles import Write
+from .articles import Published, Write
 from .worker import in_worker, submit_to_worker
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,15 @@ _lock = threading.Lock()  # the queues, and each queue's pending writes
 _queues: dict = {}  # what the writes change (``_target``) -> _Queue
 
 
-def put_article(config: Config, doc_id: str, content: bytes, create_only: bool = False) -> bool:
+def put_article(
+    config: Config, doc_id: str, content: bytes, create_only: bool = False
+) -> Published:
     """Create or replace the article file and publish it in the index, in the write
-    worker, with the writes that wait beside it; whether it was created."""
-    created = submit(config, Write(doc_id, content, create_only))
-    log.info("article %s %s", doc_id, "created" if created else "replaced")
-    return created
+    worker, with the writes that wait beside it; whether it was created, and the article
+    as the index holds it."""
+    published = submit(config, Write(doc_id, content, create_only))
+    log.info("article %s %s", doc_id, "created" if published.created else "replaced")
+    return published
 
 
 def delete_article(config: Config, doc_id: str) -> None:
@@ -65,9 +68,9 @@ def warm_up_writes(config: Config) -> None:
     submit_to_worker(articles.warm_up, config)
 
 
-def submit(config: Config, write: Write) -> bool:
-    """Queue a write and wait for the commit of its batch; whether it created the article,
-    or the error that refused it (ReadOnly at once for a corpus of one file)."""
+def submit(config: Config, write: Write) -> Published:
+    """Queue a write and wait for the commit of its batch; what it published, or the
+    error that refused it (ReadOnly at once for a corpus of one file)."""
     articles.check_writable(config, write.doc_id)
     future: Future = Future()
     with _lock:

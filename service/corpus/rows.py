@@ -39,17 +39,20 @@ from ..errors import (
 from .indexing import archive, primary_unreachable, psycopg_errors
 
 if TYPE_CHECKING:
-    from .articles import Write
+    from .articles import Published, Write
 
 log = logging.getLogger(__name__)
 
 
-def write_rows(config: Config, writes: list[Write], wait: float) -> list[bool | SearchError]:
+def write_rows(config: Config, writes: list[Write], wait: float) -> list[Published | SearchError]:
     """Write (``content``, a ``.txt`` file's bytes) or delete (None) these articles in
-    the archive, in one transaction; per write, whether it created its article or the
-    error that refused it alone. Run in the write worker; the ids are distinct."""
+    the archive, in one transaction; per write, ``Published`` (whether it created its
+    article, and the article as written) or the error that refused it alone. Run in the
+    write worker; the ids are distinct."""
     from indexer.database_import import write_articles
     from indexer.store import BuildLocked
+
+    from .articles import Published
 
     refused: dict[str, SearchError] = {}
     put: list[Article] = []
@@ -78,7 +81,11 @@ def write_rows(config: Config, writes: list[Write], wait: float) -> list[bool | 
         refused[doc_id] = DocumentNotFound(f"aucun article « {doc_id} » dans l'archive")
     for doc_id in written.existing:
         refused[doc_id] = Conflict(f"l'article « {doc_id} » existe déjà : remplacez-le avec PUT")
-    return [refused.get(w.doc_id, w.doc_id in written.created) for w in writes]
+    articles = {a.id: a for a in put}
+    return [
+        refused.get(w.doc_id) or Published(w.doc_id in written.created, articles.get(w.doc_id))
+        for w in writes
+    ]
 
 
 def warm_up_rows(config: Config) -> None:

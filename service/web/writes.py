@@ -8,8 +8,9 @@ Every write needs ``Authorization: Bearer <service.write_token>``: none is 401 (
 ``WWW-Authenticate: Bearer``), a wrong one 403, and an empty ``write_token`` disables
 writes (403 that says how to enable them). Tokens are compared in constant time and never
 logged. Reading stays open. ``service.corpus`` does the work: the answer comes once the
-new index generation is published, and its body is the article read back from it, so the
-article is searchable when the client reads it.
+index has committed the change, and its body is the article read back from that commit
+(by the write worker, which holds the commit's reader), so the article is searchable
+when the client reads it.
 """
 
 from __future__ import annotations
@@ -111,11 +112,17 @@ def json_body(fields: tuple[str, ...]) -> dict:
 def _write(doc_id: str, body: dict, create_only: bool):
     svc = current_service()
     content = article_file(doc_id, body.get("text"), body.get("date"))
-    created = put_article(svc.config, doc_id, content, create_only)
-    try:  # read back from the index the write published: searchable from now on
-        article = document(svc.snapshots.current(), doc_id)
+    published = put_article(svc.config, doc_id, content, create_only)
+    article = published.article or _read_back(doc_id)
+    status = 201 if published.created else 200
+    location = {"Location": f"/api/documents/{quote(doc_id, safe='/')}"}
+    return Document(article).to_dict(), status, location if published.created else {}
+
+
+def _read_back(doc_id: str):
+    """The article from the live snapshot, when the worker did not send it back (a write
+    that built the first index): searchable from then on."""
+    try:
+        return document(current_service().snapshots.current(), doc_id)
     except DocumentNotFound:  # a DELETE of the same id came between
         raise Conflict(f"l'article « {doc_id} » a été supprimé entre-temps") from None
-    status = 201 if created else 200
-    headers = {"Location": f"/api/documents/{quote(doc_id, safe='/')}"} if created else {}
-    return Document(article).to_dict(), status, headers
