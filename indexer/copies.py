@@ -104,7 +104,16 @@ def bands(texts: Cut, part: int = 1) -> tuple[str, ...]:
 
 def similarity(a: Cut, b: Cut, part: int = 1) -> float:
     """The Jaccard similarity of two texts' shingles (exact, not estimated)."""
-    x = np.unique(shingle_hashes(word_hashes(a, part)))
-    y = np.unique(shingle_hashes(word_hashes(b, part)))
+    return jaccard(shingle_set(a, part), shingle_set(b, part))
+
+
+def shingle_set(texts: Cut, part: int = 1) -> np.ndarray:
+    """The distinct shingle hashes of one text of a cut, sorted: what ``jaccard``
+    compares (made once per article when it is compared with several)."""
+    return np.unique(shingle_hashes(word_hashes(texts, part)))
+
+
+def jaccard(x: np.ndarray, y: np.ndarray) -> float:
+    """The Jaccard similarity of two ``shingle_set``s."""
     union = len(np.union1d(x, y))
     return len(np.intersect1d(x, y, assume_unique=True)) / union if union else 0.0

@@ -1,6 +1,7 @@
 """Wire copies: a dispatch published twice takes one place, in the hits and in the counts."""
 
 import json
+import threading
 
 import pytest
 
@@ -10,6 +11,7 @@ from service.search import core
 from service.search.copies import Groups, are_copies, find_groups, hidden
 from service.search.models import SearchRequest, SimilarRequest
 from service.search.similar import similar
+from service.search.snapshot import Snapshots
 from tests.conftest import built, update
 
 DISPATCH = (
@@ -102,17 +104,23 @@ def test_similar_articles_never_offer_an_article_s_own_copy(index):
     assert "news.jsonl#update" not in [hit.id for hit in found.hits]
 
 
+def articles_as_files(folder):
+    """A corpus of the ARTICLES, one .txt file each."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for n, article in enumerate(ARTICLES):
+        text = f"date {article['date']}\n{article['title']}\n\n{article['text']}"
+        (corpus / f"{n}_{article['id']}.txt").write_text(text, encoding="utf-8")
+    return corpus
+
+
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
     """Each commit's groups come from the last ones made and the articles it changed
     (``copies.updated``), and are those a full pass over the index would find."""
     from service.search.copies import updated
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n, article in enumerate(ARTICLES):
-        text = f"date {article['date']}\n{article['title']}\n\n{article['text']}"
-        (corpus / f"{n}_{article['id']}.txt").write_text(text, encoding="utf-8")
+    corpus = articles_as_files(tmp_path)
     snapshots = built(tmp_path, corpus, engine)
 
     def full(snapshot) -> dict:
@@ -151,3 +159,42 @@ def test_groups_follow_writes_at_the_cost_of_the_change(tmp_path, engine):
     fourth = snapshots.current()
     assert fourth.copies.of == full(fourth) == {}
     assert updated(fourth.copies, set(), fourth.engine) == fourth.copies  # nothing changed
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_one_whole_pass_a_generation_and_older_commits_derive_from_newer(
+    tmp_path, engine, monkeypatch
+):
+    """A server that starts under writes makes the groups whole once: the searches on
+    the commits after wait for that pass and derive theirs; a search still on an older
+    commit than the groups kept derives its own from a newer one (not a whole pass)."""
+    from service.search import snapshot as snapshot_module
+
+    corpus = articles_as_files(tmp_path)
+    snapshots = built(tmp_path, corpus, engine)
+    older = snapshots.current()
+    (corpus / "4_again.txt").write_text(
+        "date 2016-12-19\nBerlin\n\n" + DISPATCH + " Une ligne de plus.", encoding="utf-8"
+    )
+    update(tmp_path, corpus, engine, ["4_again.txt"])
+    newer = snapshots.current()
+    assert newer.commit > older.commit
+
+    whole, real = [], snapshot_module.find_groups
+    monkeypatch.setattr(snapshot_module, "find_groups", lambda *a: whole.append(1) or real(*a))
+    fresh = Snapshots(snapshots.handle)  # as a process that starts: nothing made yet
+    threads = [
+        threading.Thread(target=fresh.copies_at, args=(snap,)) for snap in (newer, older) * 3
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(whole) == 1
+    assert set(fresh.copies_at(newer).of) == {"0_dispatch.txt", "1_update.txt", "4_again.txt"}
+    for snapshot in (newer, older):  # what a whole pass on its engine would find
+        candidates = snapshot.engine.copy_candidates()
+        made = real(candidates, snapshot.engine.fetch(sorted(candidates)))
+        assert fresh.copies_at(snapshot).of == made.of
+    if engine != "postgres":  # an older commit is still read (the database reads its last)
+        assert set(fresh.copies_at(older).of) == {"0_dispatch.txt", "1_update.txt"}

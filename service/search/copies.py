@@ -70,8 +70,9 @@ def find_groups(candidates: dict[str, tuple[str, ...]], articles: Iterable[Artic
             doc_id = parent[doc_id]
         return doc_id
 
+    shingles = _Shingles()
     for a, b in _pairs(candidates):
-        if a in by_id and b in by_id and are_copies(by_id[a], by_id[b]):
+        if a in by_id and b in by_id and are_copies(by_id[a], by_id[b], shingles):
             parent[root(a)] = root(b)
     members: dict[str, list[str]] = defaultdict(list)
     for doc_id in {d for pair in parent.items() for d in pair}:
@@ -129,7 +130,7 @@ def _pairs(candidates: dict[str, tuple[str, ...]]) -> set[tuple[str, str]]:
     }
 
 
-def are_copies(a: Article, b: Article) -> bool:
+def are_copies(a: Article, b: Article, shingles: _Shingles | None = None) -> bool:
     """Whether two articles are copies of one dispatch: near texts, published close
     (nearer still if not the same day)."""
     da, db = _date(a), _date(b)
@@ -137,7 +138,19 @@ def are_copies(a: Article, b: Article) -> bool:
     if days is not None and days > MAX_DAYS:
         return False
     floor = SAME_DAY_SIMILARITY if days == 0 else MIN_SIMILARITY
-    return bands.similarity(cut("", a.text), cut("", b.text)) >= floor
+    shingles = shingles or _Shingles()
+    return bands.jaccard(shingles[a], shingles[b]) >= floor
+
+
+class _Shingles(dict):
+    """Each article's shingle set, made once however many pairs it is in (a group of
+    copies is compared pair by pair: its texts were cut again for each pair)."""
+
+    def __getitem__(self, article: Article):
+        found = self.get(article.id)
+        if found is None:
+            found = self[article.id] = bands.shingle_set(cut("", article.text))
+        return found
 
 
 def _date(article: Article) -> date | None:
