@@ -197,3 +197,33 @@ def test_searches_in_another_process_than_the_writer_never_see_damage(tmp_path, 
     assert not unavailable, unavailable[:3]
     final = core.search(snapshots.current(), SearchRequest.from_params({"q": "tungstène"}))
     assert final.total == 40
+
+
+def test_a_whoosh_writer_reads_each_table_of_contents_once(tmp_path, monkeypatch):
+    """The files superseded within the grace period stay for readers; finding them read
+    every table of contents of the last minute at each write, 86 ms a write at ten
+    writes a second on 34,160 articles. A table of contents never changes: read once."""
+    from whoosh.index import TOC
+
+    from indexer.engines.whoosh_files import _tocs, remove_superseded
+    from indexer.live import IndexHandle
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DATA_DIR, corpus)
+    build_index(corpus, tmp_path / "index", engine="whoosh")
+    for n in range(3):
+        write(corpus, tmp_path / "index", "whoosh", f"w{n}.txt", f"Le zinc de la mine {n}.")
+    storage = IndexHandle(tmp_path / "index").view().engine._ix.storage
+    read, real = [], TOC.read
+    monkeypatch.setattr(
+        TOC, "read", classmethod(lambda cls, *a, **k: read.append(a) or real(*a, **k))
+    )
+    known: dict = {}
+    assert remove_superseded(storage, "MAIN", 60.0, known) == []  # all within the grace
+    assert len(read) == len(_tocs(storage, "MAIN")) == len(known) == 4
+    assert remove_superseded(storage, "MAIN", 60.0, known) == [] and len(read) == 4
+    removed = remove_superseded(storage, "MAIN", 0.0, known)  # the grace over: the latest
+    assert len(read) == 4 and list(known) == [max(_tocs(storage, "MAIN"))]
+    assert sum(name.endswith(".toc") for name in removed) == 3
+    monkeypatch.undo()
+    assert ids(tmp_path / "index", "zinc") >= {"w0.txt", "w1.txt", "w2.txt"}

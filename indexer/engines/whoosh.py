@@ -147,6 +147,7 @@ class WhooshEngine(Engine):
         self._readers: dict[int, WhooshReader] = {}  # the last ones opened, by generation
         self._columns = ColumnCache()  # what their searchers read of each segment
         self._lock = threading.Lock()
+        self._tocs: dict[int, frozenset] = {}  # collect_garbage: segments each TOC names
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
@@ -192,7 +193,7 @@ class WhooshEngine(Engine):
         check_file(path)
 
     def collect_garbage(self, grace_seconds: float = GRACE_SECONDS) -> None:
-        remove_superseded(self._ix.storage, self._ix.indexname, grace_seconds)
+        remove_superseded(self._ix.storage, self._ix.indexname, grace_seconds, self._tocs)
 
     def close(self) -> None:
         with self._lock:

@@ -49,10 +49,18 @@ def write_toc(writer, segments: list) -> None:
     fsync(folder)
 
 
-def remove_superseded(storage, indexname: str, grace_seconds: float) -> list[str]:
+def remove_superseded(
+    storage, indexname: str, grace_seconds: float, known: dict[int, frozenset] | None = None
+) -> list[str]:
     """Remove the tables of contents older than the grace period but the latest, and the
     segment files that none of those kept names; the names removed. Run by the writer
-    (one at a time: the build lock), after its commit or its failure."""
+    (one at a time: the build lock), after its commit or its failure.
+
+    :param known: the segments each table of contents names, by generation, kept by the
+        writer between calls: a table of contents never changes once written, and
+        reading all those of the grace period again made each write cost the writes of
+        the last minute (86 ms a write at ten writes a second, 34,160 articles).
+    """
     folder = Path(storage.folder)
     now = time.time()
     tocs = sorted(_tocs(storage, indexname))
@@ -60,13 +68,19 @@ def remove_superseded(storage, indexname: str, grace_seconds: float) -> list[str
         return []
     kept = [g for g in tocs[:-1] if now - _mtime(folder / _toc(indexname, g)) < grace_seconds]
     kept.append(tocs[-1])
+    known = {} if known is None else known
     named = set()
     for generation in kept:
-        try:
-            named |= {s.segment_id() for s in TOC.read(storage, indexname, generation).segments}
-        except Exception as e:  # noqa: BLE001 (a damaged old one: keep everything)
-            log.warning("table of contents %s unreadable (%s): nothing removed", generation, e)
-            return []
+        if generation not in known:
+            try:
+                toc = TOC.read(storage, indexname, generation)
+            except Exception as e:  # noqa: BLE001 (a damaged old one: keep everything)
+                log.warning("table of contents %s unreadable (%s): nothing removed", generation, e)
+                return []
+            known[generation] = frozenset(s.segment_id() for s in toc.segments)
+        named |= known[generation]
+    for generation in set(known) - set(kept):
+        del known[generation]
     removed = [_toc(indexname, g) for g in tocs if g not in kept]
     for name in storage.list():
         match = SEGMENT_FILE.match(name)
