@@ -29,7 +29,7 @@ from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
 from .whoosh_columns import NO_DATE, ColumnCache
 from .whoosh_files import check_file, remove_superseded, segment_files
-from .whoosh_merge import merge_small
+from .whoosh_merge import RECENT, RECENT_PER_WRITER, merge_small
 from .whoosh_reader import WhooshReader
 from .whoosh_schema import make_schema
 from .whoosh_segment import BulkSegmentWriter
@@ -70,6 +70,7 @@ class WhooshWriter(EngineWriter):
         # per thread's reader, 25 MB each for 3,000 articles; separate files are read in place.
         # Whoosh's writer, with new documents' postings grouped in memory (whoosh_segment).
         self._w = BulkSegmentWriter(ix, limitmb=256, compound=False)
+        self._added = 0
 
     def add(self, articles: Iterable[Article]) -> None:
         self.add_prepared(map(prepare, articles))
@@ -77,6 +78,9 @@ class WhooshWriter(EngineWriter):
     def add_prepared(self, items: Iterable[object]) -> None:
         for fields in items:
             self._w.add_document(**fields)
+            self._added += 1
+            if self._added <= RECENT_PER_WRITER:  # a write's: the next merges add it again
+                RECENT.keep(fields)
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         for doc_id in ids:
