@@ -220,10 +220,10 @@ def test_a_whoosh_writer_reads_each_table_of_contents_once(tmp_path, monkeypatch
     )
     known: dict = {}
     assert remove_superseded(storage, "MAIN", 60.0, known) == []  # all within the grace
-    assert len(read) == len(_tocs(storage, "MAIN")) == len(known) == 4
+    assert len(read) == len(_tocs(storage.list(), "MAIN")) == len(known) == 4
     assert remove_superseded(storage, "MAIN", 60.0, known) == [] and len(read) == 4
     removed = remove_superseded(storage, "MAIN", 0.0, known)  # the grace over: the latest
-    assert len(read) == 4 and list(known) == [max(_tocs(storage, "MAIN"))]
+    assert len(read) == 4 and list(known) == [max(_tocs(storage.list(), "MAIN"))]
     assert sum(name.endswith(".toc") for name in removed) == 3
     monkeypatch.undo()
     assert ids(tmp_path / "index", "zinc") >= {"w0.txt", "w1.txt", "w2.txt"}

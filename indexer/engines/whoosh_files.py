@@ -50,39 +50,45 @@ def write_toc(writer, segments: list) -> None:
 
 
 def remove_superseded(
-    storage, indexname: str, grace_seconds: float, known: dict[int, frozenset] | None = None
+    storage, indexname: str, grace_seconds: float, known: dict[int, tuple] | None = None
 ) -> list[str]:
     """Remove the tables of contents older than the grace period but the latest, and the
     segment files that none of those kept names; the names removed. Run by the writer
     (one at a time: the build lock), after its commit or its failure.
 
-    :param known: the segments each table of contents names, by generation, kept by the
-        writer between calls: a table of contents never changes once written, and
-        reading all those of the grace period again made each write cost the writes of
-        the last minute (86 ms a write at ten writes a second, 34,160 articles).
+    :param known: each table of contents' time and the segments it names, by generation,
+        kept by the writer between calls: a table of contents never changes once
+        written, and reading (and ``stat``-ing) all those of the grace period again made
+        each write cost the writes of the last minute (86 ms a write at ten writes a
+        second, 34,160 articles).
     """
     folder = Path(storage.folder)
     now = time.time()
-    tocs = sorted(_tocs(storage, indexname))
+    names = storage.list()
+    tocs = sorted(_tocs(names, indexname))
     if not tocs:
         return []
-    kept = [g for g in tocs[:-1] if now - _mtime(folder / _toc(indexname, g)) < grace_seconds]
-    kept.append(tocs[-1])
     known = {} if known is None else known
+    for generation in tocs:
+        if generation not in known:
+            known[generation] = (_mtime(folder / _toc(indexname, generation)), None)
+    kept = [g for g in tocs[:-1] if now - known[g][0] < grace_seconds] + [tocs[-1]]
+    for generation in set(known) - set(kept):
+        del known[generation]
     named = set()
     for generation in kept:
-        if generation not in known:
+        mtime, segments = known[generation]
+        if segments is None:
             try:
                 toc = TOC.read(storage, indexname, generation)
             except Exception as e:  # noqa: BLE001 (a damaged old one: keep everything)
                 log.warning("table of contents %s unreadable (%s): nothing removed", generation, e)
                 return []
-            known[generation] = frozenset(s.segment_id() for s in toc.segments)
-        named |= known[generation]
-    for generation in set(known) - set(kept):
-        del known[generation]
+            segments = frozenset(s.segment_id() for s in toc.segments)
+            known[generation] = (mtime, segments)
+        named |= segments
     removed = [_toc(indexname, g) for g in tocs if g not in kept]
-    for name in storage.list():
+    for name in names:
         match = SEGMENT_FILE.match(name)
         # A segment no table of contents kept names: superseded past the grace period,
         # or written by a commit that failed (a full disk), which no reader can ever open.
@@ -93,10 +99,10 @@ def remove_superseded(
             storage.delete_file(name)
         except OSError as e:
             log.warning("could not remove superseded %s: %s", name, e)
-    for temporary in folder.glob(f"{indexname}*.tmp"):  # a dead writer's pool: no writer runs
-        if temporary.is_dir():
-            shutil.rmtree(temporary, ignore_errors=True)
-            removed.append(temporary.name)
+    for name in names:  # a dead writer's pool: no writer runs
+        if name.startswith(indexname) and name.endswith(".tmp") and (folder / name).is_dir():
+            shutil.rmtree(folder / name, ignore_errors=True)
+            removed.append(name)
     return removed
 
 
@@ -141,9 +147,9 @@ def _sums(folder: Path, segment_id: str) -> dict[str, list[int]]:
         raise IndexCorrupt(f"{folder / segment_id}{SUMS}: {e}") from e
 
 
-def _tocs(storage, indexname: str) -> list[int]:
+def _tocs(names: list[str], indexname: str) -> list[int]:
     pattern = TOC._pattern(indexname)
-    return [int(m.group(1)) for m in map(pattern.match, storage.list()) if m]
+    return [int(m.group(1)) for m in map(pattern.match, names) if m]
 
 
 def _toc(indexname: str, generation: int) -> str:
