@@ -278,10 +278,18 @@ def run_engine(
         "settled_mb": settled,
         "rebuilt_mb": rebuilt_mb,
         "ratio": round(settled / rebuilt_mb, 2) if rebuilt_mb else None,
+        "slowest_writes": _slowest(writer.latencies),
         "storm": burst,
         "server": memory,
         "load_average": load_average(),
     }
+
+
+def _slowest(latencies: list[float], count: int = 12) -> list[tuple[int, float]]:
+    """The slowest writes: (which, in order of sending, ms): at the start (a server that
+    warms up), or spread (merges)?"""
+    ranked = sorted(enumerate(latencies), key=lambda nl: -nl[1])[:count]
+    return [(n, round(ms, 1)) for n, ms in ranked]
 
 
 def main(argv: list[str] | None = None) -> int:
