@@ -217,11 +217,13 @@ class LiveIndex:
         return self._dense
 
     def warm_up(self) -> None:
-        """Read the vector model now rather than at the first change (a damaged one is
-        left to that change, which recomputes it and records so)."""
+        """Open the engine's reader and read the vector model now rather than at the
+        first change (a Whoosh reader reads its columns: 0.3 s at 34,160 articles; a
+        damaged model is left to that change, which recomputes it and records so)."""
         from .dense import MODEL
         from .dense_index import DenseIndex, VectorsDamaged
 
+        self.engine.reader()
         try:
             self._dense = DenseIndex.load(self.gen)
         except VectorsDamaged:
