@@ -376,6 +376,25 @@ def test_the_worker_answers_with_the_articles_read_back_at_its_commit(setup):
     assert answer["title"] == "Le zinc" and search_ids(client, "Pérou") == {"api/zinc.txt"}
 
 
+def test_a_read_back_that_fails_after_the_commit_keeps_the_write(setup, monkeypatch):
+    """The commit is made: a failure to read the article back never puts the file back
+    (the index would hold an article the corpus does not)."""
+    from indexer.engines.whoosh_reader import WhooshReader
+
+    corpus, config, client = setup
+    content = corpus_module.article_file("api/zinc.txt", "Du zinc au Pérou.", None)
+    real = WhooshReader.fetch
+    monkeypatch.setattr(WhooshReader, "fetch", lambda *a: (_ for _ in ()).throw(OSError("lu")))
+    (written,) = corpus_module.write_articles(
+        config, [corpus_module.Write("api/zinc.txt", content)]
+    )
+    monkeypatch.setattr(WhooshReader, "fetch", real)
+    corpus_module._live.pop(config.index_path).close()  # the worker's, opened in this process
+    assert written == corpus_module.Published(True, None)
+    assert (corpus / "api" / "zinc.txt").read_bytes() == content
+    assert search_ids(client, "Pérou") == {"api/zinc.txt"}
+
+
 def test_writes_run_in_the_worker_process(monkeypatch):
     """The write's analysis and commit run in the worker: a core of its own."""
     submitted = []

@@ -164,32 +164,30 @@ def write_articles(
     accepted: dict[int, tuple[str, bool]] = {}  # write -> its source, whether it created it
     held: dict[str, Article | None] = {}
     try:
-        with (
-            store.build_lock(config.index_path, wait),
-            runs.shared_vocabulary(),
-            ExitStack() as undo,
-        ):
-            files, removed = {}, []
-            for n, write in enumerate(writes):
-                try:
-                    path = article_path(corpus, write.doc_id)
-                    existed = _check(path, write.doc_id, write.content, write.create_only)
-                    if write.content is not None:
-                        _make_folders(path, corpus, write.doc_id)
-                except SearchError as e:  # this write alone is refused
-                    refused[n] = e
-                    continue
-                undo.enter_context(_undoable(path, existed))
-                if write.content is None:
-                    removed.append(path)
-                else:
-                    files[path] = write.content
-                accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
-            _change_files(files, removed)
-            if accepted:
-                rels = [rel for rel, _ in accepted.values()]
-                change_sources(corpus, config.index_path, config.engine, rels, _kept(config))
-                held = _read_back(config, [p.relative_to(corpus).as_posix() for p in files])
+        with store.build_lock(config.index_path, wait), runs.shared_vocabulary():
+            files: dict[Path, bytes] = {}
+            with ExitStack() as undo:  # past it, the files stay as written
+                removed = []
+                for n, write in enumerate(writes):
+                    try:
+                        path = article_path(corpus, write.doc_id)
+                        existed = _check(path, write.doc_id, write.content, write.create_only)
+                        if write.content is not None:
+                            _make_folders(path, corpus, write.doc_id)
+                    except SearchError as e:  # this write alone is refused
+                        refused[n] = e
+                        continue
+                    undo.enter_context(_undoable(path, existed))
+                    if write.content is None:
+                        removed.append(path)
+                    else:
+                        files[path] = write.content
+                    accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
+                _change_files(files, removed)
+                if accepted:
+                    rels = [rel for rel, _ in accepted.values()]
+                    change_sources(corpus, config.index_path, config.engine, rels, _kept(config))
+            held = _read_back(config, [path.relative_to(corpus).as_posix() for path in files])
     except BuildLocked:
         raise IndexUnavailable(
             f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
@@ -205,11 +203,16 @@ def write_articles(
 
 def _read_back(config: Config, ids: list[str]) -> dict[str, Article | None]:
     """The articles written, as the engine holds them at the commit just made (the build
-    lock still held: no other commit came between), by id."""
-    live = _kept(config)
-    if not ids or live is None:
+    lock still held: no other commit came between), by id. Never raises: the commit is
+    made, and the server reads back what it could not (``web.writes``)."""
+    if not ids:
         return {}
-    return dict(zip(ids, live.engine.reader().fetch(ids), strict=True))
+    try:
+        live = _kept(config)
+        return dict(zip(ids, live.engine.reader().fetch(ids), strict=True)) if live else {}
+    except Exception as e:  # noqa: BLE001 (a write committed is never answered as failed)
+        log.warning("articles not read back after their commit: %s", e)
+        return {}
 
 
 def write_failure(config: Config, error: OSError) -> str:

@@ -121,7 +121,7 @@ def _write(doc_id: str, body: dict, create_only: bool):
 
 def _read_back(doc_id: str):
     """The article from the live snapshot, when the worker did not send it back (a write
-    that built the first index): searchable from then on."""
+    that built the first index, a read back that failed): searchable from then on."""
     try:
         return document(current_service().snapshots.current(), doc_id)
     except DocumentNotFound:  # a DELETE of the same id came between
