@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from flask import Flask
@@ -84,7 +83,6 @@ def test_the_service_serves_with_its_lanes():
     try:
         lanes = server.task_dispatcher
         assert isinstance(lanes, Lanes)
-        time.sleep(0.05)
         assert len(lanes.reads.threads) == 3 and len(lanes.writes.threads) == 2
     finally:
         server.close()
