@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
 import threading
 import time
@@ -393,6 +394,26 @@ def test_a_read_back_that_fails_after_the_commit_keeps_the_write(setup, monkeypa
     assert written == corpus_module.Published(True, None)
     assert (corpus / "api" / "zinc.txt").read_bytes() == content
     assert search_ids(client, "Pérou") == {"api/zinc.txt"}
+
+
+def test_a_disk_without_room_for_the_write_refuses_it_before_touching_anything(
+    client, setup, monkeypatch
+):
+    corpus, config, _ = setup
+    before = commit_number(config)
+    real = os.statvfs
+
+    def almost_full(path):
+        stat = real(path)
+        return os.statvfs_result((*stat[:4], 10, *stat[5:]))  # 10 blocks left
+
+    monkeypatch.setattr(os, "statvfs", almost_full)
+    content = corpus_module.article_file("api/zinc.txt", "Du zinc.", None)
+    with pytest.raises(BuildFailed, match="disque plein"):
+        corpus_module.write_article(config, "api/zinc.txt", content)
+    monkeypatch.undo()
+    assert not (corpus / "api" / "zinc.txt").exists() and commit_number(config) == before
+    assert search_ids(client, "zinc") == set()
 
 
 def test_writes_run_in_the_worker_process(monkeypatch):

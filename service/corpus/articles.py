@@ -52,6 +52,10 @@ from .ids import article_path
 log = logging.getLogger(__name__)
 
 WRITE_WAIT = 10.0  # seconds a write waits for a running build before answering 503
+# The room a batch asks of the index's disk: an article of 12 KB took 200 KB there once
+# committed (its segment, the catalog's log, checksums), and a margin for the catalog.
+ROOM_FACTOR = 16
+ROOM_MARGIN = 512 * 1024
 
 
 def article_file(doc_id: str, text: object, date: object) -> bytes:
@@ -183,6 +187,7 @@ def write_articles(
                     else:
                         files[path] = write.content
                     accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
+                _check_room(config, corpus, files)
                 _change_files(files, removed)
                 if accepted:
                     rels = [rel for rel, _ in accepted.values()]
@@ -213,6 +218,20 @@ def _read_back(config: Config, ids: list[str]) -> dict[str, Article | None]:
     except Exception as e:  # noqa: BLE001 (a write committed is never answered as failed)
         log.warning("articles not read back after their commit: %s", e)
         return {}
+
+
+def _check_room(config: Config, corpus: Path, files: dict[Path, bytes]) -> None:
+    """OSError ENOSPC, before any file is touched, when the disk has too little room for
+    the batch: Elasticsearch's flood stage. A commit that the engine makes and the
+    catalog then cannot record for want of space left tantivy serving the refused
+    article until the next write recovered it; refused here, nothing changes at all."""
+    size = sum(map(len, files.values()))
+    for folder, needed in ((config.index_path, ROOM_FACTOR * size + ROOM_MARGIN), (corpus, size)):
+        while not folder.exists() and folder.parent != folder:  # no index yet: its disk
+            folder = folder.parent
+        stat = os.statvfs(folder)
+        if stat.f_bavail * stat.f_frsize < needed:
+            raise OSError(errno.ENOSPC, "not enough room for the write", str(folder))
 
 
 def write_failure(config: Config, error: OSError) -> str:
