@@ -198,3 +198,17 @@ def test_one_whole_pass_a_generation_and_older_commits_derive_from_newer(
         assert fresh.copies_at(snapshot).of == made.of
     if engine != "postgres":  # an older commit is still read (the database reads its last)
         assert set(fresh.copies_at(older).of) == {"0_dispatch.txt", "1_update.txt"}
+
+
+def test_the_database_finds_the_candidates_by_chunks_of_bands(
+    tmp_path, monkeypatch, postgres_engine
+):
+    """At 341,600 articles one tsquery of every shared band was too big for PostgreSQL
+    (every search 503): the bands are asked by chunks, and find the same articles."""
+    from indexer.engines.postgres import view
+
+    snapshot = built(tmp_path, articles_as_files(tmp_path), "postgres").current()
+    whole = snapshot.engine.copy_candidates()
+    assert set(whole) >= {"0_dispatch.txt", "1_update.txt"}
+    monkeypatch.setattr(view, "BANDS_PER_QUERY", 1)
+    assert snapshot.engine.copy_candidates() == whole

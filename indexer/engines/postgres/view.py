@@ -243,13 +243,20 @@ class View:
         self._allow_seqscan(True)
         shared = [band for (band,) in self._execute(self._tables.sql(SHARED_BANDS))]
         self._allow_seqscan(False)
-        if not shared:
-            return {}
-        rows = self._execute(
-            self._tables.sql("SELECT id, bands FROM {articles} WHERE lexemes @@ %s::tsquery"),
-            (tsquery(qt.Bands(tuple(shared))),),
+        found: dict[str, tuple[str, ...]] = {}
+        statement = self._tables.sql(
+            "SELECT id, bands FROM {articles} WHERE lexemes @@ %s::tsquery"
         )
-        return {doc_id: tuple(bands) for doc_id, bands in rows}
+        # By chunks: at 341,600 articles (the news ten times over, so that every band is
+        # shared), one tsquery of all the shared bands was past PostgreSQL's limit
+        # ("value is too big in tsquery"), and every search answered 503.
+        for first in range(0, len(shared), BANDS_PER_QUERY):
+            chunk = qt.Bands(tuple(shared[first : first + BANDS_PER_QUERY]))
+            found.update(
+                (doc_id, tuple(bands))
+                for doc_id, bands in self._execute(statement, (tsquery(chunk),))
+            )
+        return found
 
 
 def _after_prefix(prefix: str) -> str:
@@ -259,6 +266,7 @@ def _after_prefix(prefix: str) -> str:
 
 
 SHARED_BANDS = "SELECT band FROM {bands} WHERE df > 1"
+BANDS_PER_QUERY = 20_000  # a tsquery's text is 1 MB at most; a band's is 13 characters
 
 # The collection's statistics and the query's terms, in one round trip.
 STATISTICS = """
