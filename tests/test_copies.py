@@ -200,11 +200,12 @@ def test_one_whole_pass_a_generation_and_older_commits_derive_from_newer(
         assert set(fresh.copies_at(older).of) == {"0_dispatch.txt", "1_update.txt"}
 
 
-def test_the_database_finds_the_candidates_by_chunks_of_bands(
+def test_the_database_finds_the_candidates_of_many_bands_by_a_scan(
     tmp_path, monkeypatch, postgres_engine
 ):
-    """At 341,600 articles one tsquery of every shared band was too big for PostgreSQL
-    (every search 503): the bands are asked by chunks, and find the same articles."""
+    """At 68,320 and 341,600 articles one tsquery of every shared band was refused by
+    PostgreSQL (every search 503): past BANDS_PER_QUERY shared bands, a scan of the
+    articles' bands finds the same articles."""
     from indexer.engines.postgres import view
 
     snapshot = built(tmp_path, articles_as_files(tmp_path), "postgres").current()

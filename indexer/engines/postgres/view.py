@@ -239,24 +239,29 @@ class View:
     def copy_candidates(self) -> dict[str, tuple[str, ...]]:
         """Every article that shares a near-copy band with another, with its bands: the
         bands that two articles or more have (a scan of their counts), then their
-        articles, through the GIN index (a scan would read every tsvector)."""
+        articles: through the GIN index when they are few (a news archive: a few
+        thousand), else by a scan of the articles' bands joined to them.
+
+        One tsquery of many bands is refused by PostgreSQL: past 1 MB of text "value is
+        too big in tsquery" (341,600 articles, the news ten times over), and 20,000
+        bands ORed already "stack depth limit exceeded" (68,320 articles); every search
+        answered 503. A scan reads each row's bands once, whatever their number.
+        """
         self._allow_seqscan(True)
-        shared = [band for (band,) in self._execute(self._tables.sql(SHARED_BANDS))]
-        self._allow_seqscan(False)
-        found: dict[str, tuple[str, ...]] = {}
-        statement = self._tables.sql(
-            "SELECT id, bands FROM {articles} WHERE lexemes @@ %s::tsquery"
+        try:
+            shared = [band for (band,) in self._execute(self._tables.sql(SHARED_BANDS))]
+            if len(shared) > BANDS_PER_QUERY:
+                rows = self._execute(self._tables.sql(ARTICLES_OF_SHARED_BANDS))
+                return {doc_id: tuple(bands) for doc_id, bands in rows}
+        finally:
+            self._allow_seqscan(False)
+        if not shared:
+            return {}
+        rows = self._execute(
+            self._tables.sql("SELECT id, bands FROM {articles} WHERE lexemes @@ %s::tsquery"),
+            (tsquery(qt.Bands(tuple(shared))),),
         )
-        # By chunks: at 341,600 articles (the news ten times over, so that every band is
-        # shared), one tsquery of all the shared bands was past PostgreSQL's limit
-        # ("value is too big in tsquery"), and every search answered 503.
-        for first in range(0, len(shared), BANDS_PER_QUERY):
-            chunk = qt.Bands(tuple(shared[first : first + BANDS_PER_QUERY]))
-            found.update(
-                (doc_id, tuple(bands))
-                for doc_id, bands in self._execute(statement, (tsquery(chunk),))
-            )
-        return found
+        return {doc_id: tuple(bands) for doc_id, bands in rows}
 
 
 def _after_prefix(prefix: str) -> str:
@@ -266,7 +271,13 @@ def _after_prefix(prefix: str) -> str:
 
 
 SHARED_BANDS = "SELECT band FROM {bands} WHERE df > 1"
-BANDS_PER_QUERY = 20_000  # a tsquery's text is 1 MB at most; a band's is 13 characters
+BANDS_PER_QUERY = 1_000  # shared bands asked through the index; more: a scan
+ARTICLES_OF_SHARED_BANDS = """
+SELECT a.id, a.bands FROM {articles} a
+WHERE EXISTS (
+    SELECT 1 FROM unnest(a.bands) AS u(band) JOIN {bands} b ON b.band = u.band AND b.df > 1
+)
+"""
 
 # The collection's statistics and the query's terms, in one round trip.
 STATISTICS = """
