@@ -239,8 +239,8 @@ class View:
     def copy_candidates(self) -> dict[str, tuple[str, ...]]:
         """Every article that shares a near-copy band with another, with its bands: the
         bands that two articles or more have (a scan of their counts), then their
-        articles: through the GIN index when they are few (a news archive: a few
-        thousand), else by a scan of the articles' bands joined to them.
+        articles: through the GIN index when they are few, else by a scan of the
+        articles' bands joined to them.
 
         One tsquery of many bands is refused by PostgreSQL: past 1 MB of text "value is
         too big in tsquery" (341,600 articles, the news ten times over), and 20,000
