@@ -164,35 +164,17 @@ def write_articles(
 
         return write_rows(config, writes, wait)
     corpus = config.corpus_path.resolve()
-    refused: dict[int, SearchError] = {}
-    accepted: dict[int, tuple[str, bool]] = {}  # write -> its source, whether it created it
-    held: dict[str, Article | None] = {}
     try:
         with store.build_lock(config.index_path, wait), runs.shared_vocabulary():
-            files: dict[Path, bytes] = {}
             with ExitStack() as undo:  # past it, the files stay as written
-                removed = []
-                for n, write in enumerate(writes):
-                    try:
-                        path = article_path(corpus, write.doc_id)
-                        existed = _check(path, write.doc_id, write.content, write.create_only)
-                        if write.content is not None:
-                            _make_folders(path, corpus, write.doc_id)
-                    except SearchError as e:  # this write alone is refused
-                        refused[n] = e
-                        continue
-                    undo.enter_context(_undoable(path, existed))
-                    if write.content is None:
-                        removed.append(path)
-                    else:
-                        files[path] = write.content
-                    accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
+                refused, accepted, files, removed = _stage(writes, corpus, undo)
                 _check_room(config, corpus, files)
                 _change_files(files, removed)
                 if accepted:
                     rels = [rel for rel, _ in accepted.values()]
                     change_sources(corpus, config.index_path, config.engine, rels, _kept(config))
-            held = _read_back(config, [path.relative_to(corpus).as_posix() for path in files])
+            puts = [rel for n, (rel, _) in accepted.items() if writes[n].content is not None]
+            held = _read_back(config, puts)
     except BuildLocked:
         raise IndexUnavailable(
             f"l'index est en cours de construction depuis plus de {wait:.0f} s : "
@@ -204,6 +186,32 @@ def write_articles(
         refused[n] if n in refused else Published(accepted[n][1], held.get(accepted[n][0]))
         for n in range(len(writes))
     ]
+
+
+def _stage(writes: list[Write], corpus: Path, undo: ExitStack):
+    """Each write checked, its file kept aside to be put back (``undo``): the writes
+    refused alone, by position; the others' sources and whether each creates its
+    article; the files to write and those to remove."""
+    refused: dict[int, SearchError] = {}
+    accepted: dict[int, tuple[str, bool]] = {}
+    files: dict[Path, bytes] = {}
+    removed: list[Path] = []
+    for n, write in enumerate(writes):
+        try:
+            path = article_path(corpus, write.doc_id)
+            existed = _check(path, write.doc_id, write.content, write.create_only)
+            if write.content is not None:
+                _make_folders(path, corpus, write.doc_id)
+        except SearchError as e:  # this write alone is refused
+            refused[n] = e
+            continue
+        undo.enter_context(_undoable(path, existed))
+        if write.content is None:
+            removed.append(path)
+        else:
+            files[path] = write.content
+        accepted[n] = (path.relative_to(corpus).as_posix(), not existed)
+    return refused, accepted, files, removed
 
 
 def _read_back(config: Config, ids: list[str]) -> dict[str, Article | None]:
