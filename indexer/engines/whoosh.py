@@ -151,7 +151,7 @@ class WhooshEngine(Engine):
         self._readers: dict[int, WhooshReader] = {}  # the last ones opened, by generation
         self._columns = ColumnCache()  # what their searchers read of each segment
         self._lock = threading.Lock()
-        self._tocs: dict[int, frozenset] = {}  # collect_garbage: segments each TOC names
+        self._tocs: dict[int, tuple] = {}  # collect_garbage: each TOC's time and segments
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
