@@ -23,6 +23,8 @@ _UPSERT = (
     "SET vector = excluded.vector, commit_number = excluded.commit_number"
 )
 
+_MODELS: dict[tuple[str, str], object] = {}  # (schema's model table, row version) -> model
+
 
 class Vectors:
     """The vectors a writer's transaction changes (the model read once, when needed)."""
@@ -90,14 +92,25 @@ class Vectors:
     def dense(self):
         """The build's model (a ``DenseIndex`` without vectors), None without one."""
         if self._dense is False:
-            from .dense_index import DenseIndex
-
-            row = self.writer.connection.execute(
-                self.tables.sql("SELECT data FROM {model}")
-            ).fetchone()
-            where = f"{self.tables.schema}.model"
-            self._dense = DenseIndex.from_rows(io.BytesIO(row[0]), [], where) if row else None
+            self._dense = self._model()
         return self._dense
+
+    def _model(self):
+        """The model row, read once per process and model: a write asks only for its
+        version (its row's transaction id), not its megabytes."""
+        from .dense_index import DenseIndex
+
+        where = f"{self.tables.schema}.model"
+        connection = self.writer.connection
+        row = connection.execute(self.tables.sql("SELECT xmin::text FROM {model}")).fetchone()
+        if row is None:
+            return None
+        key = (where, row[0])
+        if key not in _MODELS:
+            (data,) = connection.execute(self.tables.sql("SELECT data FROM {model}")).fetchone()
+            _MODELS.clear()  # one archive's model per process: a rebuild's replaces it
+            _MODELS[key] = DenseIndex.from_rows(io.BytesIO(data), [], where)
+        return _MODELS[key]
 
     def _vector(self, rows: bytes, counts: bytes) -> bytes | None:
         return self._dense.article_vector(rows, counts)
