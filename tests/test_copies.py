@@ -8,7 +8,7 @@ import pytest
 from indexer.articles import Article, ArticleDate
 from indexer.engines import ENGINE_NAMES
 from service.search import core
-from service.search.copies import Groups, are_copies, find_groups, hidden
+from service.search.copies import Groups, are_copies, find_groups, hidden, whole_groups
 from service.search.models import SearchRequest, SimilarRequest
 from service.search.similar import similar
 from service.search.snapshot import Snapshots
@@ -50,6 +50,39 @@ def test_groups_join_the_candidates_that_are_copies_oldest_first():
     groups = find_groups(candidates, articles)
     assert groups.of == {"a": ("a", "b"), "b": ("a", "b")}
     assert groups.members == ("a", "b")
+
+
+def test_a_whole_pass_reads_a_chunk_of_texts_at_a_time_and_finds_the_same_groups():
+    """Articles linked by shared bands are read together, a few thousand at a time (at
+    341,600 articles with copies, all their texts at once were gigabytes)."""
+    articles = [
+        news("b", "Berlin : le bilan s'alourdit", UPDATE, "2016-12-20"),
+        news("a", "Attentat à Berlin", DISPATCH, "2016-12-19"),
+        news("d", "Bilan de la police", OTHER, "2016-12-19"),
+        news("e", "Attentat à Berlin (bis)", DISPATCH, "2016-12-19"),
+        news("f", "Seul", OTHER, "2016-12-19"),
+    ]
+    candidates = {"a": ("0:x", "1:y"), "b": ("0:x",), "d": ("1:y",), "e": ("2:z",), "f": ()}
+    candidates["a"] += ("2:z",)  # a, b, d and e are linked; f shares nothing
+    by_id = {a.id: a for a in articles}
+    reads: list[list[str]] = []
+
+    def fetch(ids: list[str]) -> list:
+        reads.append(ids)
+        return [by_id[i] for i in ids]
+
+    chunked = whole_groups(candidates, fetch, chunk=1)
+    assert chunked == find_groups(candidates, articles)
+    assert chunked.of["a"] == ("a", "e", "b")
+    assert reads == [["a", "b", "d", "e"]]  # one component, read once; f never read
+    reads.clear()
+    two = {**candidates, "g": ("3:w",), "h": ("3:w",)}
+    by_id |= {
+        "g": news("g", "Autre", OTHER, "2017-01-02"),
+        "h": news("h", "Autre", OTHER, "2017-01-02"),
+    }
+    whole_groups(two, fetch, chunk=1)
+    assert sorted(reads) == [["a", "b", "d", "e"], ["g", "h"]]  # a chunk per component
 
 
 def test_the_best_ranked_copy_stays_and_stands_for_the_others():
@@ -180,8 +213,8 @@ def test_one_whole_pass_a_generation_and_older_commits_derive_from_newer(
     newer = snapshots.current()
     assert newer.commit > older.commit
 
-    whole, real = [], snapshot_module.find_groups
-    monkeypatch.setattr(snapshot_module, "find_groups", lambda *a: whole.append(1) or real(*a))
+    whole, real = [], snapshot_module.whole_groups
+    monkeypatch.setattr(snapshot_module, "whole_groups", lambda *a: whole.append(1) or real(*a))
     fresh = Snapshots(snapshots.handle)  # as a process that starts: nothing made yet
     threads = [
         threading.Thread(target=fresh.copies_at, args=(snap,)) for snap in (newer, older) * 3
@@ -194,7 +227,7 @@ def test_one_whole_pass_a_generation_and_older_commits_derive_from_newer(
     assert set(fresh.copies_at(newer).of) == {"0_dispatch.txt", "1_update.txt", "4_again.txt"}
     for snapshot in (newer, older):  # what a whole pass on its engine would find
         candidates = snapshot.engine.copy_candidates()
-        made = real(candidates, snapshot.engine.fetch(sorted(candidates)))
+        made = find_groups(candidates, snapshot.engine.fetch(sorted(candidates)))
         assert fresh.copies_at(snapshot).of == made.of
     if engine != "postgres":  # an older commit is still read (the database reads its last)
         assert set(fresh.copies_at(older).of) == {"0_dispatch.txt", "1_update.txt"}

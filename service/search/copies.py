@@ -30,7 +30,7 @@ hospitalisé en réanimation").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,6 +44,7 @@ MIN_SIMILARITY = 0.6
 SAME_DAY_SIMILARITY = 0.5  # an update the same day often rewrites more of the dispatch
 MAX_DAYS = 7
 MAX_BUCKET = 20  # articles sharing one band at most: more is boilerplate, not a dispatch
+CHUNK = 2_000  # articles whose texts a whole pass reads and compares at once
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,60 @@ class Groups:
     @property
     def members(self) -> tuple[str, ...]:
         return tuple(sorted(self.of))
+
+
+def whole_groups(
+    candidates: dict[str, tuple[str, ...]],
+    fetch: Callable[[list[str]], Iterable[Article | None]],
+    chunk: int = CHUNK,
+) -> Groups:
+    """The groups among ``candidates``, their articles read by ``fetch`` (ids -> articles)
+    a few thousand at a time: the articles that share bands (``_components``, no text
+    read) are checked together, so the texts and shingles held at once are a chunk's,
+    not the archive's (at 341,600 articles, the news ten times over, every article has
+    copies: all their texts at once were gigabytes)."""
+    of: dict[str, tuple[str, ...]] = {}
+    dates: dict[str, str] = {}
+    for ids in _chunks(_components(candidates), chunk):
+        found = find_groups({i: candidates[i] for i in ids}, fetch(ids))
+        of.update(found.of)
+        dates.update(found.dates)
+    return Groups(of, dates)
+
+
+def _components(candidates: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """The articles linked by a band they share (in buckets ``_pairs`` compares), each
+    set sorted; an article that shares no such band is in none."""
+    parent: dict[str, str] = {}
+
+    def root(doc_id: str) -> str:
+        while parent.get(doc_id, doc_id) != doc_id:
+            parent[doc_id] = doc_id = parent.get(parent[doc_id], parent[doc_id])
+        return doc_id
+
+    for ids in _buckets(candidates).values():
+        if 1 < len(ids) <= MAX_BUCKET:
+            first = root(ids[0])
+            for other in ids[1:]:
+                top = root(other)
+                if top != first:
+                    parent[top] = first
+    members: dict[str, list[str]] = defaultdict(list)
+    for doc_id in parent.keys() | set(parent.values()):
+        members[root(doc_id)].append(doc_id)
+    return [sorted(ids) for ids in members.values()]
+
+
+def _chunks(components: list[list[str]], size: int) -> Iterator[list[str]]:
+    """The components' ids, a few components at a time, ``size`` ids or so each."""
+    chunk: list[str] = []
+    for ids in components:
+        chunk += ids
+        if len(chunk) >= size:
+            yield sorted(chunk)
+            chunk = []
+    if chunk:
+        yield sorted(chunk)
 
 
 def find_groups(candidates: dict[str, tuple[str, ...]], articles: Iterable[Article]) -> Groups:
@@ -116,18 +171,23 @@ def _mates(groups: Groups, ids: Iterable[str]) -> set[str]:
 
 def _pairs(candidates: dict[str, tuple[str, ...]]) -> set[tuple[str, str]]:
     """The pairs of articles that share at least one band."""
-    buckets: dict[str, list[str]] = defaultdict(list)
-    for doc_id, keys in candidates.items():
-        for key in keys:
-            buckets[key].append(doc_id)
     return {
         (a, b)
-        for ids in buckets.values()
+        for ids in _buckets(candidates).values()
         if 1 < len(ids) <= MAX_BUCKET
         for a in ids
         for b in ids
         if a < b
     }
+
+
+def _buckets(candidates: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """Band -> the articles that have it."""
+    buckets: dict[str, list[str]] = defaultdict(list)
+    for doc_id, keys in candidates.items():
+        for key in keys:
+            buckets[key].append(doc_id)
+    return buckets
 
 
 def are_copies(a: Article, b: Article, shingles: _Shingles | None = None) -> bool:

@@ -32,7 +32,7 @@ from indexer.live import IndexHandle, IndexView
 from indexer.store import IndexMissing, IndexOutdated
 
 from ..errors import IndexUnavailable, SearchError, TooLong
-from .copies import Groups, find_groups, updated
+from .copies import Groups, updated, whole_groups
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ class Snapshots:
                 nearest, base = self._nearest_copies(generation, commit)
                 if base is None:
                     candidates = snapshot.engine.copy_candidates()
-                    groups = find_groups(candidates, snapshot.engine.fetch(sorted(candidates)))
+                    groups = whole_groups(candidates, snapshot.engine.fetch)
                     return self._keep_copies(generation, commit, groups)
         if nearest == commit:
             return base
