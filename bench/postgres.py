@@ -3,9 +3,10 @@
     .venv/bin/python -m bench.postgres [--docs all|341600] [--rounds 5] [--writes 100]
 
 It starts its own PostgreSQL (``tests/postgres_server.py``: Debian's, at its defaults but
-the port, fsync on), a primary and a streaming standby, in a temporary folder, and stops
-them at the end. Both engines run at their own defaults, side by side in one run, so
-their ratios are what the shared machine's load cannot move much:
+the port, fsync on), a primary and a streaming standby (with DEPLOYMENT.md's standby
+settings), in a temporary folder, and stops them at the end. Both engines run at their
+own defaults, side by side in one run, so their ratios are what the shared machine's load
+cannot move much:
 
 1. import: tantivy's ``build_index`` into a fresh folder, postgres's ``import_sources``
    into a fresh schema (analysis in one process per core for both, as ``search-index``;
@@ -82,11 +83,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
 @contextmanager
 def _servers() -> Iterator[tuple]:
     """A durable primary and its streaming standby, for this run."""
-    from tests.postgres_server import server_root, start_primary, start_standby
+    from tests.postgres_server import STANDBY_SETTINGS, server_root, start_primary, start_standby
 
     with server_root() as root:
         primary = start_primary(root, durable=True)
-        yield primary, start_standby(primary, root, durable=True)
+        yield primary, start_standby(primary, root, durable=True, settings=STANDBY_SETTINGS)
 
 
 def _config(folder: Path, corpus: Path, engine: str, primary, standby) -> Config:
