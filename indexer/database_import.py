@@ -43,7 +43,10 @@ from .ingest import Progress, ingest
 from .store import BuildLocked
 from .update import plan_sources
 
-REPLAY_WAIT = 5.0  # seconds an acknowledged write waits for the read server to replay it
+# Seconds a write waits for the read server to replay it: past DEPLOYMENT.md's
+# max_standby_streaming_delay (5 s), after which a standby cancels the search its replay
+# waits for, so that a healthy standby has always replayed by then.
+REPLAY_WAIT = 7.0
 BATCH_READ = 500  # articles written through the API read at once by a full import
 
 log = logging.getLogger(__name__)
@@ -52,13 +55,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Written:
     """What a write did: the ids it created (not there before), those it left alone (a
-    deletion of an id not there, a creation of one already there), and the seconds the
-    read server took to replay it (0.0 when reads go to the primary)."""
+    deletion of an id not there, a creation of one already there), the seconds the read
+    server took to replay it (0.0 when reads go to the primary), and whether it had by
+    then (False: committed, not yet searchable where the service reads)."""
 
     created: frozenset[str]
     missing: frozenset[str]
     existing: frozenset[str]
     replay_seconds: float
+    replayed: bool = True
 
 
 def import_sources(
@@ -105,23 +110,24 @@ def write_articles(
         writer.add(put)
         vectors.add_articles(put)
     created = frozenset(a.id for a in put) - found
-    return Written(created, missing, existing, replayed(engine))
+    return Written(created, missing, existing, *replayed(engine))
 
 
-def replayed(engine: PostgresEngine, timeout: float = REPLAY_WAIT) -> float:
-    """Wait until the read pool's server has replayed everything the primary wrote so far;
-    the seconds it took (a standby's replication lag as a write sees it)."""
+def replayed(engine: PostgresEngine, timeout: float = REPLAY_WAIT) -> tuple[float, bool]:
+    """Wait until the read pool's server has replayed everything the primary wrote so far,
+    ``timeout`` seconds at most; the seconds it took (a standby's replication lag as a
+    write sees it) and whether it had replayed it."""
     with engine.pool.connection() as conn:
         (lsn,) = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
     started = time.monotonic()
     check = "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
-    def wait(conn) -> float:
+    def wait(conn) -> tuple[float, bool]:
         while True:
             (done,) = conn.execute(check, (lsn,)).fetchone()
             waited = time.monotonic() - started
             if done or waited > timeout:
-                return waited
+                return waited, done
             time.sleep(0.002)
 
     return retried(engine.read_pool, wait)

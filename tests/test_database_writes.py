@@ -38,6 +38,27 @@ def test_api_writes_are_rows_searchable_when_acknowledged(postgres_data_config):
     assert client.delete("/api/documents/api/note.txt", headers=AUTH).status_code == 404
 
 
+def test_a_write_the_standby_has_not_replayed_in_time_says_it_is_written(
+    postgres_data_config, monkeypatch
+):
+    """Committed on the primary, not yet replayed where the service reads: a 503 that
+    says the write is there and must not be done again, never a success (not yet
+    searchable) nor "nothing changed" (it did)."""
+    from indexer import database_import
+    from service.corpus.articles import Write, article_file
+    from service.corpus.rows import write_rows
+    from service.errors import BuildFailed
+
+    client = create_app(postgres_data_config).test_client()  # the archive imported
+    monkeypatch.setattr(database_import, "replayed", lambda engine, timeout=0: (7.2, False))
+    content = article_file("api/lent.txt", "Bakou accueille un forum de retard.", "2024-05-02")
+    (answer,) = write_rows(postgres_data_config, [Write("api/lent.txt", content)], 5.0)
+    assert isinstance(answer, BuildFailed) and answer.status == 503
+    message = str(answer)
+    assert "enregistrée sur le serveur primaire" in message and "ne la refaites pas" in message
+    assert client.get("/api/documents/api/lent.txt").status_code == 200  # it is written
+
+
 def test_a_write_to_an_unreachable_primary_is_503_and_says_so(tmp_path, closed_pools):
     dsn = f"host=127.0.0.1 port={free_port()} dbname=search connect_timeout=2"
     service = {"write_token": ARCHIVE_TOKEN}

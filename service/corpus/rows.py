@@ -13,7 +13,9 @@ file engines, so a burst of writers waits for one commit and one replay, not one
        other articles' rows, their frequencies and their vectors written, and the whole
        committed on the primary, or nothing at all (a refused batch changed nothing)
     3. the commit replayed where this service reads (a standby), within a few seconds:
-       the articles are searchable on every replica that reads there once acknowledged
+       the articles are searchable on every replica that reads there once acknowledged;
+       a standby that has not replayed it by then makes each write a 503 that says so
+       (written, not yet searchable: not to be done again), never a success
 
 PUT replaces the row of its id (retrying it leaves the same archive). An unreachable
 primary is 503 with a French message, while reads go on from the standby.
@@ -77,6 +79,11 @@ def write_rows(config: Config, writes: list[Write], wait: float) -> list[Publish
     if written.replay_seconds > 0.001:
         seconds = written.replay_seconds
         log.info("%d writes replayed by the read server in %.3f s", len(writes), seconds)
+    if not written.replayed:
+        waited = written.replay_seconds
+        log.warning("%d writes not replayed by the read server after %.1f s", len(writes), waited)
+        for write in writes:
+            refused.setdefault(write.doc_id, _not_replayed(written.replay_seconds))
     for doc_id in written.missing:
         refused[doc_id] = DocumentNotFound(f"aucun article « {doc_id} » dans l'archive")
     for doc_id in written.existing:
@@ -86,6 +93,15 @@ def write_rows(config: Config, writes: list[Write], wait: float) -> list[Publish
         refused.get(w.doc_id) or Published(w.doc_id in written.created, articles.get(w.doc_id))
         for w in writes
     ]
+
+
+def _not_replayed(seconds: float) -> BuildFailed:
+    return BuildFailed(
+        "écriture enregistrée sur le serveur primaire, mais le serveur où ce service lit "
+        f"(un secondaire) ne l'a pas encore rejouée après {seconds:.0f} s : elle sera "
+        "cherchable dès qu'il aura rattrapé son retard ; ne la refaites pas (relisez "
+        "l'article dans un moment)"
+    )
 
 
 def warm_up_rows(config: Config) -> None:

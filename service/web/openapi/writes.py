@@ -63,7 +63,8 @@ def _write_errors(*statuses: str) -> dict:
         "déjà pris, ou chemin impossible (code `conflict`).",
         "413": "Corps de plus de 2 Mo (code `too_large`).",
         "503": "Index occupé ou indisponible, ou écriture impossible (disque plein) : rien "
-        "n'a changé (codes `index_unavailable`, `build_failed`).",
+        "n'a changé (codes `index_unavailable`, `build_failed`) ; sauf quand le message dit "
+        "le contraire (processus d'écriture sans réponse, secondaire PostgreSQL en retard).",
     }
     responses = {status: json_body(described[status], "Error") for status in statuses}
     if "401" in responses:
