@@ -197,6 +197,8 @@ def are_copies(a: Article, b: Article, shingles: _Shingles | None = None) -> boo
     days = abs((da - db).days) if da is not None and db is not None else None
     if days is not None and days > MAX_DAYS:
         return False
+    if a.text == b.text:  # the same dispatch on two feeds: no need to cut it into shingles
+        return True
     floor = SAME_DAY_SIMILARITY if days == 0 else MIN_SIMILARITY
     shingles = shingles or _Shingles()
     return bands.jaccard(shingles[a], shingles[b]) >= floor
