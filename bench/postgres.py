@@ -224,8 +224,9 @@ def measure_agreement(snapshots: dict[str, Snapshots]) -> dict:
         same_counts += (a.total, a.facets) == (b.total, b.facets)
     return {
         "queries": len(MIX),
-        "mean_top10_overlap": round(statistics.fmean(overlaps), 3),
-        "min_top10_overlap": round(min(overlaps), 3),
+        "answered_by_both": len(overlaps),  # an engine's error: the query is left out
+        "mean_top10_overlap": round(statistics.fmean(overlaps), 3) if overlaps else None,
+        "min_top10_overlap": round(min(overlaps), 3) if overlaps else None,
         "same_total_and_facets": same_counts,
     }
 

@@ -237,6 +237,19 @@ def test_ids_restrict_a_query_to_some_articles_and_count_their_facets(built_data
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_ids_past_a_megabyte_of_text_still_restrict_a_query(built_data, engine):
+    """The copies' pass asks which of every copy's id match a query: 341,600 ids in an
+    archive that holds each article ten times (PostgreSQL refuses a tsquery past 1 MB)."""
+    eng = built_data(engine).snapshots.current().engine
+    many = [f"inews-r{n % 10}.jsonl.gz#orangesum-{n}-r{n % 10}" for n in range(40_000)]
+    some = qt.Ids(tuple([*many, "news.jsonl#n1", "a_ceinture.txt"]))
+    chine = qt.Or((qt.Term(stem("chine"), "chine"), qt.Term(stem("chinois"), "chinois")))
+    found = eng.search(qt.EngineQuery(qt.And((chine, some)), limit=10, facets=True))
+    assert {doc_id for doc_id, _ in found.hits} == {"news.jsonl#n1", "a_ceinture.txt"}
+    assert found.total == 2 and sum(found.facets["year"].values()) == 2
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_fetch_returns_the_stored_article_or_none(built_data, engine):
     articles, _ = read_source(DATA_DIR, "news.jsonl")
     n1 = next(a for a in articles if a.id.endswith("#n1"))

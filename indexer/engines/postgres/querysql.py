@@ -123,6 +123,28 @@ def tsquery(node: qt.Node) -> str:
     return ALL
 
 
+def split_ids(node: qt.Node) -> tuple[qt.Node, list[str] | None]:
+    """The tree without its top-level ``Ids`` and the ids they allow (None: no ``Ids``).
+
+    Those ids are matched by the primary key (``id = ANY(...)``), not in the tsquery: a
+    tsquery past 1 MB of text is refused ("value is too big in tsquery"), and the copies'
+    pass asks which of every copy's id match a query (341,600 ids when the archive is
+    the news ten times over)."""
+    if isinstance(node, qt.Ids):
+        return qt.MatchAll(), sorted(set(node.ids))
+    if not isinstance(node, qt.And) or not any(isinstance(c, qt.Ids) for c in node.children):
+        return node, None
+    allowed: set[str] | None = None
+    rest = []
+    for child in node.children:
+        if isinstance(child, qt.Ids):
+            allowed = set(child.ids) if allowed is None else allowed & set(child.ids)
+        else:
+            rest.append(child)
+    tree = rest[0] if len(rest) == 1 else qt.And(tuple(rest)) if rest else qt.MatchAll()
+    return tree, sorted(allowed or ())
+
+
 def bounded(node: qt.Node) -> bool:
     """Whether the tree's matches are among a few given documents (``Ids``, ``Bands``):
     ranking all of them costs little, no first cut is worth it."""

@@ -50,6 +50,7 @@ from .querysql import (
     bounded,
     first_cut,
     query_terms,
+    split_ids,
     tsquery,
 )
 from .rows import article_of, date_number
@@ -128,15 +129,19 @@ class View:
         self._set(f"SET LOCAL statement_timeout = {left}")
 
     def _search(self, q: qt.EngineQuery) -> qt.EngineResult:
-        match = tsquery(q.tree)
-        if match == NOTHING:
+        words, ids = split_ids(q.tree)
+        match = tsquery(words)
+        if match == NOTHING or ids == []:
             return qt.EngineResult(0, [], facets.empty(q.facets))
         params: dict = {"limit": q.limit, "offset": q.offset}
         where = _filters(q.filters, params)
         if match != ALL:
             where.append("a.lexemes @@ %(match)s::tsquery")
             params["match"] = match
-        self._allow_seqscan(match == ALL)  # every article: a scan is the way
+        if ids is not None:
+            where.append("a.id = ANY(%(ids)s::text[])")
+            params["ids"] = ids
+        self._allow_seqscan(match == ALL and ids is None)  # every article: a scan is the way
         cut = None
         if q.sort == "date":
             value = "a.date::float8"
