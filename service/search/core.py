@@ -224,8 +224,9 @@ def _copy_ranks(snapshot: Snapshot, plan: Plan, tree: qt.Node, groups) -> dict[s
 
 
 def _among(snapshot: Snapshot, plan: Plan, tree: qt.Node, ids, facets: bool = False):
-    """The articles of ``ids`` that ``tree`` matches under the request's filters."""
-    ids = tuple(sorted(ids))
+    """The articles of ``ids`` (a sorted tuple, or any collection) that ``tree`` matches
+    under the request's filters."""
+    ids = ids if isinstance(ids, tuple) else tuple(sorted(ids))  # a tuple: sorted already
     query = qt.EngineQuery(
         qt.And((tree, qt.Ids(ids))), plan.query.filters, limit=len(ids), deadline=plan.deadline
     )
