@@ -186,10 +186,12 @@ class LiveIndex:
     """The live generation opened for changes: its engine, catalog and vector model,
     opened once (the write worker keeps one open between writes)."""
 
-    def __init__(self, gen: Path):
+    def __init__(self, gen: Path, background_merges: bool = False):
         manifest = Manifest.read(gen)
         self.gen = gen
         self.engine: Engine = engine_class(manifest.engine).open(gen)
+        if background_merges:  # a writer that lives on between changes (the write worker)
+            self.engine.merge_in_background()
         self.catalog = Catalog.open(gen)
         self._dense = None
         self._dense_file: tuple | None = None

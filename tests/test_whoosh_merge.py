@@ -58,3 +58,21 @@ def test_a_merge_of_recent_writes_analyses_nothing_again(tmp_path, monkeypatch):
     assert ids(tmp_path / "index", "nickel") >= {"w3.txt"}
     assert len([doc_id for doc_id in merged if doc_id.startswith("w")]) >= 5  # merged
     assert not [doc_id for doc_id in analysed if doc_id.startswith("w")]
+
+
+class _Segment:
+    def __init__(self, name: str, count: int):
+        self.name, self.count = name, count
+
+    def doc_count_all(self) -> int:
+        return self.count
+
+
+def test_tiers_merge_ten_alike_segments_the_smallest_tier_first():
+    build = _Segment("build", 34_160)  # never merged by writes
+    ones = [_Segment(f"one{n}", 1) for n in range(10)]
+    tens = [_Segment(f"ten{n}", 10 + n) for n in range(10)]
+    assert whoosh_merge.tiers_due([build, *ones[:9], *tens[:9]]) == []
+    assert whoosh_merge.tiers_due([build, *ones, *tens]) == ones
+    assert whoosh_merge.tiers_due([build, *ones[:3], *tens]) == tens
+    assert whoosh_merge.tiers_due([_Segment("big", 2_001)] * 10) == []  # past MAX_MERGED

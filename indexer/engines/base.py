@@ -177,6 +177,11 @@ class Engine(ABC):
         verified = self.__dict__.setdefault("_verified", Verified())
         verified.check_unchanged(self.files(reader), self.check_file)
 
+    def merge_in_background(self) -> None:  # noqa: B027 (optional)
+        """Merge segments beside the writes rather than at a writer's commit (for a
+        long-lived writer: the service's write worker); engines that already do, or that
+        merge nothing, do nothing."""
+
     def collect_garbage(self, grace_seconds: float = 60.0) -> None:  # noqa: B027 (optional)
         """Remove the files no commit of the last ``grace_seconds`` needs (readers still
         on an older commit may need them); engines that collect their own do nothing."""

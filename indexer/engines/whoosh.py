@@ -27,6 +27,7 @@ from ..articles import Article
 from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
+from .whoosh_background import BackgroundMerges
 from .whoosh_columns import NO_DATE, ColumnCache
 from .whoosh_files import check_file, remove_superseded, segment_files
 from .whoosh_merge import RECENT, RECENT_PER_WRITER, merge_small
@@ -65,7 +66,8 @@ def prepare(a: Article) -> dict:
 
 
 class WhooshWriter(EngineWriter):
-    def __init__(self, ix: index.Index):
+    def __init__(self, ix: index.Index, merges: BackgroundMerges | None = None):
+        self._merges = merges  # None: merged at commit (merge_small)
         # Not compound: a compound segment is read through copies in memory (BytesIO), one
         # per thread's reader, 25 MB each for 3,000 articles; separate files are read in place.
         # Whoosh's writer, with new documents' postings grouped in memory (whoosh_segment).
@@ -90,8 +92,11 @@ class WhooshWriter(EngineWriter):
         self._w.delete_by_term("source", source)
 
     def commit(self) -> str:
-        self._w.commit(mergetype=merge_small)
+        merges = self._merges
+        self._w.commit(mergetype=merge_small if merges is None else merges.policy)
         self.commit_id = str(self._w.generation)
+        if merges is not None:
+            merges.start_if_due()
         return self.commit_id
 
     def cancel(self) -> None:
@@ -152,6 +157,7 @@ class WhooshEngine(Engine):
         self._columns = ColumnCache()  # what their searchers read of each segment
         self._lock = threading.Lock()
         self._tocs: dict[int, tuple] = {}  # collect_garbage: each TOC's time and segments
+        self._merges: BackgroundMerges | None = None  # merge_in_background
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
@@ -168,7 +174,10 @@ class WhooshEngine(Engine):
             raise IndexCorrupt(f"{path}: {type(e).__name__}: {e}") from e
 
     def writer(self) -> WhooshWriter:
-        return WhooshWriter(self._ix)
+        return WhooshWriter(self._ix, self._merges)
+
+    def merge_in_background(self) -> None:
+        self._merges = self._merges or BackgroundMerges(self._ix)
 
     def reader(self, commit: str | None = None) -> WhooshReader:
         generation = int(commit) if commit else self._ix.latest_generation()
@@ -197,9 +206,12 @@ class WhooshEngine(Engine):
         check_file(path)
 
     def collect_garbage(self, grace_seconds: float = GRACE_SECONDS) -> None:
-        remove_superseded(self._ix.storage, self._ix.indexname, grace_seconds, self._tocs)
+        building = frozenset(self._merges.building) if self._merges else frozenset()
+        remove_superseded(self._ix.storage, self._ix.indexname, grace_seconds, self._tocs, building)
 
     def close(self) -> None:
+        if self._merges is not None:
+            self._merges.close()
         with self._lock:
             readers, self._readers = list(self._readers.values()), {}
         for reader in readers:

@@ -50,7 +50,11 @@ def write_toc(writer, segments: list) -> None:
 
 
 def remove_superseded(
-    storage, indexname: str, grace_seconds: float, known: dict[int, tuple] | None = None
+    storage,
+    indexname: str,
+    grace_seconds: float,
+    known: dict[int, tuple] | None = None,
+    building: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Remove the tables of contents older than the grace period but the latest, and the
     segment files that none of those kept names; the names removed. Run by the writer
@@ -61,6 +65,8 @@ def remove_superseded(
         written, and reading (and ``stat``-ing) all those of the grace period again made
         each write cost the writes of the last minute (86 ms a write at ten writes a
         second, 34,160 articles).
+    :param building: the segments a background merge is writing (``whoosh_background``):
+        no table of contents names them yet, and their files stay.
     """
     folder = Path(storage.folder)
     now = time.time()
@@ -92,14 +98,18 @@ def remove_superseded(
         match = SEGMENT_FILE.match(name)
         # A segment no table of contents kept names: superseded past the grace period,
         # or written by a commit that failed (a full disk), which no reader can ever open.
-        if match and match["index"] == indexname and match["segment"] not in named:
+        if name.endswith(".tmp"):  # a writer's temporary folder: below
+            continue
+        if match and match["index"] == indexname and match["segment"] not in named | building:
             removed.append(name)
     for name in removed:
         try:
             storage.delete_file(name)
         except OSError as e:
             log.warning("could not remove superseded %s: %s", name, e)
-    for name in names:  # a dead writer's pool: no writer runs
+    for name in names:  # a dead writer's pool: no writer runs (but a merge's, which is kept)
+        if name.startswith(tuple(building)):
+            continue
         if name.startswith(indexname) and name.endswith(".tmp") and (folder / name).is_dir():
             shutil.rmtree(folder / name, ignore_errors=True)
             removed.append(name)

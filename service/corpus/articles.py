@@ -285,7 +285,7 @@ def _kept(config: Config) -> LiveIndex | None:
         _live.pop(config.index_path).close()
         kept = None
     if kept is None and gen is not None:
-        kept = _live[config.index_path] = LiveIndex(gen)
+        kept = _live[config.index_path] = LiveIndex(gen, background_merges=True)
     return kept
 
 
