@@ -7,6 +7,8 @@ which one GIN index answers, phrases checked against the positions in the row::
     And(Term("chinois", "chinoise"), Not(Prefix("russ")))
     -> ('tchinois' | 'bchinois' | 'xchinoise') & !'xruss':*
 
+but for the ``Ids`` of the top level (``split_ids``), matched by the primary key.
+
 Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``):
 
 - Term: per field, idf x BM25(tf, field length) with k1 = 1.2, b = 0.75 and the IDF
