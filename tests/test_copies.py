@@ -257,3 +257,43 @@ def test_the_database_finds_the_candidates_of_many_bands_by_a_scan(
     assert set(whole) >= {"0_dispatch.txt", "1_update.txt"}
     monkeypatch.setattr(view, "BANDS_PER_QUERY", 1)
     assert snapshot.engine.copy_candidates() == whole
+
+
+WORDS = (
+    "ministre grève réforme budget élection sénat tribunal enquête police hôpital école "
+    "usine port récolte incendie tempête accord sommet frontière marché banque salaire "
+    "retraite loyer transport métro aéroport musée festival concert match stade équipe"
+).split()
+
+
+@pytest.fixture(scope="module", params=ENGINE_NAMES)
+def twice(request, tmp_path_factory):
+    """An archive that holds each of 150 dispatches twice, under two ids (the worst case
+    of the copies' pass: every match is a member of a group)."""
+    import random
+
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_engine")
+    folder = tmp_path_factory.mktemp(f"twice-{request.param}")
+    (folder / "corpus").mkdir()
+    rng = random.Random(7)
+    lines = []
+    for n in range(150):
+        text = "Dépêche. " + " ".join(rng.choice(WORDS) for _ in range(80)) + "."
+        for copy in ("", "-bis"):
+            article = {"id": f"d{n}{copy}", "title": f"Dépêche {n}", "text": text}
+            lines.append(json.dumps({**article, "date": "2019-05-02"}, ensure_ascii=False))
+    (folder / "corpus" / "news.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    return built(folder, folder / "corpus", request.param).current()
+
+
+def test_every_article_twice_fills_every_page_and_counts_each_dispatch_once(twice):
+    pages = [search(twice, q="dépêche", per_page="100", page=str(p)) for p in (1, 2)]
+    assert [r.total for r in pages] == [150, 150]
+    assert [len(r.hits) for r in pages] == [100, 50]
+    shown = [hit.id.partition("#")[2] for r in pages for hit in r.hits]
+    assert len({doc_id.removesuffix("-bis") for doc_id in shown}) == 150
+    for hit in (hit for r in pages for hit in r.hits):
+        (copy,) = hit.copies
+        assert copy.removesuffix("-bis") == hit.id.removesuffix("-bis")
+    assert sum(v.count for v in pages[0].facets["year"]) == 150

@@ -342,3 +342,46 @@ def test_engines_agree_on_the_seeds_top_ten(built_seeds, engine, q):
     assert (ours.total, ours.facets) == (ref.total, ref.facets)
     want = tie_groups(ref.hits)
     assert in_groups([hit.id for hit in ours.hits], want) == want
+
+
+def test_many_hits_among_listed_ids_are_read_from_the_key_column(built_data, monkeypatch):
+    """tantivy: the ids of many hits among listed ids come from their hashed key (a
+    numeric column), not from each hit's stored document; two listed ids that share a
+    key are told apart by their documents."""
+    from indexer.engines import tantivy_reader
+
+    eng = built_data("tantivy").snapshots.current().engine
+    everything = eng.search(qt.EngineQuery(qt.MatchAll(), limit=100))
+    ids = tuple(sorted(doc_id for doc_id, _ in everything.hits))
+    monkeypatch.setattr(tantivy_reader, "KEYED_FROM", 1)
+    loaded = _count_loaded_documents(eng, monkeypatch)
+    query = qt.EngineQuery(qt.And((qt.MatchAll(), qt.Ids(ids))), limit=len(ids))
+    assert sorted(doc_id for doc_id, _ in eng.search(query).hits) == list(ids)
+    assert loaded == []
+    real_key = tantivy_reader.id_key
+    a, b = ids[0], ids[1]  # b's key, as the list's keys are made, is a's: a collision
+    monkeypatch.setattr(tantivy_reader, "id_key", lambda i: real_key(a if i == b else i))
+    tantivy_reader._Keys.of.cache_clear()
+    assert sorted(doc_id for doc_id, _ in eng.search(query).hits) == list(ids)
+    assert sorted(loaded) == sorted([a, b])
+    tantivy_reader._Keys.of.cache_clear()
+
+
+def _count_loaded_documents(reader, monkeypatch) -> list[str]:
+    """The ids of the documents a tantivy reader loads from here on."""
+    loaded: list[str] = []
+
+    class Counting:
+        def __init__(self, searcher):
+            self._searcher = searcher
+
+        def doc(self, address):
+            doc = self._searcher.doc(address)
+            loaded.append(doc["id"][0])
+            return doc
+
+        def __getattr__(self, name):
+            return getattr(self._searcher, name)
+
+    monkeypatch.setattr(reader, "searcher", Counting(reader.searcher))
+    return loaded

@@ -62,7 +62,7 @@ from . import querytree as qt
 from .base import Engine, EngineWriter, IndexCorrupt
 from .fields import article_fields
 from .integrity import crc32
-from .tantivy_reader import NO_DATE, TantivyReader, date_number
+from .tantivy_reader import KEY, NO_DATE, TantivyReader, date_number, id_key
 
 WRITER_HEAP = 256_000_000  # bytes shared by the writer threads; bigger means fewer segments
 WRITER_THREADS = 1  # Python analysis is the bottleneck; one thread keeps insertion order
@@ -87,6 +87,7 @@ def make_schema() -> tantivy.Schema:
     sb.add_text_field("copyband", tokenizer_name="raw", index_option="basic", stored=True)
     sb.add_text_field("country", tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_unsigned_field("date", indexed=True, fast=True)  # YYYYMMDD, 00 for unknown parts
+    sb.add_unsigned_field(KEY, fast=True)  # the id's hash: ids of many hits without documents
     sb.add_bytes_field("article", stored=True)  # the Article as JSON
     return sb.build()
 
@@ -136,6 +137,7 @@ class TantivyWriter(EngineWriter):
         for p in items:
             doc = tantivy.Document()
             doc.add_text("id", p.id)
+            doc.add_unsigned(KEY, id_key(p.id))
             doc.add_text("source", p.source)
             doc.add_text("title", p.title)
             doc.add_text("body", p.body)
@@ -178,8 +180,8 @@ class TantivyEngine(Engine):
     # 4: changes committed in place (a catalog beside the engine, indexer.catalog);
     # 5: French terms stemmed before folding (indexer.analysis.stemming); 6: stop words
     # checked as written (indexer.analysis.stopwords); 7: words as written, title phrases
-    # and near-copy bands (indexer.written, indexer.copies)
-    format_version = 7
+    # and near-copy bands (indexer.written, indexer.copies); 8: the id's hash in a column
+    format_version = 8
     # What tantivy-py raises on damaged files (each file of an index truncated, overwritten
     # or deleted): most fail their checksums when the index opens (IndexCorrupt), the rest
     # when a search or fetch first reads them, as ValueError.

@@ -10,11 +10,13 @@ threads at once, and tantivy releases the GIL while it searches.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import threading
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
 import tantivy
 from tantivy import Occur, Query
 
@@ -33,6 +35,13 @@ FACET_AGGS = {
     "month": {"histogram": {"field": "date", "interval": 100, "min_doc_count": 1}},
 }
 BY_DATE = {"order_by_field": "date", "order": tantivy.Order.Desc}  # newest first, undated last
+KEY = "key"  # a numeric column: the id's 64-bit hash (``id_key``), read without the document
+KEYED_FROM = 100  # hits among listed ids from which their ids are read from the key column
+
+
+def id_key(doc_id: str) -> int:
+    """The 64-bit hash of an article's id that its ``key`` column holds."""
+    return int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=8).digest(), "little")
 
 
 def date_number(key: str) -> int:
@@ -79,16 +88,34 @@ class TantivyReader(EngineReader):
         query = self._with_filters(to_tantivy(q.tree, self.schema), q.filters)
         order = BY_DATE if q.sort == "date" else {}
         found = searcher.search(query, limit=q.limit, offset=q.offset, count=not q.facets, **order)
-        hits = []
-        for score, address in found.hits:
-            doc = searcher.doc(address)
-            doc_id = doc["id"][0]
-            docs[doc_id] = doc
-            hits.append((doc_id, 0.0 if q.sort == "date" else float(score)))
+        listed = _listed(q.tree)
+        if listed is not None and len(found.hits) >= KEYED_FROM:
+            ids = self._ids_by_key(found.hits, _Keys.of(listed))
+        else:
+            ids = []
+            for _, address in found.hits:
+                doc = searcher.doc(address)
+                ids.append(doc["id"][0])
+                docs[ids[-1]] = doc
+        scores = (0.0 if q.sort == "date" else float(score) for score, _ in found.hits)
+        hits = list(zip(ids, scores, strict=True))
         if not q.facets:
             return qt.EngineResult(found.count, hits, {})
         total, facets = _facets(searcher.aggregate(query, FACET_AGGS))
         return qt.EngineResult(total, hits, facets)
+
+    def _ids_by_key(self, hits: list, keys: _Keys) -> list[str]:
+        """The hits' ids from their key column: matched back to the listed ids, and
+        loaded from the document only when two listed ids share a key.
+
+        Loading a document for its id costs 17 us: the copies' pass, which asks which
+        of every copy's id match a query, spent 350 ms of 600 there on 68,320 articles."""
+        addresses = [address for _, address in hits]
+        found = keys.ids_of(self.searcher.fast_field_values(KEY, addresses))
+        return [
+            doc_id if doc_id is not None else self.searcher.doc(address)["id"][0]
+            for doc_id, address in zip(found, addresses, strict=True)
+        ]
 
     def _with_filters(self, query: Query, filters: qt.Filters) -> Query:
         parts = [Query.term_query(self.schema, "country", c) for c in filters.countries]
@@ -153,6 +180,46 @@ class TantivyReader(EngineReader):
         query = Query.term_query(self.schema, "source", source)
         found = self.searcher.search(query, limit=max(1, self.searcher.num_docs), count=False)
         return [_article(self.searcher.doc(address)) for _, address in found.hits]
+
+
+def _listed(node: qt.Node) -> tuple[str, ...] | None:
+    """The ids a query's matches are among (a top-level ``Ids``), or None."""
+    if isinstance(node, qt.Ids):
+        return node.ids
+    if isinstance(node, qt.And):
+        return next((c.ids for c in node.children if isinstance(c, qt.Ids)), None)
+    return None
+
+
+class _Keys:
+    """Listed ids by their keys: sorted keys, and each one's id (None when two ids of
+    the list share it). Made once per list (the copies' members are one list per
+    index generation): 0.2 s for 341,600 ids."""
+
+    def __init__(self, ids: tuple[str, ...]):
+        unique = list(dict.fromkeys(ids))
+        keys = np.fromiter((id_key(i) for i in unique), dtype=np.uint64, count=len(unique))
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.ids: list[str | None] = [unique[i] for i in order]
+        shared = np.flatnonzero(self.keys[1:] == self.keys[:-1])
+        for i in shared:  # a collision: neither id can be told by its key
+            self.ids[i] = self.ids[i + 1] = None
+
+    @staticmethod
+    @functools.lru_cache(maxsize=2)
+    def of(ids: tuple[str, ...]) -> _Keys:
+        return _Keys(ids)
+
+    def ids_of(self, keys: list) -> list[str | None]:
+        """The id of each key (None: unknown, shared, or no key column in its segment)."""
+        wanted = np.array([k if k is not None else 0 for k in keys], dtype=np.uint64)
+        at = np.searchsorted(self.keys, wanted).clip(0, max(len(self.keys) - 1, 0))
+        known = len(self.keys) > 0
+        return [
+            self.ids[i] if known and k is not None and self.keys[i] == w else None
+            for i, k, w in zip(at.tolist(), keys, wanted.tolist(), strict=True)
+        ]
 
 
 def _facets(aggs: dict) -> tuple[int, dict[str, dict[str, int]]]:
