@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> dict | None:
     args = p.parse_args(argv)
     systems = [s for s in args.systems if s.startswith("product-")]
     load_before = load_average()
-    corpus = corpus_dir(args.docs, args.cache, args.source)
+    corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
     rows = []
     for system in systems:
         built = ensure_index(system, corpus, args.cache)
@@ -99,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> dict | None:
         rows += [summary(system, way, samples[way]) for way in WAYS]
     print(markdown_table(HEADERS, [[r["system"], r["way"], *(r[k] for k in KEYS)] for r in rows]))
     payload = {"prefixes": PREFIXES, "rounds": args.rounds, "rows": rows}
-    path = write_results(f"completions-{docs_label(args.docs)}", payload, args.results, load_before)
+    path = write_results(
+        f"completions-{docs_label(args.docs, args.replicas)}", payload, args.results, load_before
+    )
     print(f"results: {path}")
     return payload
 

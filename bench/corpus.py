@@ -1,9 +1,19 @@
-"""Benchmark corpora: the first N news articles, or the news replicated under new ids.
+"""Benchmark corpora: the first N news articles, or more articles made from the news.
 
     corpus_dir(10_000)   -> var/bench/corpus/news-10000/news.jsonl      (first 10,000 lines)
     corpus_dir(None)     -> var/bench/corpus/news-all/news-fr.jsonl.gz  (a hard link)
     corpus_dir(100_000)  -> var/bench/corpus/news-100000/news-r0.jsonl.gz (hard link),
                             news-r1.jsonl, news-r2.jsonl (ids "orangesum-2-r1", ...)
+    corpus_dir(100_000, replicas="copies") -> var/bench/corpus/news-100000-copies/...
+
+Past the news's 34,160 articles, each further article is made from two of them
+(``REMIXED``, the default): the sentences of one, about half of them, drawn at random
+for each new article, then about half of another's, under the other's date. The texts
+are new, the words and their frequencies those of the news: postings grow, the
+vocabulary stays that of 34,160 articles, and copies stay as rare as in the news
+(they are near-copies only by chance). ``COPIES`` replicates the news under new ids
+instead, every article nine more times past 341,600: the worst case of the copies'
+pass (``service.search.copies``), where every match is a member of a group of copies.
 
 Every folder is what ``build_index`` reads (one article a JSON line) and what the peers
 read through ``read_docs``. The shared corpus is never copied into the repository: a
@@ -20,6 +30,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -31,6 +43,9 @@ NEWS = ROOT.parent / "shared" / "data" / "news-fr.jsonl.gz"
 NEWS_DOCS = 34_160
 READY = "READY"
 MISSING_NEWS = f"the news corpus {NEWS} is missing: see ../shared/data/README.md"
+REMIXED, COPIES = "remixed", "copies"  # how articles past the source's are made
+REPLICAS = (REMIXED, COPIES)
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 class Doc(NamedTuple):
@@ -53,9 +68,12 @@ def parse_docs(value: str) -> int | None:
     return number
 
 
-def docs_label(docs: int | None) -> str:
-    """'all' or the count: the name of a corpus folder and of an index."""
-    return "all" if docs is None else str(docs)
+def docs_label(docs: int | None, replicas: str = REMIXED) -> str:
+    """'all' or the count ('-copies' when replicated): the name of a corpus folder and of
+    a result."""
+    if docs is None:
+        return "all"
+    return f"{docs}-copies" if replicas == COPIES else str(docs)
 
 
 def _open_lines(path: Path):
@@ -69,23 +87,26 @@ def count_lines(path: Path) -> int:
         return sum(1 for line in f if line.strip())
 
 
-def corpus_dir(docs: int | None, cache: Path = CACHE, source: Path = NEWS) -> Path:
-    """The folder of the first ``docs`` articles of ``source`` (replicated past its end)."""
+def corpus_dir(
+    docs: int | None, cache: Path = CACHE, source: Path = NEWS, replicas: str = REMIXED
+) -> Path:
+    """The folder of the first ``docs`` articles of ``source`` (past its end, articles
+    remixed from it, or its copies)."""
     if not source.is_file():
         raise FileNotFoundError(MISSING_NEWS if source == NEWS else f"missing {source}")
     prefix = "news" if source == NEWS else source.name.split(".")[0]
-    folder = cache / "corpus" / f"{prefix}-{docs_label(docs)}"
+    folder = cache / "corpus" / f"{prefix}-{docs_label(docs, replicas)}"
     if (folder / READY).is_file() and not any(p.is_symlink() for p in folder.iterdir()):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     size = NEWS_DOCS if source == NEWS else count_lines(source)
-    written = _fill(folder, source, size if docs is None else docs, size)
+    written = _fill(folder, source, size if docs is None else docs, size, replicas)
     (folder / READY).write_text(f"{written}\n", encoding="utf-8")
     return folder
 
 
-def _fill(folder: Path, source: Path, docs: int, size: int) -> int:
+def _fill(folder: Path, source: Path, docs: int, size: int, replicas: str) -> int:
     """Link or write the files of a corpus folder; how many articles they hold."""
     if docs == size:
         _link(folder / source.name, source)
@@ -98,8 +119,10 @@ def _fill(folder: Path, source: Path, docs: int, size: int) -> int:
         if copy == 0:
             _link(folder / f"news-r0{_suffix(source)}", source)
             written += size
-        else:
+        elif replicas == COPIES:
             written += _write_copy(folder / f"news-r{copy}.jsonl", source, want, copy)
+        else:
+            written += _write_remix(folder / f"news-r{copy}.jsonl", source, want, copy)
     return written
 
 
@@ -130,6 +153,35 @@ def _write_copy(path: Path, source: Path, docs: int, copy: int) -> int:
             out.write(line)
             count += 1
     return count
+
+
+def _write_remix(path: Path, source: Path, docs: int, round_: int) -> int:
+    """``docs`` new articles, the n-th made from the n-th article of ``source`` and
+    another ``round_`` strides further (``remix``); ids get -mN."""
+    with _open_lines(source) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    stride = len(records) // 11 + 1  # another partner for each round, never the article
+    with open(path, "w", encoding="utf-8") as out:
+        for n, record in enumerate(records[:docs]):
+            other = records[(n + round_ * stride) % len(records)]
+            out.write(json.dumps(remix(record, other, round_), ensure_ascii=False) + "\n")
+    return min(docs, len(records))
+
+
+def remix(first: dict, second: dict, round_: int) -> dict:
+    """A new article: about half the sentences of ``first`` (its title), then about half
+    of ``second`` (its date), drawn by a generator seeded with the ids and the round."""
+    rng = random.Random(f"{first['id']}/{second['id']}/{round_}")
+    halves = []
+    for record in (first, second):
+        sentences = SENTENCE_END.split(record["text"].strip())
+        halves += [s for s in sentences if rng.random() < 0.5] or sentences[:1]
+    return {
+        **first,
+        "id": f"{first['id']}-m{round_}",
+        "text": " ".join(halves),
+        "date": second.get("date"),
+    }
 
 
 def corpus_files(folder: Path) -> list[Path]:

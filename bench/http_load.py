@@ -393,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     )
     args = p.parse_args(argv)
     client = pick_client(args.client)
-    corpus = corpus_dir(args.docs, args.cache, args.source)
+    corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
     engines = [e for e in args.engines.split(",") if f"product-{e}" in SYSTEMS]
     before = load_average()
     rows = []
@@ -401,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         built = ensure_index(f"product-{engine}", corpus, args.cache)
         for cache in args.answer_cache:
             rows.append(measure_engine(engine, corpus, Path(built["folder"]), args, client, cache))
-    label = docs_label(args.docs)
+    label = docs_label(args.docs, args.replicas)
     payload = {"docs": label, "duration_s": args.duration, "client": client, "rows": rows}
     path = write_results(f"http-{label}", payload, args.results, before)
     print(f"\n{table(rows)}\n\n{memory_table(rows)}")

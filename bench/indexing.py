@@ -81,17 +81,19 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat: at least 1")
-    corpus = corpus_dir(args.docs, args.cache, args.source)
+    corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
     before = load_average()
-    print(f"Indexing {corpus.name} ({docs_label(args.docs)} articles)…", flush=True)
+    print(f"Indexing {corpus.name} ({docs_label(args.docs, args.replicas)} articles)…", flush=True)
     rows = measure(args.systems, corpus, args.cache, args.repeat)
     payload = {
-        "docs": docs_label(args.docs),
+        "docs": docs_label(args.docs, args.replicas),
         "corpus": str(corpus),
         "repeat": args.repeat,
         "rows": rows,
     }
-    path = write_results(f"indexing-{docs_label(args.docs)}", payload, args.results, before)
+    path = write_results(
+        f"indexing-{docs_label(args.docs, args.replicas)}", payload, args.results, before
+    )
     print(f"\n{table(rows)}\n\n{load_note(before, load_average())}\n→ {path}")
     return payload
 

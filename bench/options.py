@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.corpus import NEWS, parse_docs
+from bench.corpus import NEWS, REMIXED, REPLICAS, parse_docs
 from bench.results import CACHE, RESULTS
 from bench.systems import SYSTEMS
 
@@ -49,6 +49,13 @@ def parser(prog: str, doc: str, docs_default: str = "10000") -> argparse.Argumen
         help=f"comma-separated, default all: {','.join(SYSTEMS)}",
     )
     p.add_argument("--source", type=Path, default=NEWS, help="the JSONL(.gz) corpus to slice")
+    p.add_argument(
+        "--replicas",
+        choices=REPLICAS,
+        default=REMIXED,
+        help="articles past the news's 34,160: remixed from two (default), or its copies "
+        "(the worst case of the copies' pass); see bench/corpus.py",
+    )
     p.add_argument("--cache", type=Path, default=CACHE, help="corpora and indexes (var/bench)")
     p.add_argument("--results", type=Path, default=RESULTS, help="JSON results folder")
     return p

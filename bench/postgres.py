@@ -59,11 +59,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--rounds", type=int, default=5, help="rounds of the query mix")
     p.add_argument("--writes", type=int, default=100, help="writes timed per engine")
     args = p.parse_args(argv)
-    corpus = corpus_dir(args.docs, args.cache, args.source)
+    corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
     before = load_average()
     with _servers() as (primary, standby), tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
         configs = {e: _config(Path(tmp), corpus, e, primary, standby) for e in ENGINES}
-        payload = {"docs": docs_label(args.docs), "load_before": before}
+        payload = {"docs": docs_label(args.docs, args.replicas), "load_before": before}
         payload["builds"] = [measure_build(configs[e]) for e in ENGINES]
         snapshots = {e: Snapshots(open_or_build(configs[e])) for e in ENGINES}
         payload["mix"] = measure_mix(snapshots, args.rounds)
@@ -74,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         payload["writes"] = postgres_load.measure_writes(configs, args.writes)
         payload["replication"] = postgres_load.replication_lag(primary, standby)
         close_pools()
-    path = write_results(f"postgres-{docs_label(args.docs)}", payload, args.results, before)
+    path = write_results(
+        f"postgres-{docs_label(args.docs, args.replicas)}", payload, args.results, before
+    )
     print(report(payload))
     print(f"\n{load_note(before, load_average())}\n→ {path}")
     return payload

@@ -110,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--rebuild", action="store_true", help="rebuild the indexes first")
     p.add_argument("--profile", action="store_true", help="cProfile the product's mix")
     args = p.parse_args(argv)
-    corpus = corpus_dir(args.docs, args.cache, args.source)
-    label_ = docs_label(args.docs)
+    corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
+    label_ = docs_label(args.docs, args.replicas)
     profile = (lambda s: args.results / f"profile-{s}-{label_}.prof") if args.profile else None
     before = load_average()
     print(f"Query mix on {corpus.name}, {args.rounds} rounds…", flush=True)

@@ -132,7 +132,10 @@ def growth_table(rows: Sequence[dict]) -> str:
 
 def run_points(args) -> list[dict]:
     """Every point of the curve, smallest first, for every system."""
-    corpora = sorted((corpus_dir(d, args.cache, args.source) for d in args.points), key=corpus_size)
+    corpora = sorted(
+        (corpus_dir(d, args.cache, args.source, args.replicas) for d in args.points),
+        key=corpus_size,
+    )
     rows: list[dict] = []
     for corpus in corpora:
         size = corpus_size(corpus)
@@ -158,7 +161,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print("Scale curve…", flush=True)
     rows = run_points(args)
     grow = growth(rows)
-    payload = {"points": [docs_label(d) for d in args.points], "rows": rows, "growth": grow}
+    payload = {
+        "points": [docs_label(d, args.replicas) for d in args.points],
+        "rows": rows,
+        "growth": grow,
+    }
     path = write_results("scale", payload, args.results, before)
     print(f"\n{table(rows)}\n\n{growth_table(grow)}\n\n{load_note(before, load_average())}")
     print(f"→ {path}")

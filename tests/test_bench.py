@@ -226,11 +226,41 @@ def test_the_whole_corpus_is_a_hard_link_not_a_copy_nor_a_symlink(tmp_path, tiny
 
 
 def test_a_replica_gives_new_ids_to_the_copies(tmp_path, tiny_source):
-    folder = corpus.corpus_dir(60, tmp_path, tiny_source)
+    folder = corpus.corpus_dir(60, tmp_path, tiny_source, replicas=corpus.COPIES)
     ids = [d.id for d in corpus.read_docs(folder)]
     assert len(ids) == len(set(ids)) == 60 == corpus.corpus_size(folder)
     assert ids[24] == "t0-r1" and ids[-1] == "t11-r2"
     assert [p.name for p in corpus.corpus_files(folder)][0] == "news-r0.jsonl"
+    assert folder.name.endswith("-60-copies")
+
+
+def test_articles_past_the_source_are_remixed_from_two_of_its_articles(tmp_path):
+    """New texts from the source's sentences: each is made of two articles' sentences,
+    under the first's title and the second's date, the same on every run."""
+    source = tmp_path / "source.jsonl"
+    articles = [
+        {
+            "id": f"a{i}",
+            "title": f"Titre {i}",
+            "date": f"2019-{1 + i % 12:02d}-{1 + i:02d}",
+            "text": " ".join(f"Phrase {k} de l'article {i}." for k in range(8)),
+        }
+        for i in range(24)
+    ]
+    source.write_text("\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8")
+    folder = corpus.corpus_dir(60, tmp_path, source)
+    docs = list(corpus.read_docs(folder))
+    assert len({d.id for d in docs}) == 60 == corpus.corpus_size(folder)
+    assert docs[24].id == "a0-m1" and docs[-1].id == "a11-m2"
+    assert len({d.text for d in docs}) == 60  # every text is new
+    by_id = {d.id: d for d in docs[:24]}
+    for doc in docs[24:]:
+        first = by_id[doc.id.split("-")[0]]
+        (second,) = [o for o in by_id.values() if o.date == doc.date]
+        assert doc.title == first.title and second.id != first.id
+        made_of = {s.split(" de l'article ")[1] for s in corpus.SENTENCE_END.split(doc.text)}
+        assert made_of == {f"{first.id[1:]}.", f"{second.id[1:]}."}
+    assert corpus.remix(articles[0], articles[3], 1) == corpus.remix(articles[0], articles[3], 1)
 
 
 def test_a_slice_of_the_news_corpus(tmp_path):
