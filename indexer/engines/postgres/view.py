@@ -139,8 +139,7 @@ class View:
             where.append("a.lexemes @@ %(match)s::tsquery")
             params["match"] = match
         if ids is not None:
-            where.append("a.id = ANY(%(ids)s::text[])")
-            params["ids"] = ids
+            where.append(_among_ids(ids, params))
         self._allow_seqscan(match == ALL and ids is None)  # every article: a scan is the way
         cut = None
         if q.sort == "date":
@@ -291,6 +290,22 @@ SELECT 's', stem, id, df_title::bigint, df_body::bigint, NULL::bigint FROM {stem
 UNION ALL SELECT 'w', word, id, df, NULL, NULL FROM {words} WHERE word = ANY(%s)
 UNION ALL SELECT 'n', NULL, docs, len_title, len_body, len_exact FROM {stats}
 """
+
+
+SEPARATOR = "\x1f"  # between ids sent as one string: a control character no id holds
+IDS_AS_TEXT_FROM = 100
+
+
+def _among_ids(ids: list[str], params: dict) -> str:
+    """The condition that the article is one of ``ids``. Many of them go as one string
+    that the server splits: psycopg makes an array parameter in Python, 136 ms for the
+    68,314 ids of copies that the copies' pass sends (the news twice), where joining them
+    takes 2 ms."""
+    if len(ids) >= IDS_AS_TEXT_FROM and not any(SEPARATOR in doc_id for doc_id in ids):
+        params["ids"] = SEPARATOR.join(ids)
+        return f"a.id = ANY(string_to_array(%(ids)s, chr({ord(SEPARATOR)})))"
+    params["ids"] = ids
+    return "a.id = ANY(%(ids)s::text[])"
 
 
 def _filters(filters: qt.Filters, params: dict) -> list[str]:
