@@ -66,6 +66,24 @@ def add_live_articles(writer, chosen: list) -> list[tuple[str, int]]:
     return order
 
 
+def kept_fields(storage, schema, chosen: list) -> list[dict]:
+    """The fields ``RECENT`` keeps for the live articles of the ``chosen`` segments: what
+    a merge written in another process (``whoosh_background``) adds again as they are,
+    instead of analysing them again."""
+    kept = []
+    for segment in chosen:
+        reader = SegmentReader(storage, schema, segment)
+        try:
+            for docnum in range(reader.doc_count_all()):
+                if not reader.is_deleted(docnum):
+                    fields = RECENT.of(reader.stored_fields(docnum))
+                    if fields is not None:
+                        kept.append(fields)
+        finally:
+            reader.close()
+    return kept
+
+
 def tiers_due(segments: list, factor: int = TIER_FACTOR) -> list:
     """The segments a background merge takes now ([]: none), by tiers as Lucene's
     LogMergePolicy: ``factor`` segments of one tier (their article counts alike within
