@@ -107,9 +107,10 @@ def _id_set(ids: tuple[str, ...], schema: tantivy.Schema) -> Query:
         return Query.const_score_query(Query.term_set_query(schema, "id", list(ids)), 0.0)
     key = (id(schema), ids)  # the schema is kept with its query: its id stays its own
     with _ID_SETS_LOCK:
-        kept = _ID_SETS.get(key)
-    if kept is not None:
-        return kept[1]
+        kept = _ID_SETS.pop(key, None)
+        if kept is not None:  # the last used stay: one search's other lists come and go
+            _ID_SETS[key] = kept
+            return kept[1]
     query = Query.const_score_query(Query.term_set_query(schema, "id", list(ids)), 0.0)
     with _ID_SETS_LOCK:
         while len(_ID_SETS) >= _ID_SETS_KEPT:
