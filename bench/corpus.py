@@ -2,9 +2,10 @@
 
     corpus_dir(10_000)   -> var/bench/corpus/news-10000/news.jsonl      (first 10,000 lines)
     corpus_dir(None)     -> var/bench/corpus/news-all/news-fr.jsonl.gz  (a hard link)
-    corpus_dir(100_000)  -> var/bench/corpus/news-100000/news-r0.jsonl.gz (hard link),
-                            news-r1.jsonl, news-r2.jsonl (ids "orangesum-2-r1", ...)
+    corpus_dir(100_000)  -> var/bench/corpus/news-100000-remixed/news-r0.jsonl.gz (hard
+                            link), news-r1.jsonl, news-r2.jsonl (ids "orangesum-2-m1", ...)
     corpus_dir(100_000, replicas="copies") -> var/bench/corpus/news-100000-copies/...
+                            (ids "orangesum-2-r1", ...)
 
 Past the news's 34,160 articles, each further article is made from two of them
 (``REMIXED``, the default): the sentences of one, about half of them, drawn at random
@@ -95,12 +96,13 @@ def corpus_dir(
     if not source.is_file():
         raise FileNotFoundError(MISSING_NEWS if source == NEWS else f"missing {source}")
     prefix = "news" if source == NEWS else source.name.split(".")[0]
-    folder = cache / "corpus" / f"{prefix}-{docs_label(docs, replicas)}"
+    size = NEWS_DOCS if source == NEWS else count_lines(source)
+    past = docs is not None and docs > size  # then the folder says how it was made
+    folder = cache / "corpus" / f"{prefix}-{docs_label(docs)}{f'-{replicas}' if past else ''}"
     if (folder / READY).is_file() and not any(p.is_symlink() for p in folder.iterdir()):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    size = NEWS_DOCS if source == NEWS else count_lines(source)
     written = _fill(folder, source, size if docs is None else docs, size, replicas)
     (folder / READY).write_text(f"{written}\n", encoding="utf-8")
     return folder

@@ -232,6 +232,7 @@ def test_a_replica_gives_new_ids_to_the_copies(tmp_path, tiny_source):
     assert ids[24] == "t0-r1" and ids[-1] == "t11-r2"
     assert [p.name for p in corpus.corpus_files(folder)][0] == "news-r0.jsonl"
     assert folder.name.endswith("-60-copies")
+    assert corpus.corpus_dir(60, tmp_path, tiny_source).name.endswith("-60-remixed")
 
 
 def test_articles_past_the_source_are_remixed_from_two_of_its_articles(tmp_path):

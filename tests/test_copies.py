@@ -7,6 +7,7 @@ import pytest
 
 from indexer.articles import Article, ArticleDate
 from indexer.engines import ENGINE_NAMES
+from indexer.engines import querytree as qt
 from service.search import core
 from service.search.copies import Groups, are_copies, find_groups, hidden, whole_groups
 from service.search.models import SearchRequest, SimilarRequest
@@ -287,8 +288,22 @@ def twice(request, tmp_path_factory):
     return built(folder, folder / "corpus", request.param).current()
 
 
-def test_every_article_twice_fills_every_page_and_counts_each_dispatch_once(twice):
+def test_every_article_twice_fills_every_page_and_counts_each_dispatch_once(twice, monkeypatch):
+    asked = []
+    engine_search = twice.engine.search
+
+    def spied(query):
+        asked.append(query)
+        return engine_search(query)
+
+    monkeypatch.setattr(twice.engine, "search", spied)
     pages = [search(twice, q="dépêche", per_page="100", page=str(p)) for p in (1, 2)]
+    # The hidden copies are counted, never listed; page 1 is ranked as deep as it
+    # needs, not 150 hits deeper than its 100 (one per hidden copy).
+    hidden_counts = [q for q in asked if q.facets and isinstance(q.tree, qt.And)]
+    assert hidden_counts and all(q.limit == 1 for q in hidden_counts)
+    first_page = asked[: asked.index(hidden_counts[0])]
+    assert max(q.offset + q.limit for q in first_page if "Ids" not in repr(q.tree)) < 250
     assert [r.total for r in pages] == [150, 150]
     assert [len(r.hits) for r in pages] == [100, 50]
     shown = [hit.id.partition("#")[2] for r in pages for hit in r.hits]

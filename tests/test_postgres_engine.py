@@ -147,14 +147,18 @@ def test_the_first_cut_ranks_weighty_matches_and_counts_them_all(engine, monkeyp
     assert engine.search(qt.EngineQuery(port, limit=2)) == both
 
 
-def test_many_listed_ids_restrict_a_search_whatever_their_characters(engine):
+def test_many_listed_ids_restrict_a_search_whatever_their_characters(engine, monkeypatch):
     """Many ids go to the server as one string it splits (psycopg builds an array in
     Python, 2 ms a thousand ids); an id holding the separator goes as an array."""
     odd = f"a{view.SEPARATOR}b"
     w = engine.writer()
     w.add([article("plain", "un camion à Berlin"), article(odd, "un camion à Paris")])
     w.commit()
+    sent = []
+    among_ids = view._among_ids
+    monkeypatch.setattr(view, "_among_ids", lambda ids, p: (among_ids(ids, p), sent.append(p))[0])
     filler = [f"absent-{n}" for n in range(view.IDS_AS_TEXT_FROM)]
     for listed in (["plain"], [odd]):
         query = qt.EngineQuery(qt.And((qt.MatchAll(), qt.Ids((*filler, *listed)))), limit=5)
         assert [doc_id for doc_id, _ in engine.reader().search(query).hits] == listed
+    assert [type(p["ids"]) for p in sent] == [str, list]  # one string, then an array

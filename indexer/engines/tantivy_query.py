@@ -23,8 +23,9 @@ _ID_SETS_KEPT = 2  # the copies' members of the last generations
 _ID_SETS_LOCK = threading.Lock()
 
 
-def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
-    """Translate the engine-neutral tree into a tantivy query."""
+def to_tantivy(node: qt.Node, schema: tantivy.Schema, keep_id_sets: bool = False) -> Query:
+    """Translate the engine-neutral tree into a tantivy query (``keep_id_sets``: its
+    long lists of ids will be asked again, keep their sets; see ``_id_set``)."""
     if isinstance(node, qt.Term):
         return _weighted(
             {
@@ -48,7 +49,7 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
             return Query.term_set_query(schema, "exact", list(node.words))
         return Query.regex_query(schema, "exact", _regex_escape(node.prefix) + ".*")
     if isinstance(node, qt.And):
-        return _and_not(node, schema)
+        return _and_not(node, schema, keep_id_sets)
     if isinstance(node, qt.Or):
         return Query.boolean_query([(Occur.Should, to_tantivy(c, schema)) for c in node.children])
     if isinstance(node, qt.Alternatives):  # scores as its best spelling, never their sum
@@ -56,7 +57,7 @@ def to_tantivy(node: qt.Node, schema: tantivy.Schema) -> Query:
     if isinstance(node, qt.Not):
         return _without(Query.all_query(), [to_tantivy(node.child, schema)])
     if isinstance(node, qt.Ids):
-        return _id_set(node.ids, schema)
+        return _id_set(node.ids, schema, keep_id_sets)
     if isinstance(node, qt.Written):
         words = [Query.term_query(schema, "written", w) for w in node.words]
         return Query.const_score_query(_all_of(words), 0.0)
@@ -75,9 +76,11 @@ def _weighted(by_field: dict[str, Query], weight: float = 1.0) -> Query:
     return Query.boolean_query(clauses)
 
 
-def _and_not(node: qt.And, schema: tantivy.Schema) -> Query:
+def _and_not(node: qt.And, schema: tantivy.Schema, keep_id_sets: bool = False) -> Query:
     """An And: every positive child must match, and no Not child (tantivy's MustNot)."""
-    positives = [to_tantivy(c, schema) for c in node.children if not isinstance(c, qt.Not)]
+    positives = [
+        to_tantivy(c, schema, keep_id_sets) for c in node.children if not isinstance(c, qt.Not)
+    ]
     excluded = [to_tantivy(c.child, schema) for c in node.children if isinstance(c, qt.Not)]
     if not positives:  # MustNot alone matches nothing in tantivy
         positives = [Query.all_query()]
@@ -99,11 +102,12 @@ def _regex_escape(text: str) -> str:
     return "".join("\\" + ch if ch in _REGEX_META else ch for ch in text)
 
 
-def _id_set(ids: tuple[str, ...], schema: tantivy.Schema) -> Query:
-    """The documents of these ids, scored 0. The last lists of many ids are kept: the
-    copies' pass asks for the same members (one list per index generation) in every
-    search, and a term set of 68,000 ids costs tantivy 14 ms to build."""
-    if len(ids) < 1_000:
+def _id_set(ids: tuple[str, ...], schema: tantivy.Schema, keep: bool) -> Query:
+    """The documents of these ids, scored 0. The last lists of many ids asked to be
+    ``keep`` are kept: the copies' pass asks for the same members (one list per index
+    generation) in every search, and a term set of 68,000 ids costs tantivy 14 ms to
+    build; a search's own lists (its hidden copies, counted once) are not."""
+    if not keep or len(ids) < 1_000:
         return Query.const_score_query(Query.term_set_query(schema, "id", list(ids)), 0.0)
     key = (id(schema), ids)  # the schema is kept with its query: its id stays its own
     with _ID_SETS_LOCK:

@@ -85,12 +85,13 @@ class TantivyReader(EngineReader):
             if len(self._docs) >= MAX_CACHED_DOCS:
                 self._docs = {}
             docs, searcher = self._docs, self.searcher
-        query = self._with_filters(to_tantivy(q.tree, self.schema), q.filters)
+        keep = q.limit >= KEYED_FROM  # its id lists come back (the copies' members)
+        query = self._with_filters(to_tantivy(q.tree, self.schema, keep), q.filters)
         order = BY_DATE if q.sort == "date" else {}
         found = searcher.search(query, limit=q.limit, offset=q.offset, count=not q.facets, **order)
         listed = _listed(q.tree)
         if listed is not None and len(found.hits) >= KEYED_FROM:
-            ids = self._ids_by_key(found.hits, _Keys.of(listed))
+            ids = _ids_by_key(searcher, found.hits, _Keys.of(listed))
         else:
             ids = []
             for _, address in found.hits:
@@ -103,19 +104,6 @@ class TantivyReader(EngineReader):
             return qt.EngineResult(found.count, hits, {})
         total, facets = _facets(searcher.aggregate(query, FACET_AGGS))
         return qt.EngineResult(total, hits, facets)
-
-    def _ids_by_key(self, hits: list, keys: _Keys) -> list[str]:
-        """The hits' ids from their key column: matched back to the listed ids, and
-        loaded from the document only when two listed ids share a key.
-
-        Loading a document for its id costs 17 us: the copies' pass, which asks which
-        of every copy's id match a query, spent 350 ms of 600 there on 68,320 articles."""
-        addresses = [address for _, address in hits]
-        found = keys.ids_of(self.searcher.fast_field_values(KEY, addresses))
-        return [
-            doc_id if doc_id is not None else self.searcher.doc(address)["id"][0]
-            for doc_id, address in zip(found, addresses, strict=True)
-        ]
 
     def _with_filters(self, query: Query, filters: qt.Filters) -> Query:
         parts = [Query.term_query(self.schema, "country", c) for c in filters.countries]
@@ -180,6 +168,20 @@ class TantivyReader(EngineReader):
         query = Query.term_query(self.schema, "source", source)
         found = self.searcher.search(query, limit=max(1, self.searcher.num_docs), count=False)
         return [_article(self.searcher.doc(address)) for _, address in found.hits]
+
+
+def _ids_by_key(searcher: tantivy.Searcher, hits: list, keys: _Keys) -> list[str]:
+    """The ids of hits (of this searcher) from their key column: matched back to the
+    listed ids, and loaded from the document only when two listed ids share a key.
+
+    Loading a document for its id costs 17 us: the copies' pass, which asks which of
+    every copy's id match a query, spent 350 ms of 600 there on 68,320 articles."""
+    addresses = [address for _, address in hits]
+    found = keys.ids_of(searcher.fast_field_values(KEY, addresses))
+    return [
+        doc_id if doc_id is not None else searcher.doc(address)["id"][0]
+        for doc_id, address in zip(found, addresses, strict=True)
+    ]
 
 
 def _listed(node: qt.Node) -> tuple[str, ...] | None:

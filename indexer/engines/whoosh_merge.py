@@ -67,21 +67,18 @@ def add_live_articles(writer, chosen: list) -> list[tuple[str, int]]:
 
 
 def kept_fields(storage, schema, chosen: list) -> list[dict]:
-    """The fields ``RECENT`` keeps for the live articles of the ``chosen`` segments: what
-    a merge written in another process (``whoosh_background``) adds again as they are,
-    instead of analysing them again."""
-    kept = []
+    """The fields ``RECENT`` keeps for articles of the ``chosen`` segments: what a merge
+    written in another process (``whoosh_background``) adds again as they are when the
+    article is the same (``RecentFields.of``), instead of analysing it again. Found by
+    the segments' id terms: their stored articles are not read here."""
+    ids: set[str] = set()
     for segment in chosen:
         reader = SegmentReader(storage, schema, segment)
         try:
-            for docnum in range(reader.doc_count_all()):
-                if not reader.is_deleted(docnum):
-                    fields = RECENT.of(reader.stored_fields(docnum))
-                    if fields is not None:
-                        kept.append(fields)
+            ids.update(reader.field_terms("id"))
         finally:
             reader.close()
-    return kept
+    return RECENT.kept(ids)
 
 
 def tiers_due(segments: list, factor: int = TIER_FACTOR) -> list:
@@ -139,6 +136,11 @@ class RecentFields:
             while self._chars > self.max_chars:
                 _, gone = self._by_id.popitem(last=False)
                 self._chars -= len(gone["text"])
+
+    def kept(self, ids: set[str]) -> list[dict]:
+        """The fields kept for any of these ids."""
+        with self._lock:
+            return [fields for doc_id, fields in self._by_id.items() if doc_id in ids]
 
     def of(self, stored: dict) -> dict | None:
         """The fields kept for this stored article, if it is the same article."""
