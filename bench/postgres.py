@@ -25,6 +25,7 @@ Writes var/bench/results/postgres-DOCS.json and prints the tables.
 from __future__ import annotations
 
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -61,35 +62,46 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = p.parse_args(argv)
     corpus = corpus_dir(args.docs, args.cache, args.source, args.replicas)
     before = load_average()
-    with _servers() as (primary, standby), tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
+    name = f"postgres-{docs_label(args.docs, args.replicas)}"
+    payload = {"docs": docs_label(args.docs, args.replicas), "load_before": before}
+
+    def measured(key: str, value) -> None:  # kept as it comes: a run that stops keeps them
+        payload[key] = value
+        write_results(name, payload, args.results, before)
+
+    servers = _servers(args.results / f"{name}-servers")
+    with servers as (primary, standby), tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
         configs = {e: _config(Path(tmp), corpus, e, primary, standby) for e in ENGINES}
-        payload = {"docs": docs_label(args.docs, args.replicas), "load_before": before}
-        payload["builds"] = [measure_build(configs[e]) for e in ENGINES]
+        measured("builds", [measure_build(configs[e]) for e in ENGINES])
         snapshots = {e: Snapshots(open_or_build(configs[e])) for e in ENGINES}
-        payload["mix"] = measure_mix(snapshots, args.rounds)
-        payload["matches"] = measure_matches(snapshots)
-        payload["agreement"] = measure_agreement(snapshots)
-        payload["failures"] = dict(FAILURES)
-        payload["memory"] = {e: postgres_load.service_memory(configs[e]) for e in ENGINES}
-        payload["writes"] = postgres_load.measure_writes(configs, args.writes)
-        payload["replication"] = postgres_load.replication_lag(primary, standby)
+        measured("mix", measure_mix(snapshots, args.rounds))
+        measured("matches", measure_matches(snapshots))
+        measured("agreement", measure_agreement(snapshots))
+        measured("failures", dict(FAILURES))
+        measured("memory", {e: postgres_load.service_memory(configs[e]) for e in ENGINES})
+        measured("writes", postgres_load.measure_writes(configs, args.writes))
+        measured("replication", postgres_load.replication_lag(primary, standby))
         close_pools()
-    path = write_results(
-        f"postgres-{docs_label(args.docs, args.replicas)}", payload, args.results, before
-    )
+    path = write_results(name, payload, args.results, before)
     print(report(payload))
     print(f"\n{load_note(before, load_average())}\n→ {path}")
     return payload
 
 
 @contextmanager
-def _servers() -> Iterator[tuple]:
-    """A durable primary and its streaming standby, for this run."""
+def _servers(logs: Path) -> Iterator[tuple]:
+    """A durable primary and its streaming standby, for this run; their logs are copied
+    to ``logs`` at the end (recovery conflicts are logged on the standby)."""
     from tests.postgres_server import STANDBY_SETTINGS, server_root, start_primary, start_standby
 
     with server_root() as root:
-        primary = start_primary(root, durable=True)
-        yield primary, start_standby(primary, root, durable=True, settings=STANDBY_SETTINGS)
+        try:
+            primary = start_primary(root, durable=True)
+            yield primary, start_standby(primary, root, durable=True, settings=STANDBY_SETTINGS)
+        finally:
+            logs.mkdir(parents=True, exist_ok=True)
+            for log in root.glob("*.log"):
+                shutil.copyfile(log, logs / log.name)
 
 
 def _config(folder: Path, corpus: Path, engine: str, primary, standby) -> Config:
