@@ -193,29 +193,3 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[-1][0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
-
-
-def test_the_helper_adds_the_articles_the_worker_kept_without_analysing_them(live, monkeypatch):
-    """The fields the worker kept of the articles it wrote go with the job: the helper
-    (here called in-process) analyses again only the articles it was not sent."""
-    from indexer.engines import whoosh as whoosh_engine
-    from indexer.engines import whoosh_merge
-
-    corpus, index_dir, kept = live
-    write_tier(corpus, index_dir, kept)
-    kept.engine._merges.wait(30)
-    ix = kept.engine._ix
-    chosen = whoosh_merge.tiers_due(segments(kept))
-    if not chosen:  # the helper merged the tier already: write another one
-        write_tier(corpus, index_dir, kept, "cobalt")
-        chosen = whoosh_merge.tiers_due(segments(kept))
-    fields = whoosh_merge.kept_fields(ix.storage, ix.schema, chosen)
-    assert len(fields) == TIER_FACTOR  # every one-article write of the tier
-    analysed = []
-    real_prepare = whoosh_engine.prepare
-    monkeypatch.setattr(whoosh_engine, "prepare", lambda a: analysed.append(a) or real_prepare(a))
-    monkeypatch.setattr(whoosh_merge, "RECENT", whoosh_merge.RecentFields())  # the helper's
-    monkeypatch.setattr(whoosh_background, "RECENT", whoosh_merge.RECENT)
-    merged = whoosh_background._merge(ix.storage.folder, ix.indexname, chosen, "x1", fields[1:])
-    assert len(merged.order) == TIER_FACTOR
-    assert [a.id for a in analysed] == [fields[0]["id"]]  # only the one not sent

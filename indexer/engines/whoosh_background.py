@@ -17,9 +17,7 @@ writes leave. ``search-index`` still merges at commit.
    no merge runs, the worker names the new segment (its files are kept from the
    collector from then on: ``building``) and a thread hands the merge to the helper,
    which writes their live articles into that segment, without Whoosh's lock (no table
-   of contents names it yet, no reader sees it), and sends back what it wrote; the
-   fields the worker kept of the articles it wrote lately (``whoosh_merge.RECENT``) go
-   with the job, so the helper analyses again only the others;
+   of contents names it yet, no reader sees it), and sends back what it wrote;
 2. the next commit that finds it written puts it in place of its sources (``swap``),
    after deleting in it the articles that were deleted from them meanwhile (replaced or
    withdrawn by the writes in between); if a source is gone, it is dropped;
@@ -44,7 +42,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.index import TOC, FileIndex
 from whoosh.writing import PostingPool
 
-from .whoosh_merge import RECENT, add_live_articles, kept_fields, tiers_due
+from .whoosh_merge import add_live_articles, tiers_due
 from .whoosh_segment import BulkSegmentWriter
 
 NICENESS = 10  # the helper's: about a tenth of a core's share beside busy processes
@@ -114,8 +112,7 @@ class BackgroundMerges:
 
     def _write(self, chosen: list, segid: str) -> None:
         try:
-            kept = kept_fields(self._ix.storage, self._ix.schema, chosen)
-            merged = self._running_helper().merge(self._ix, chosen, segid, kept)
+            merged = self._running_helper().merge(self._ix, chosen, segid)
         except Exception as e:  # noqa: BLE001 (its sources stay; the next one tries again)
             log.warning("background merge of %d segments failed: %s", len(chosen), e)
             merged = None
@@ -155,10 +152,8 @@ class _Helper:
         self.process.start()
         theirs.close()  # the helper holds the only other end: our end gone, it ends
 
-    def merge(self, ix, chosen: list, segid: str, kept: list[dict]) -> Merged:
-        """The merge written by the helper, given the fields the worker kept of the
-        articles it wrote lately (the helper analyses only the others again)."""
-        self._conn.send((ix.storage.folder, ix.indexname, chosen, segid, kept))
+    def merge(self, ix, chosen: list, segid: str) -> Merged:
+        self._conn.send((ix.storage.folder, ix.indexname, chosen, segid))
         ok, value = self._conn.recv()  # EOFError if the helper died
         if not ok:
             raise RuntimeError(value)
@@ -199,11 +194,9 @@ def _end_with(parent: int) -> None:
     os._exit(0)
 
 
-def _merge(folder: str, indexname: str, chosen: list, segid: str, kept: list[dict]) -> Merged:
+def _merge(folder: str, indexname: str, chosen: list, segid: str) -> Merged:
     from whoosh.filedb.filestore import FileStorage
 
-    for fields in kept:  # the worker's: added as they are when the article is the same
-        RECENT.keep(fields)
     ix = FileIndex(FileStorage(folder), indexname=indexname)
     return write_merged(merge_writer(ix, segid), chosen)
 

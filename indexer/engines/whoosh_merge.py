@@ -66,21 +66,6 @@ def add_live_articles(writer, chosen: list) -> list[tuple[str, int]]:
     return order
 
 
-def kept_fields(storage, schema, chosen: list) -> list[dict]:
-    """The fields ``RECENT`` keeps for articles of the ``chosen`` segments: what a merge
-    written in another process (``whoosh_background``) adds again as they are when the
-    article is the same (``RecentFields.of``), instead of analysing it again. Found by
-    the segments' id terms: their stored articles are not read here."""
-    ids: set[str] = set()
-    for segment in chosen:
-        reader = SegmentReader(storage, schema, segment)
-        try:
-            ids.update(reader.field_terms("id"))
-        finally:
-            reader.close()
-    return RECENT.kept(ids)
-
-
 def tiers_due(segments: list, factor: int = TIER_FACTOR) -> list:
     """The segments a background merge takes now ([]: none), by tiers as Lucene's
     LogMergePolicy: ``factor`` segments of one tier (their article counts alike within
@@ -136,11 +121,6 @@ class RecentFields:
             while self._chars > self.max_chars:
                 _, gone = self._by_id.popitem(last=False)
                 self._chars -= len(gone["text"])
-
-    def kept(self, ids: set[str]) -> list[dict]:
-        """The fields kept for any of these ids."""
-        with self._lock:
-            return [fields for doc_id, fields in self._by_id.items() if doc_id in ids]
 
     def of(self, stored: dict) -> dict | None:
         """The fields kept for this stored article, if it is the same article."""
