@@ -57,7 +57,11 @@ def measure_writes(configs: dict[str, Config], count: int) -> dict:
     for engine, config in configs.items():
         context = multiprocessing.get_context("spawn")
         stop, ready, queue = context.Event(), context.Event(), context.Queue()
-        searchers = context.Process(target=_search_until, args=(config, stop, ready, queue))
+        # A daemon: a run that stops on an error ends it (run 13's first one left it
+        # searching servers that were gone, for an hour, into the next run's log).
+        searchers = context.Process(
+            target=_search_until, args=(config, stop, ready, queue), daemon=True
+        )
         searchers.start()
         # Every thread past its first search: the snapshot opened, the lexicon loaded, and
         # the copies' first whole pass made (minutes at 341,600 articles that all have
