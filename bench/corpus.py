@@ -115,7 +115,7 @@ def _fill(folder: Path, source: Path, docs: int, size: int, replicas: str) -> in
         return docs
     if docs < size:
         return _write_copy(folder / "news.jsonl", source, docs, 0)
-    written = 0
+    written, records = 0, None
     for copy in range(-(-docs // size)):
         want = min(size, docs - written)
         if copy == 0:
@@ -124,7 +124,8 @@ def _fill(folder: Path, source: Path, docs: int, size: int, replicas: str) -> in
         elif replicas == COPIES:
             written += _write_copy(folder / f"news-r{copy}.jsonl", source, want, copy)
         else:
-            written += _write_remix(folder / f"news-r{copy}.jsonl", source, want, copy)
+            records = records or _records(source)  # read once for every round
+            written += _write_remix(folder / f"news-r{copy}.jsonl", records, want, copy)
     return written
 
 
@@ -157,11 +158,14 @@ def _write_copy(path: Path, source: Path, docs: int, copy: int) -> int:
     return count
 
 
-def _write_remix(path: Path, source: Path, docs: int, round_: int) -> int:
-    """``docs`` new articles, the n-th made from the n-th article of ``source`` and
-    another ``round_`` strides further (``remix``); ids get -mN."""
+def _records(source: Path) -> list[dict]:
     with _open_lines(source) as f:
-        records = [json.loads(line) for line in f if line.strip()]
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _write_remix(path: Path, records: list[dict], docs: int, round_: int) -> int:
+    """``docs`` new articles, the n-th made from the n-th of ``records`` and another
+    ``round_`` strides further (``remix``); ids get -mN."""
     stride = len(records) // 11 + 1  # another partner for each round, never the article
     with open(path, "w", encoding="utf-8") as out:
         for n, record in enumerate(records[:docs]):
