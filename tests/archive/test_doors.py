@@ -36,6 +36,21 @@ def test_a_wire_copy_takes_one_place_and_says_so(archive):
     assert not set(kept["copies"]) & {hit["id"] for hit in similar["hits"]}
 
 
+def test_paging_through_a_name_shows_each_dispatch_once_under_one_total(archive):
+    """A journalist pages through every article on Benalla: some are wire copies, hidden
+    behind the one that stands for them on whichever page it falls."""
+    first = archive.search(q="Benalla", per_page=50)
+    pages = [first] + [
+        archive.search(q="Benalla", per_page=50, page=n)
+        for n in range(2, -(-first["total"] // 50) + 1)
+    ]
+    assert {body["total"] for body in pages} == {first["total"]} and first["total"] > 250
+    shown = [hit["id"] for body in pages for hit in body["hits"]]
+    hidden = {copy for body in pages for hit in body["hits"] for copy in hit["copies"]}
+    assert len(shown) == len(set(shown)) == first["total"]
+    assert hidden and not hidden & set(shown)
+
+
 def test_the_command_line_reads_french_dates_and_answers_as_the_api(archive):
     args = ["Beyrouth", "--from", "04/08/2020", "--to", "31/08/2020", "--json"]
     run = CliRunner().invoke(search_cmd, [*args, "--config", str(archive.config.source)])
