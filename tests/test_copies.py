@@ -301,9 +301,13 @@ def test_every_article_twice_fills_every_page_and_counts_each_dispatch_once(twic
     # The hidden copies are counted, never listed; page 1 is ranked as deep as it
     # needs, not 150 hits deeper than its 100 (one per hidden copy).
     hidden_counts = [q for q in asked if q.facets and isinstance(q.tree, qt.And)]
-    assert hidden_counts and all(q.limit == 1 for q in hidden_counts)
+    assert hidden_counts and all(q.limit == 0 for q in hidden_counts)
     first_page = asked[: asked.index(hidden_counts[0])]
-    assert max(q.offset + q.limit for q in first_page if "Ids" not in repr(q.tree)) < 250
+    ranked = [q for q in first_page if "Ids" not in repr(q.tree)]
+    assert max(q.offset + q.limit for q in ranked) < 250
+    # Ranked deeper, the dispatches are not counted again: their counts stand.
+    assert len(ranked) > 1 and ranked[0].counted and ranked[0].facets
+    assert not any(q.counted or q.facets for q in ranked[1:])
     assert [r.total for r in pages] == [150, 150]
     assert [len(r.hits) for r in pages] == [100, 50]
     shown = [hit.id.partition("#")[2] for r in pages for hit in r.hits]

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from indexer.build import build_index
+from indexer.engines import querytree as qt
 from service.config import DEFAULT_CONFIG, load_config
 from service.errors import DocumentNotFound, IndexUnavailable, QueryError
 from service.search import core
@@ -280,6 +281,26 @@ def test_a_typo_that_one_article_holds_is_respelt_and_leads(tmp_path):
     assert alone.suggestion == "Macron" and alone.total == 101
     assert "news.jsonl#typo" not in hit_ids(alone)  # the respelling leads: 100 before it
     assert run(index, q="Macron retraites").suggestion is None
+
+
+def test_the_counts_a_respelling_needs_are_asked_once_and_rank_nothing(tmp_path, monkeypatch):
+    """Correcting "Macorn" counts its spellings, and so does "Vouliez-vous dire": the
+    same counts, asked once in a request, as counts (no page to rank)."""
+    text = "Emmanuel Macron parle de la réforme des retraites."
+    articles = [
+        {"id": f"a{i}", "title": f"Article {i}", "text": f"Le jour {i}, mot{i}a. {text}"}
+        for i in range(100)
+    ]
+    articles.append({"id": "typo", "title": "Une coquille", "text": "Macorn a parlé."})
+    index = news_index(tmp_path, articles)
+    asked = []
+    engine_search = index.engine.search
+    monkeypatch.setattr(index.engine, "search", lambda q: (asked.append(q), engine_search(q))[1])
+    assert run(index, q="Macorn").suggestion == "Macron"
+    counts = [q for q in asked if q.limit == 0]
+    assert {q.tree for q in counts} >= {qt.Term("macron", "macron"), qt.Term("macorn", "macorn")}
+    assert len(counts) == len({(q.tree, q.filters, q.facets) for q in counts})
+    assert not [q for q in asked if q.limit == 1]  # a count is not a page of one
 
 
 def test_an_english_spelling_of_a_russian_name_finds_the_french_one(tmp_path):

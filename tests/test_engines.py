@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,34 @@ def _count_loaded_documents(reader, monkeypatch) -> list[str]:
 
     monkeypatch.setattr(reader, "searcher", Counting(reader.searcher))
     return loaded
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@pytest.mark.parametrize("facets", [False, True])
+def test_a_count_asks_for_no_hits(built_data, engine, facets):
+    """``limit=0``: the total (and the facets) of every match, no page. The core counts
+    this way (spelling, the copies' pass); the postgres engine then neither ranks nor
+    reads the query's statistics."""
+    eng = built_data(engine).snapshots.current().engine
+    chine = qt.Or((qt.Term(stem("chinoise"), "chinoise"), qt.Term(stem("pékin"), "pekin")))
+    for tree, filters in [
+        (chine, qt.Filters()),
+        (chine, qt.Filters(countries=("AZ",))),
+        (qt.MatchAll(), qt.Filters(date_to=qt.date_key("2019", upper=True))),
+    ]:
+        paged = eng.search(qt.EngineQuery(tree, filters, limit=10, facets=facets))
+        counted = eng.search(qt.EngineQuery(tree, filters, limit=0, facets=facets))
+        assert paged.total > 0 and paged.hits
+        assert (counted.total, counted.hits, counted.facets) == (paged.total, [], paged.facets)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_an_uncounted_search_ranks_alike(built_data, engine, sort):
+    """``counted=False``: the page alone is wanted (a tier whose total no one reads), and
+    it is the page of a counted search, whatever its depth."""
+    eng = built_data(engine).snapshots.current().engine
+    chine = qt.Or((qt.Term(stem("chinoise"), "chinoise"), qt.Term(stem("route"), "route")))
+    for limit in (1, 3, 100):
+        query = qt.EngineQuery(chine, limit=limit, sort=sort)
+        assert eng.search(replace(query, counted=False)).hits == eng.search(query).hits

@@ -143,6 +143,11 @@ def test_the_first_cut_ranks_weighty_matches_and_counts_them_all(engine, monkeyp
     assert (one.total, [i for i, _ in one.hits]) == (2, ["weighty"])
     both = engine.search(qt.EngineQuery(port, limit=2))  # the cut is too small: all ranked
     assert [i for i, _ in both.hits] == ["weighty", "light"]
+    # Uncounted: the cut's matches alone are read, and what was ranked is the total.
+    alone = engine.search(qt.EngineQuery(port, limit=1, counted=False))
+    assert (alone.total, alone.hits) == (1, one.hits)
+    assert engine.search(qt.EngineQuery(port, limit=2, counted=False)).hits == both.hits
+    assert engine.search(qt.EngineQuery(port, limit=0)) == qt.EngineResult(2, [], {})
     monkeypatch.setattr(view, "FIRST_CUT_FROM", 10**9)
     assert engine.search(qt.EngineQuery(port, limit=2)) == both
 

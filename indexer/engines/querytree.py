@@ -146,8 +146,11 @@ class EngineQuery:
     filters: Filters = field(default_factory=Filters)
     sort: str = "relevance"  # or "date": newest first, undated last
     offset: int = 0
-    limit: int = 10
+    limit: int = 10  # 0: a count, no page
     facets: bool = False  # True: also count country, year and month over all matches
+    # False: the page alone is wanted, and ``total`` may count less than every match
+    # (what postgres ranked); the engines that count as they rank count anyway.
+    counted: bool = True
     # time.monotonic() past which the engine gives up (SearchTimeout), where it can stop:
     # a search holds a server thread, and no query may hold one for seconds.
     deadline: float | None = field(default=None, compare=False)

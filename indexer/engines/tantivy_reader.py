@@ -88,17 +88,21 @@ class TantivyReader(EngineReader):
         keep = q.limit >= KEYED_FROM  # its id lists come back (the copies' members)
         query = self._with_filters(to_tantivy(q.tree, self.schema, keep), q.filters)
         order = BY_DATE if q.sort == "date" else {}
-        found = searcher.search(query, limit=q.limit, offset=q.offset, count=not q.facets, **order)
+        # tantivy's top docs panic on a limit of 0: a count collects one hit, not loaded
+        found = searcher.search(
+            query, limit=max(q.limit, 1), offset=q.offset, count=not q.facets, **order
+        )
+        page = found.hits[: q.limit]
         listed = _listed(q.tree)
-        if listed is not None and len(found.hits) >= KEYED_FROM:
-            ids = _ids_by_key(searcher, found.hits, _Keys.of(listed))
+        if listed is not None and len(page) >= KEYED_FROM:
+            ids = _ids_by_key(searcher, page, _Keys.of(listed))
         else:
             ids = []
-            for _, address in found.hits:
+            for _, address in page:
                 doc = searcher.doc(address)
                 ids.append(doc["id"][0])
                 docs[ids[-1]] = doc
-        scores = (0.0 if q.sort == "date" else float(score) for score, _ in found.hits)
+        scores = (0.0 if q.sort == "date" else float(score) for score, _ in page)
         hits = list(zip(ids, scores, strict=True))
         if not q.facets:
             return qt.EngineResult(found.count, hits, {})

@@ -57,6 +57,7 @@ class Plan:
     query: qt.EngineQuery
     head: int  # first hits to re-rank (0: none)
     fused: int  # ranks the meaning fusion may fill (0: no fusion)
+    counts: dict = field(default_factory=dict, compare=False)  # tree -> matches (counted)
 
     @property
     def deadline(self) -> float | None:
@@ -133,10 +134,8 @@ def plan_query(
     tree = parse_query(questions.content(request.q), settings.synonyms)
     tree = bound_prefixes(tree, lexicon)
     filters = filters_of(request)
-
-    def count(node: qt.Node) -> int:
-        query = qt.EngineQuery(node, filters, limit=1, deadline=deadline)
-        return snapshot.engine.search(query).total
+    counts: dict[qt.Node, int] = {}
+    count = functools.partial(count_matches, snapshot, filters, deadline, counts)
 
     def is_name(word: str) -> bool:
         return written_forms(snapshot, [word])[word][:1].isupper()
@@ -157,7 +156,23 @@ def plan_query(
         deadline=deadline,
     )
     fused = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
-    return Plan(request, tree, expanded, leaves, query, head, fused)
+    return Plan(request, tree, expanded, leaves, query, head, fused, counts)
+
+
+def count_matches(
+    snapshot: Snapshot,
+    filters: qt.Filters,
+    deadline: float | None,
+    counts: dict[qt.Node, int],
+    node: qt.Node,
+) -> int:
+    """How many articles ``node`` matches under ``filters``: a count, no page, asked once
+    per request (the spelling's corrections and its "Vouliez-vous dire" count the same
+    words)."""
+    if node not in counts:
+        query = qt.EngineQuery(node, filters, limit=0, deadline=deadline)
+        counts[node] = snapshot.engine.search(query).total
+    return counts[node]
 
 
 def is_french_word(word: str) -> bool:
@@ -179,13 +194,14 @@ def filters_of(request: SearchRequest) -> qt.Filters:
     )
 
 
-def rank(snapshot: Snapshot, plan: Plan, more: int = 0) -> Ranked:
-    """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``)."""
+def rank(snapshot: Snapshot, plan: Plan, more: int = 0, counts: Ranking | None = None) -> Ranked:
+    """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``);
+    the total and facets of ``counts`` when given (a shallower ranking of the plan)."""
     window = plan.query.offset + plan.query.limit
     depth = max(plan.head, plan.fused, window if more else 0) + more
     if plan.fused and window > plan.fused:  # pulled-up hits leave their ranks: fetch more
         depth = max(depth, window + hybrid.MEANING_RANKS + more)
-    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth=depth)
+    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth, counts)
     return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
 
 
@@ -206,11 +222,11 @@ def collapse_copies(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
     ranked.total -= len(hidden)
     ranked.copies = kept
     # Counts only, not hits: an engine's hits cost per hit (tantivy loads each one's id).
-    found = _among(snapshot, plan, qt.MatchAll(), hidden, facets=True, limit=1)
+    found = _among(snapshot, plan, qt.MatchAll(), hidden, facets=True, limit=0)
     ranked.facets = subtract_facets(ranked.facets, found.facets)
     full = len(hidden)
     if tree != plan.expanded:
-        full = _among(snapshot, plan, plan.expanded, hidden, limit=1).total
+        full = _among(snapshot, plan, plan.expanded, hidden, limit=0).total
     ranked.all_terms = ranked.ranking.all_terms - full
     return ranked
 
@@ -219,12 +235,13 @@ def _deep_enough(snapshot: Snapshot, plan: Plan, ranked: Ranked, hidden: set, ne
     """Hits enough to fill the page once the hidden copies leave them: ranked deeper,
     by twice as many each time, up to as many more as there are hidden copies (enough
     whatever their ranks). Ranking them all at once loaded 5,000 hits per search when
-    every article had a copy."""
+    every article had a copy. The counts do not change with the depth: kept, not asked
+    again."""
     more = needed
     while len(ranked.hits) < ranked.total:
         if sum(1 for hit in ranked.hits if hit[0] not in hidden) >= needed:
             break
-        ranked = rank(snapshot, plan, more=min(more, len(hidden)))
+        ranked = rank(snapshot, plan, min(more, len(hidden)), counts=ranked.ranking)
         if more >= len(hidden):
             break
         more *= 2
@@ -309,7 +326,7 @@ def fuse_by_meaning(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
         found = snapshot.engine.search(
             qt.EngineQuery(
                 qt.Ids(tuple(sorted(fused.by_meaning))),
-                limit=1,
+                limit=0,
                 facets=True,
                 deadline=plan.deadline,
             )
@@ -367,8 +384,7 @@ def respell(snapshot: Snapshot, plan: Plan, ranking: Ranking, settings: Settings
     def found(q: str) -> int:
         """How many articles hold every word of ``q``, under the request's filters."""
         tree = parse_query(q, settings.synonyms)
-        query = qt.EngineQuery(tree, plan.query.filters, limit=1, deadline=plan.deadline)
-        return snapshot.engine.search(query).total
+        return count_matches(snapshot, plan.query.filters, plan.deadline, plan.counts, tree)
 
     return did_you_mean(
         plan.request.q,

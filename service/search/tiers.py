@@ -63,31 +63,38 @@ def as_written(tree: qt.Node) -> qt.Node | None:
 
 
 def search_in_tiers(
-    engine: Engine, query: qt.EngineQuery, expanded: qt.Node, depth: int = 0
+    engine: Engine,
+    query: qt.EngineQuery,
+    expanded: qt.Node,
+    depth: int = 0,
+    counts: Ranking | None = None,
 ) -> Ranking:
     """Run the query tier by tier: the merged hits from the first to the end of its page
     (``offset + limit``, or ``depth`` if more), the tier of each, and how many articles
     match every term. Partial matches come in when full ones do not fill the page.
 
-    Only the tiers whose facets can be the answer's count them: the expanded AND (the
-    answer unless partial matches are needed) and the OR.
+    Only the tiers whose counts can be the answer's count: the expanded AND (the answer
+    unless partial matches are needed) and the OR; the others are ranked alone. Given
+    ``counts`` (a ranking of the same query, shallower), no tier counts: its numbers stand.
     """
     window = query.offset + query.limit
     fetched = max(window, depth)
 
-    def run(tree: qt.Node, facets: bool) -> qt.EngineResult:
-        return engine.search(replace(query, tree=tree, offset=0, limit=fetched, facets=facets))
+    def run(tree: qt.Node, counted: bool = False) -> qt.EngineResult:
+        counted = counted and counts is None
+        page = replace(query, tree=tree, offset=0, limit=fetched)
+        return engine.search(replace(page, facets=counted, counted=counted))
 
     written = as_written(query.tree) if query.sort == "relevance" else None
-    results = [] if written is None else [(WRITTEN, run(written, facets=False))]
+    results = [] if written is None else [(WRITTEN, run(written))]
     if expanded != query.tree:
-        results.append((TYPED, run(query.tree, facets=False)))
-    results.append((ALL_TERMS, run(expanded, facets=True)))
-    all_terms = results[-1][1].total
+        results.append((TYPED, run(query.tree)))
+    results.append((ALL_TERMS, run(expanded, counted=True)))
+    all_terms = results[-1][1].total if counts is None else counts.all_terms
     loose = relaxed(expanded) if query.sort == "relevance" else None
     if loose is not None and all_terms < FEW:
-        results.append((SOME_TERMS, run(loose, facets=True)))
-    widest = results[-1][1]
+        results.append((SOME_TERMS, run(loose, counted=True)))
+    widest = results[-1][1] if counts is None else counts
     hits, tiers = _merge(results)
     tree = loose if len(results) and results[-1][0] == SOME_TERMS else expanded
     return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms, tree)

@@ -141,21 +141,25 @@ class View:
         if ids is not None:
             where.append(_among_ids(ids, params))
         self._allow_seqscan(match == ALL and ids is None)  # every article: a scan is the way
-        cut = None
-        if q.sort == "date":
+        value, cut = None, None  # a count (limit 0) ranks nothing
+        if q.limit and q.sort == "date":
             value = "a.date::float8"
-        else:
+        elif q.limit:
             scorer = Scorer(*self.statistics(*query_terms(q.tree)))
             value = scorer.score(q.tree)
             params.update(scorer.params)
             cut = None if bounded(q.tree) else first_cut(q.tree, _common(scorer.dictionary))
-        found = self._found(q, value, where, params, cut)
-        if found.candidates is not None and found.candidates < min(found.total, q.offset + q.limit):
-            found = self._found(q, value, where, params, None)  # too few: rank every match
-        return qt.EngineResult(found.total, found.hits, found.facets)
+        counted = q.counted or q.facets
+        found = self._found(q, value, where, params, cut, counted)
+        window = q.offset + q.limit
+        if cut is not None and found.candidates < (min(found.total, window) if counted else window):
+            found = self._found(q, value, where, params, None, counted)  # too few: rank all
+        total = found.total if counted else found.candidates
+        return qt.EngineResult(total, found.hits, found.facets)
 
-    def _found(self, q: qt.EngineQuery, value, where, params, cut: str | None) -> facets.Found:
-        statement = _statement(value, " AND ".join(where) or "true", q.facets, cut is not None)
+    def _found(self, q: qt.EngineQuery, value, where, params, cut, counted) -> facets.Found:
+        condition = " AND ".join(where) or "true"
+        statement = _statement(value, condition, q.facets, cut is not None, counted)
         rows = self._execute(self._tables.sql(statement), {**params, "cut": cut})
         return facets.read_rows(rows, q.facets, q.sort == "date")
 
@@ -326,25 +330,36 @@ def _common(dictionary: Dictionary) -> set[str]:
     return {stem for stem, (_, _, df) in dictionary.stems.items() if df >= FIRST_CUT_FROM}
 
 
-def _statement(value: str, condition: str, with_facets: bool, cut: bool) -> str:
-    """The matches (``m``), those ranked (``r``: the first cut's, or ``m`` itself) with
-    their value (score or date), then the page, the total and the facets."""
-    if cut:
-        ctes = (
-            f"m AS MATERIALIZED (SELECT a.date, a.countries FROM {{articles}} a "
-            f"WHERE {condition}), "
-            f"r AS MATERIALIZED (SELECT a.seq, a.id, {value} AS value FROM {{articles}} a "
-            f"WHERE {condition} AND a.lexemes @@ %(cut)s::tsquery)"
+def _statement(
+    value: str | None, condition: str, with_facets: bool, cut: bool, counted: bool
+) -> str:
+    """The matches (``m``: what the total and the facets count) and those ranked (``r``:
+    the first cut's, or every match) with their value (score or date); then the page,
+    the total and the facets. No value: a count, nothing ranked; not ``counted``: the
+    page alone, ``m`` not read. The matches are read once when both are the same rows."""
+    ranked = "r" if cut or not counted else "m"
+    ctes, selects = [], []
+    if counted and (value is None or ranked == "r"):
+        materialized = "MATERIALIZED " if with_facets else ""  # else read once: inlined
+        ctes.append(
+            f"m AS {materialized}(SELECT a.date, a.countries FROM {{articles}} a WHERE {condition})"
         )
-    else:
-        ctes = (
-            f"m AS MATERIALIZED (SELECT a.seq, a.id, a.date, a.countries, {value} AS value "
-            f"FROM {{articles}} a WHERE {condition})"
+    if value is not None:
+        facts = ", a.date, a.countries" if ranked == "m" else ""
+        also = " AND a.lexemes @@ %(cut)s::tsquery" if cut else ""
+        ctes.append(
+            f"{ranked} AS MATERIALIZED (SELECT a.seq, a.id{facts}, {value} AS value "
+            f"FROM {{articles}} a WHERE {condition}{also})"
         )
-    return (
-        f"WITH {ctes} (SELECT {facets.HIT}, id, seq, value FROM {'r' if cut else 'm'} "
-        "ORDER BY value DESC, seq LIMIT %(limit)s OFFSET %(offset)s)"
-        + facets.COUNTS
-        + (facets.RANKED if cut else "")
-        + (facets.FACETS if with_facets else "")
-    )
+        selects.append(
+            f"UNION ALL (SELECT {facets.HIT}, id, seq, value FROM {ranked} "
+            "ORDER BY value DESC, seq LIMIT %(limit)s OFFSET %(offset)s)"
+        )
+        if ranked == "r":
+            selects.append(facets.RANKED)
+    if counted:
+        selects.append(facets.COUNTS)
+    if with_facets:
+        selects.append(facets.FACETS)
+    union = "".join(selects).strip().removeprefix("UNION ALL")
+    return f"WITH {', '.join(ctes)} {union}"
