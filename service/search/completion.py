@@ -29,8 +29,9 @@ from indexer.engines import querytree as qt
 from indexer.written import phrase_key, phrase_words
 
 from ..errors import SearchError
-from .core import DEFAULT_SETTINGS, deadline_of, ready
+from .core import DEFAULT_SETTINGS, ready
 from .models import CompletionRequest, Completions
+from .plan import deadline_of
 from .query import parse_query
 from .settings import Settings
 from .snapshot import MIN_VECTOR_ARTICLES, Snapshot, reads_index

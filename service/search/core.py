@@ -2,8 +2,9 @@
 
     search(snapshot, request, settings) -> SearchResult
       1. plan      parse the query, widen it with spelling variants, bound its prefixes,
-                   decide how deep to rank
+                   decide how deep to rank (``plan``)
       2. rank      ask the engine tier by tier: as typed, with variants, then partial
+                   (``plan.rank``, ``tiers``); near copies leave the ranking (``collapse``)
       3. rerank    reorder the first hits by proximity (and meaning, for partial matches)
       4. fuse      mix in articles found by meaning, when the query fell back to partial
       5. page      fetch the page's articles, cut their passages, say why each matched
@@ -23,68 +24,35 @@ from __future__ import annotations
 import functools
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from indexer.articles import Article
 from indexer.engines import querytree as qt
 from indexer.sources import nfc
 
 from ..errors import DocumentNotFound
-from . import copies, hybrid, questions, rerank, tiers
-from .expansion import bound_prefixes
+from . import hybrid, rerank, tiers
+from .collapse import collapse_copies
 from .match_kinds import match_kinds
 from .models import Hit, SearchRequest, SearchResult, facets_of
 from .passages import Passage, best_passages, match_spans
+from .plan import (
+    Plan,
+    Ranked,
+    count_matches,
+    deadline_of,
+    is_french_word,
+    plan_query,
+    rank,
+)
 from .query import parse_query
 from .settings import Settings
 from .snapshot import Snapshot, reads_index
-from .spelling import correct, did_you_mean
-from .tiers import Ranking, search_in_tiers
+from .spelling import did_you_mean
+from .tiers import Ranking
 from .wordforms import written_forms
 
 DEFAULT_SETTINGS = Settings()
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a request asks of the engine: the query as typed and widened, its leaves
-    (what passages mark), the engine query of the page, and how deep to rank."""
-
-    request: SearchRequest
-    tree: qt.Node
-    expanded: qt.Node
-    leaves: list
-    query: qt.EngineQuery
-    head: int  # first hits to re-rank (0: none)
-    fused: int  # ranks the meaning fusion may fill (0: no fusion)
-    counts: dict = field(default_factory=dict, compare=False)  # tree -> matches (counted)
-
-    @property
-    def deadline(self) -> float | None:
-        return self.query.deadline
-
-    def check_time(self) -> None:
-        """SearchTimeout if the search's budget is spent."""
-        qt.check_deadline(self.query.deadline)
-
-
-@dataclass
-class Ranked:
-    """The ranking as it goes through the steps: (id, score) best first, and what was
-    already fetched on the way (articles and their match spans)."""
-
-    ranking: Ranking
-    hits: list[tuple[str, float]]
-    total: int
-    articles: dict[str, Article] = field(default_factory=dict)
-    spans: dict[str, list] = field(default_factory=dict)
-    by_meaning: frozenset[str] = frozenset()
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    all_terms: int = 0
-    copies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kept id -> hidden ids
-
-    def __post_init__(self) -> None:
-        self.all_terms = self.all_terms or self.ranking.all_terms
 
 
 @reads_index
@@ -118,173 +86,6 @@ def ready(snapshot: Snapshot) -> None:
     line ``search`` on 34,160 articles, or a server before its warm-up ends."""
     snapshot.lexicon.warm_up()
     snapshot.copies  # noqa: B018 (memoized on the snapshot)
-
-
-def deadline_of(settings: Settings) -> float:
-    """The time.monotonic() at which a search starting now runs out of budget."""
-    return time.monotonic() + settings.time_budget_ms / 1000
-
-
-def plan_query(
-    snapshot: Snapshot, request: SearchRequest, settings: Settings, deadline: float | None = None
-) -> Plan:
-    """Parse the query, bound its prefixes, spell it as the archive does
-    (``spelling.correct``); the engine query of the requested page."""
-    lexicon = snapshot.lexicon
-    tree = parse_query(questions.content(request.q), settings.synonyms)
-    tree = bound_prefixes(tree, lexicon)
-    filters = filters_of(request)
-    counts: dict[qt.Node, int] = {}
-    count = functools.partial(count_matches, snapshot, filters, deadline, counts)
-
-    def is_name(word: str) -> bool:
-        return written_forms(snapshot, [word])[word][:1].isupper()
-
-    corrected = correct(tree, lexicon, count, is_name, is_french_word, deadline)
-    expanded = corrected.expanded
-    leaves = list(qt.positive_leaves(expanded))
-    offset = (request.page - 1) * request.per_page
-    # The re-ranking reorders the first PARTIAL_DEPTH hits at most: ask for them.
-    relevance = request.sort == "relevance" and leaves
-    head = rerank.PARTIAL_DEPTH if relevance and offset < rerank.PARTIAL_DEPTH else 0
-    query = qt.EngineQuery(
-        tree=corrected.intended,
-        filters=filters,
-        sort=request.sort,
-        offset=offset,
-        limit=request.per_page,
-        deadline=deadline,
-    )
-    fused = hybrid.DEPTH if hybrid.applies(request, expanded) else 0
-    return Plan(request, tree, expanded, leaves, query, head, fused, counts)
-
-
-def count_matches(
-    snapshot: Snapshot,
-    filters: qt.Filters,
-    deadline: float | None,
-    counts: dict[qt.Node, int],
-    node: qt.Node,
-) -> int:
-    """How many articles ``node`` matches under ``filters``: a count, no page, asked once
-    per request (the spelling's corrections and its "Vouliez-vous dire" count the same
-    words)."""
-    if node not in counts:
-        query = qt.EngineQuery(node, filters, limit=0, deadline=deadline)
-        counts[node] = snapshot.engine.search(query).total
-    return counts[node]
-
-
-def is_french_word(word: str) -> bool:
-    """Whether a word (lower case, as typed) is in the French word vectors' vocabulary (a
-    dictionary of 500,000 words: "astre" is, "macorn" is not); loaded on first need,
-    only for a rare word that looks like a misspelling of the archive."""
-    from indexer.wordvectors import word_vectors
-
-    vectors = word_vectors()
-    return vectors is not None and vectors.row(word) >= 0
-
-
-def filters_of(request: SearchRequest) -> qt.Filters:
-    """The request's countries and period as engine filters."""
-    return qt.Filters(
-        countries=request.countries,
-        date_from=qt.date_key(request.date_from),
-        date_to=qt.date_key(request.date_to, upper=True),
-    )
-
-
-def rank(snapshot: Snapshot, plan: Plan, more: int = 0, counts: Ranking | None = None) -> Ranked:
-    """The hits tier by tier, deep enough for the page and the re-ranking (and ``more``);
-    the total and facets of ``counts`` when given (a shallower ranking of the plan)."""
-    window = plan.query.offset + plan.query.limit
-    depth = max(plan.head, plan.fused, window if more else 0) + more
-    if plan.fused and window > plan.fused:  # pulled-up hits leave their ranks: fetch more
-        depth = max(depth, window + hybrid.MEANING_RANKS + more)
-    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth, counts)
-    return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)
-
-
-def collapse_copies(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:
-    """Wire copies among the results: the best-ranked of each group stays, the others
-    leave the hits, the total and the facets, on every page alike (``copies``)."""
-    groups = snapshot.copies
-    tree = ranked.ranking.tree
-    if not groups.of or tree is None:
-        return ranked
-    kept = copies.hidden(groups, _copy_ranks(snapshot, plan, tree, groups))
-    if not kept:
-        return ranked
-    hidden = {doc_id for ids in kept.values() for doc_id in ids}
-    needed = max(plan.head, plan.fused, plan.query.offset + plan.query.limit)
-    ranked = _deep_enough(snapshot, plan, ranked, hidden, needed)
-    ranked.hits = [hit for hit in ranked.hits if hit[0] not in hidden]
-    ranked.total -= len(hidden)
-    ranked.copies = kept
-    # Counts only, not hits: an engine's hits cost per hit (tantivy loads each one's id).
-    found = _among(snapshot, plan, qt.MatchAll(), hidden, facets=True, limit=0)
-    ranked.facets = subtract_facets(ranked.facets, found.facets)
-    full = len(hidden)
-    if tree != plan.expanded:
-        full = _among(snapshot, plan, plan.expanded, hidden, limit=0).total
-    ranked.all_terms = ranked.ranking.all_terms - full
-    return ranked
-
-
-def _deep_enough(snapshot: Snapshot, plan: Plan, ranked: Ranked, hidden: set, needed: int):
-    """Hits enough to fill the page once the hidden copies leave them: ranked deeper,
-    by twice as many each time, up to as many more as there are hidden copies (enough
-    whatever their ranks). Ranking them all at once loaded 5,000 hits per search when
-    every article had a copy. The counts do not change with the depth: kept, not asked
-    again."""
-    more = needed
-    while len(ranked.hits) < ranked.total:
-        if sum(1 for hit in ranked.hits if hit[0] not in hidden) >= needed:
-            break
-        ranked = rank(snapshot, plan, min(more, len(hidden)), counts=ranked.ranking)
-        if more >= len(hidden):
-            break
-        more *= 2
-    return ranked
-
-
-def _copy_ranks(snapshot: Snapshot, plan: Plan, tree: qt.Node, groups) -> dict[str, tuple]:
-    """The members of copy groups among the results, each with its rank key: by score
-    (the answer's tree), or newest first when sorted by date."""
-    found = _among(snapshot, plan, tree, groups.members)
-    if plan.request.sort == "date":
-        return {doc_id: (_negated(groups.dates.get(doc_id, "")),) for doc_id, _ in found.hits}
-    return {doc_id: (-round(score, 6),) for doc_id, score in found.hits}
-
-
-def _among(
-    snapshot: Snapshot,
-    plan: Plan,
-    tree: qt.Node,
-    ids,
-    facets: bool = False,
-    limit: int | None = None,
-):
-    """The articles of ``ids`` (a sorted tuple, or any collection) that ``tree`` matches
-    under the request's filters: all of them as hits, or ``limit``."""
-    ids = ids if isinstance(ids, tuple) else tuple(sorted(ids))  # a tuple: sorted already
-    query = qt.EngineQuery(
-        qt.And((tree, qt.Ids(ids))),
-        plan.query.filters,
-        limit=len(ids) if limit is None else limit,
-        deadline=plan.deadline,
-    )
-    return snapshot.engine.search(replace(query, facets=facets))
-
-
-def _negated(value: str) -> tuple[int, ...]:
-    """A date key that sorts newest first: '2020-06-18' -> (-2020, -6, -18)."""
-    return tuple(-int(part) for part in value.split("-") if part.isdigit())
-
-
-def subtract_facets(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
-    """Facet counts of a set of articles without those of a subset of it."""
-    return {name: dict(Counter(a.get(name, {})) - Counter(b.get(name, {}))) for name in a}
 
 
 def rerank_head(snapshot: Snapshot, plan: Plan, ranked: Ranked) -> Ranked:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from indexer.analysis import stem
 from indexer.engines import querytree as qt
 
-from .core import DEFAULT_SETTINGS, deadline_of, document, make_hit
+from .core import DEFAULT_SETTINGS, document, make_hit
 from .models import SimilarRequest, SimilarResult
+from .plan import deadline_of
 from .settings import Settings
 from .snapshot import Snapshot, reads_index
 
