@@ -530,6 +530,18 @@ def test_the_write_script_writes_while_clients_search(tmp_path):
     assert (tmp_path / "writes-40.json").is_file()
 
 
+def test_the_configured_script_times_the_mix_on_the_configured_index(tmp_path, monkeypatch):
+    configured = importlib.import_module("bench.configured")
+    monkeypatch.setenv("SEARCH_CORPUS__PATH", str(ROOT / "seeds"))
+    monkeypatch.setenv("SEARCH_INDEX__PATH", str(tmp_path / "index"))
+    monkeypatch.setenv("SEARCH_INDEX__ENGINE", "tantivy")
+    monkeypatch.chdir(ROOT)
+    rows = configured.main(["--repeat", "2"])
+    assert [q for q, _, _ in rows] == [q.q for q in importlib.import_module("bench.mix").MIX]
+    assert all(ms > 0 and answer.isdigit() for _, ms, answer in rows)
+    assert any(int(answer) > 0 for _, _, answer in rows)
+
+
 @pytest.mark.skipif(not writes.NEWS.exists(), reason=f"{writes.NEWS} is absent (shared data)")
 def test_the_hostile_script_times_each_query_with_and_without_the_budget(tmp_path):
     OUTCOMES = ("503 timeout", "400 bad_query")  # what a client may get besides hits
