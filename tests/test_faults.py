@@ -322,7 +322,7 @@ def test_an_unrelated_bug_is_still_a_500_not_a_503(site, monkeypatch):
     def bug(*args, **kwargs):
         raise ValueError("a bug of ours, not a damaged index")
 
-    monkeypatch.setattr("service.search.core.parse_query", bug)
+    monkeypatch.setattr("service.search.plan.parse_query", bug)  # where a query is parsed
     assert client.get("/api/search?q=chine").status_code == 500
 
 
