@@ -2,6 +2,7 @@
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -316,3 +317,39 @@ def test_every_article_twice_fills_every_page_and_counts_each_dispatch_once(twic
         (copy,) = hit.copies
         assert copy.removesuffix("-bis") == hit.id.removesuffix("-bis")
     assert sum(v.count for v in pages[0].facets["year"]) == 150
+
+
+@pytest.mark.parametrize("cut", [False, True])
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize("q", ["dépêche", "grève OR police", "ministre -budget"])
+def test_members_read_with_the_ranking_give_what_a_search_of_their_own_gives(
+    twice, monkeypatch, sort, q, cut
+):
+    """postgres values the copy groups' members as its scan of the matches reads them
+    (``EngineResult.members``), where the others are asked apart: the same hidden copies,
+    totals, pages and facets either way, and no search of its own among the members.
+    ``cut``: postgres ranks only the first cut's matches, and counts them apart."""
+    from indexer.engines.postgres import view
+
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 1 if cut else view.FIRST_CUT_FROM)
+    asked = []
+    engine_search = twice.engine.search
+
+    def spied(query, answer_members=True):
+        asked.append(query)
+        found = engine_search(query)
+        return found if answer_members else replace(found, members=None)
+
+    monkeypatch.setattr(twice.engine, "search", spied)
+    params = {"q": q, "sort": sort, "per_page": "30"}
+    read = search(twice, **params)
+    among_members = [x for x in asked if "Ids" in repr(x.tree) and x.limit > 0]
+    monkeypatch.setattr(twice.engine, "search", lambda query: spied(query, False))
+    apart = search(twice, **params)
+    assert read.total == apart.total and read.total < 150 * 2
+    assert [(h.id, h.copies) for h in read.hits] == [(h.id, h.copies) for h in apart.hits]
+    assert read.facets == apart.facets
+    if "postgres" in type(twice.engine).__module__:
+        assert not among_members  # answered by the ranking's own scan
+    else:
+        assert among_members

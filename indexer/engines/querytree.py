@@ -151,6 +151,9 @@ class EngineQuery:
     # False: the page alone is wanted, and ``total`` may count less than every match
     # (what postgres ranked); the engines that count as they rank count anyway.
     counted: bool = True
+    # Ids whose match and rank the caller wants beside the page (the copies' pass: every
+    # member of a copy group); an engine may answer them in ``EngineResult.members``.
+    members: tuple[str, ...] = field(default=(), compare=False)
     # time.monotonic() past which the engine gives up (SearchTimeout), where it can stop:
     # a search holds a server thread, and no query may hold one for seconds.
     deadline: float | None = field(default=None, compare=False)
@@ -163,6 +166,9 @@ class EngineResult:
     total: int
     hits: list[tuple[str, float]]
     facets: dict[str, dict[str, int]]  # "country", "year", "month" -> value -> count
+    # Those of the query's ``members`` that match, with their score as a hit's (0.0 sorted
+    # by date); None: not answered, the caller asks in a search of its own.
+    members: dict[str, float] | None = None
 
 
 class SearchTimeout(Exception):

@@ -149,5 +149,6 @@ def rank(snapshot: Snapshot, plan: Plan, more: int = 0, counts: Ranking | None =
     depth = max(plan.head, plan.fused, window if more else 0) + more
     if plan.fused and window > plan.fused:  # pulled-up hits leave their ranks: fetch more
         depth = max(depth, window + hybrid.MEANING_RANKS + more)
-    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth, counts)
+    members = snapshot.copies.members if snapshot.copies.of else ()
+    ranking = search_in_tiers(snapshot.engine, plan.query, plan.expanded, depth, counts, members)
     return Ranked(ranking, ranking.hits, ranking.total, facets=ranking.facets)

@@ -68,6 +68,7 @@ def search_in_tiers(
     expanded: qt.Node,
     depth: int = 0,
     counts: Ranking | None = None,
+    members: tuple[str, ...] = (),
 ) -> Ranking:
     """Run the query tier by tier: the merged hits from the first to the end of its page
     (``offset + limit``, or ``depth`` if more), the tier of each, and how many articles
@@ -76,6 +77,7 @@ def search_in_tiers(
     Only the tiers whose counts can be the answer's count: the expanded AND (the answer
     unless partial matches are needed) and the OR; the others are ranked alone. Given
     ``counts`` (a ranking of the same query, shallower), no tier counts: its numbers stand.
+    The counted tiers ask for ``members`` too (the copies' pass): the widest answers them.
     """
     window = query.offset + query.limit
     fetched = max(window, depth)
@@ -83,7 +85,8 @@ def search_in_tiers(
     def run(tree: qt.Node, counted: bool = False) -> qt.EngineResult:
         counted = counted and counts is None
         page = replace(query, tree=tree, offset=0, limit=fetched)
-        return engine.search(replace(page, facets=counted, counted=counted))
+        wanted = members if counted else ()
+        return engine.search(replace(page, facets=counted, counted=counted, members=wanted))
 
     written = as_written(query.tree) if query.sort == "relevance" else None
     results = [] if written is None else [(WRITTEN, run(written))]
@@ -97,7 +100,8 @@ def search_in_tiers(
     widest = results[-1][1] if counts is None else counts
     hits, tiers = _merge(results)
     tree = loose if len(results) and results[-1][0] == SOME_TERMS else expanded
-    return Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms, tree)
+    found = Ranking(hits[:fetched], tiers[:fetched], widest.total, widest.facets, all_terms, tree)
+    return replace(found, members=widest.members)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Ranking:
     facets: dict[str, dict[str, int]]
     all_terms: int
     tree: qt.Node | None = None  # what ``total`` counts: the expanded tree, or its OR
+    members: dict[str, float] | None = None  # the asked members ``tree`` matches: scores
 
 
 SOME_TERMS, ALL_TERMS, TYPED, WRITTEN = 0, 1, 2, 3

@@ -3,7 +3,13 @@ facets of exactly those results, and the same in both engines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+
+from service.search import core
+from service.search.models import SearchRequest
+from service.search.settings import Settings
 
 # Two words with partial matches and articles found by meaning; one with every word
 # found often; a question; an exclusion; a filter; a phrase.
@@ -56,3 +62,28 @@ def test_both_engines_give_the_same_totals(archive, totals, q):
     body = archive.search(q=q, per_page=10)
     found = (body["total"], body["all_terms_total"])
     assert totals.setdefault(q, found) == found, f"{archive.engine}: {found}, other: {totals[q]}"
+
+
+# A journalist's misspellings, a phrase, a question: the searches whose copy groups'
+# members the postgres engine values as it reads the matches (EngineResult.members).
+COPIES_QUERIES = ["Macorn", "gouvernemnt", '"Assemblée nationale"', "Benalla", "coronavirus"]
+
+
+@pytest.mark.parametrize("q", COPIES_QUERIES)
+def test_copies_hidden_alike_whether_the_ranking_answers_their_members_or_not(
+    archive, monkeypatch, q
+):
+    """The copies' pass on the real archive: the members answered by the ranking's scan,
+    or asked in a search of their own, hide the same copies under the same counts."""
+    settings = replace(Settings.from_config(archive.config), time_budget_ms=60_000)
+    request = SearchRequest.from_params({"q": q, "per_page": "20"})
+    snapshot = archive.snapshot
+    read = core.search(snapshot, request, settings)
+    engine_search = snapshot.engine.search
+    monkeypatch.setattr(
+        snapshot.engine, "search", lambda query: replace(engine_search(query), members=None)
+    )
+    apart = core.search(snapshot, request, settings)
+    assert (read.total, read.all_terms_total) == (apart.total, apart.all_terms_total)
+    assert [(h.id, h.copies) for h in read.hits] == [(h.id, h.copies) for h in apart.hits]
+    assert read.facets == apart.facets

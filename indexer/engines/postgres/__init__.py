@@ -11,7 +11,7 @@ frequencies kept by the same transactions as the articles.
     connections.py  where an index lives (the bridge file), one connection pool per server
     writer.py       transactions that add and delete articles and keep the frequencies
     querysql.py     query tree -> tsquery (matches) and a BM25 expression (scores)
-    facets.py       total and country/year/month counts over all matches
+    statement.py    the search statement: the page, the total and country/year/month counts
     view.py         one REPEATABLE READ snapshot: search, fetch, counts, lexicon
     engine.py       PostgresEngine, the Engine interface
 

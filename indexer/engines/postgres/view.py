@@ -6,7 +6,7 @@ document frequencies and the stats row that BM25 reads, the lexicon).
 ... each open one for their call. A search is two statements: the query's terms looked up
 (ids, document frequencies, N and average lengths), then one statement that finds every
 match (the tsquery against the GIN index, the filters), scores them, and returns the page
-with the total and facet counts over all of them (``facets``).
+with the total and facet counts over all of them (``statement``).
 
 Sequential scans are off on our connections (``connections.SESSION_SETTINGS``): the
 planner prices a test of the tsvector as a cheap operator, and for a word in most articles
@@ -40,7 +40,7 @@ from psycopg_pool import ConnectionPool
 
 from ...articles import Article
 from .. import querytree as qt
-from . import facets
+from . import statement
 from .querysql import (
     ALL,
     NOTHING,
@@ -132,7 +132,7 @@ class View:
         words, ids = split_ids(q.tree)
         match = tsquery(words)
         if match == NOTHING or ids == []:
-            return qt.EngineResult(0, [], facets.empty(q.facets))
+            return qt.EngineResult(0, [], statement.empty(q.facets))
         params: dict = {"limit": q.limit, "offset": q.offset}
         where = _filters(q.filters, params)
         if match != ALL:
@@ -150,18 +150,21 @@ class View:
             params.update(scorer.params)
             cut = None if bounded(q.tree) else first_cut(q.tree, _common(scorer.dictionary))
         counted = q.counted or q.facets
-        found = self._found(q, value, where, params, cut, counted)
+        members = None  # the members' values, read with the matches (``statement``)
+        if counted and value is not None and q.members:
+            members = _id_list(q.members, params, "members")
+        shape = statement.Shape(value, " AND ".join(where) or "true", q.facets, counted, members)
+        found = self._found(q, shape, params, cut)
         window = q.offset + q.limit
         if cut is not None and found.candidates < (min(found.total, window) if counted else window):
-            found = self._found(q, value, where, params, None, counted)  # too few: rank all
+            found = self._found(q, shape, params, None)  # too few: rank every match
         total = found.total if counted else found.candidates
-        return qt.EngineResult(total, found.hits, found.facets)
+        return qt.EngineResult(total, found.hits, found.facets, found.members)
 
-    def _found(self, q: qt.EngineQuery, value, where, params, cut, counted) -> facets.Found:
-        condition = " AND ".join(where) or "true"
-        statement = _statement(value, condition, q.facets, cut is not None, counted)
-        rows = self._execute(self._tables.sql(statement), {**params, "cut": cut})
-        return facets.read_rows(rows, q.facets, q.sort == "date")
+    def _found(self, q: qt.EngineQuery, shape: statement.Shape, params, cut) -> statement.Found:
+        text = statement.build(shape, cut is not None)
+        rows = self._execute(self._tables.sql(text), {**params, "cut": cut})
+        return statement.read_rows(rows, q.facets, q.sort == "date", shape.members is not None)
 
     def statistics(self, stems: set[str], words: set[str]) -> tuple[Stats, Dictionary]:
         """BM25's N and average lengths, and the ids and frequencies of these terms."""
@@ -301,15 +304,20 @@ IDS_AS_TEXT_FROM = 100
 
 
 def _among_ids(ids: list[str], params: dict) -> str:
-    """The condition that the article is one of ``ids``. Many of them go as one string
-    that the server splits: psycopg makes an array parameter in Python, 136 ms for the
-    68,314 ids of copies that the copies' pass sends (the news twice), where joining them
-    takes 2 ms."""
+    """The condition that the article is one of ``ids``."""
+    return f"a.id = ANY({_id_list(ids, params, 'ids')})"
+
+
+def _id_list(ids, params: dict, name: str) -> str:
+    """The SQL array of ``ids``, sent as the parameter ``name``. Many of them go as one
+    string that the server splits: psycopg makes an array parameter in Python, 136 ms for
+    the 68,314 ids of copies that the copies' pass sends (the news twice), where joining
+    them takes 2 ms."""
     if len(ids) >= IDS_AS_TEXT_FROM and not any(SEPARATOR in doc_id for doc_id in ids):
-        params["ids"] = SEPARATOR.join(ids)
-        return f"a.id = ANY(string_to_array(%(ids)s, chr({ord(SEPARATOR)})))"
-    params["ids"] = ids
-    return "a.id = ANY(%(ids)s::text[])"
+        params[name] = SEPARATOR.join(ids)
+        return f"string_to_array(%({name})s, chr({ord(SEPARATOR)}))"
+    params[name] = list(ids)
+    return f"%({name})s::text[]"
 
 
 def _filters(filters: qt.Filters, params: dict) -> list[str]:
@@ -328,38 +336,3 @@ def _filters(filters: qt.Filters, params: dict) -> list[str]:
 def _common(dictionary: Dictionary) -> set[str]:
     """The query's stems in so many articles that ranking all of them does not pay."""
     return {stem for stem, (_, _, df) in dictionary.stems.items() if df >= FIRST_CUT_FROM}
-
-
-def _statement(
-    value: str | None, condition: str, with_facets: bool, cut: bool, counted: bool
-) -> str:
-    """The matches (``m``: what the total and the facets count) and those ranked (``r``:
-    the first cut's, or every match) with their value (score or date); then the page,
-    the total and the facets. No value: a count, nothing ranked; not ``counted``: the
-    page alone, ``m`` not read. The matches are read once when both are the same rows."""
-    ranked = "r" if cut or not counted else "m"
-    ctes, selects = [], []
-    if counted and (value is None or ranked == "r"):
-        materialized = "MATERIALIZED " if with_facets else ""  # else read once: inlined
-        ctes.append(
-            f"m AS {materialized}(SELECT a.date, a.countries FROM {{articles}} a WHERE {condition})"
-        )
-    if value is not None:
-        facts = ", a.date, a.countries" if ranked == "m" else ""
-        also = " AND a.lexemes @@ %(cut)s::tsquery" if cut else ""
-        ctes.append(
-            f"{ranked} AS MATERIALIZED (SELECT a.seq, a.id{facts}, {value} AS value "
-            f"FROM {{articles}} a WHERE {condition}{also})"
-        )
-        selects.append(
-            f"UNION ALL (SELECT {facets.HIT}, id, seq, value FROM {ranked} "
-            "ORDER BY value DESC, seq LIMIT %(limit)s OFFSET %(offset)s)"
-        )
-        if ranked == "r":
-            selects.append(facets.RANKED)
-    if counted:
-        selects.append(facets.COUNTS)
-    if with_facets:
-        selects.append(facets.FACETS)
-    union = "".join(selects).strip().removeprefix("UNION ALL")
-    return f"WITH {', '.join(ctes)} {union}"
