@@ -1,9 +1,10 @@
-"""The query mix on the index that the configuration names, as it is: no build, no server.
+"""The query mix on the index that the configuration names, as it is: no server.
 
     SEARCH_INDEX__ENGINE=postgres SEARCH_INDEX__DSN="host=... dbname=..." \
         .venv/bin/python -m bench.configured [--repeat 4]
 
-For an archive already imported (341,600 articles into PostgreSQL take 20 minutes), and
+For an archive already imported (341,600 articles into PostgreSQL take 20 minutes; one
+missing or of an older format is built or imported first, as the service does), and
 for two revisions of the code on that same archive: run it from each checkout in turn
 (``PYTHONPATH=<other checkout>`` for an older one, which may not have this file: name it
 by its path), twice each, alternated. Each query of ``bench.mix`` runs through

@@ -353,3 +353,37 @@ def test_members_read_with_the_ranking_give_what_a_search_of_their_own_gives(
         assert not among_members  # answered by the ranking's own scan
     else:
         assert among_members
+
+
+@pytest.mark.parametrize("cut", [False, True])
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize("q", ["Berlin", "bilan hausse", "camion -Noël"])
+def test_members_valued_with_a_ranking_are_what_a_search_among_them_finds(
+    index, monkeypatch, q, sort, cut
+):
+    """The members a ranking answers (postgres: valued as its scan reads the matches;
+    the others answer None) are those the ranking's tree matches, with the scores a
+    search among them gives: a dispatch and its update score apart. "bilan hausse" has
+    fewer than ``tiers.FEW`` full matches: the partial matches' tier answers them."""
+    from indexer.engines.postgres import view
+    from service.search import collapse, plan
+    from service.search.settings import Settings
+
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 1 if cut else view.FIRST_CUT_FROM)
+    request = SearchRequest.from_params({"q": q, "sort": sort})
+    planned = plan.plan_query(index, request, Settings())
+    ranking = plan.rank(index, planned).ranking
+    if "postgres" not in type(index.engine).__module__:
+        assert ranking.members is None
+        return
+    apart = collapse._among(index, planned, ranking.tree, index.copies.members).hits
+    assert ranking.members is not None  # "camion -Noël": no member matches, {}
+    assert len(ranking.members) >= {"Berlin": 2, "bilan hausse": 1}.get(q, 0)
+    by_date = sort == "date"  # a date-sorted hit scores 0.0, as its member does
+    assert {i: round(s, 6) for i, s in ranking.members.items()} == {
+        i: 0.0 if by_date else round(s, 6) for i, s in apart
+    }
+    if q == "Berlin" and sort == "relevance":
+        assert len(set(ranking.members.values())) > 1  # the copies score apart
+    if q == "bilan hausse" and sort == "relevance":  # sorted by date: no partial matches
+        assert ranking.tree != planned.expanded  # the partial matches' tier answered

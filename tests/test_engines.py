@@ -405,6 +405,8 @@ def test_a_count_asks_for_no_hits(built_data, engine, facets):
         counted = eng.search(qt.EngineQuery(tree, filters, limit=0, facets=facets))
         assert paged.total > 0 and paged.hits
         assert (counted.total, counted.hits, counted.facets) == (paged.total, [], paged.facets)
+        anyway = eng.search(qt.EngineQuery(tree, filters, limit=0, counted=False))
+        assert (anyway.total, anyway.hits) == (paged.total, [])  # nothing ranked: counted
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)

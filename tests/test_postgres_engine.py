@@ -4,6 +4,7 @@ that can go away. (What every engine does is in test_engines.py, on all three.)"
 from __future__ import annotations
 
 import pytest
+from psycopg import sql
 
 from indexer.articles import Article
 from indexer.engines import IndexCorrupt
@@ -167,3 +168,29 @@ def test_many_listed_ids_restrict_a_search_whatever_their_characters(engine, mon
         query = qt.EngineQuery(qt.And((qt.MatchAll(), qt.Ids((*filler, *listed)))), limit=5)
         assert [doc_id for doc_id, _ in engine.reader().search(query).hits] == listed
     assert [type(p["ids"]) for p in sent] == [str, list]  # one string, then an array
+
+
+def test_members_are_joined_to_the_matches_whatever_their_number(engine, monkeypatch):
+    """The copy groups' members valued in the matches' scan are joined to them by a hash.
+    ``id IN (SELECT ...)`` in the select list was a subplan, hashed only while the ids fit
+    in ``work_mem`` (150,000 at PostgreSQL's defaults): past it, every match would have
+    scanned them all (341,600 members, the news ten times over: past the time budget)."""
+    monkeypatch.setattr(view, "FIRST_CUT_FROM", 1)  # the cut's shape: the counted scan values
+    w = engine.writer()  # "port" weighs in three titles: the cut ranks those, enough
+    titles = ["Le port", "Au port", "Un port", "Bilan", "Autre"]
+    w.add([Article(f"a{n}", "Un port, un camion.", t, source="s") for n, t in enumerate(titles)])
+    w.commit()
+    members = (*(f"absent-{n}" for n in range(3000)), "a1", "a3")
+    sent = []
+    execute = view.View._execute
+    monkeypatch.setattr(
+        view.View, "_execute", lambda self, s, p=None: (sent.append((s, p)), execute(self, s, p))[1]
+    )
+    port = qt.EngineQuery(qt.Term("port", "port"), limit=2, members=members)
+    found = engine.reader().search(port)
+    assert set(found.members) == {"a1", "a3"} and found.total == 5
+    (statement, params), *_ = [(s, p) for s, p in sent if isinstance(p, dict) and p.get("cut")]
+    with engine.pool.connection() as conn:
+        conn.execute("SET work_mem = '64kB'")  # its floor: 3,002 ids do not fit
+        plan = "\n".join(row[0] for row in conn.execute(sql.SQL("EXPLAIN ") + statement, params))
+    assert "SubPlan" not in plan and "Join" in plan, plan

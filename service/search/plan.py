@@ -38,7 +38,7 @@ class Plan:
     query: qt.EngineQuery
     head: int  # first hits to re-rank (0: none)
     fused: int  # ranks the meaning fusion may fill (0: no fusion)
-    counts: dict = field(default_factory=dict, compare=False)  # tree -> matches (counted)
+    counts: dict = field(default_factory=dict, compare=False)  # (tree, filters) -> matches
 
     @property
     def deadline(self) -> float | None:
@@ -82,7 +82,7 @@ def plan_query(
     tree = parse_query(questions.content(request.q), settings.synonyms)
     tree = bound_prefixes(tree, lexicon)
     filters = filters_of(request)
-    counts: dict[qt.Node, int] = {}
+    counts: dict[tuple[qt.Node, qt.Filters], int] = {}
     count = functools.partial(count_matches, snapshot, filters, deadline, counts)
 
     def is_name(word: str) -> bool:
@@ -111,16 +111,17 @@ def count_matches(
     snapshot: Snapshot,
     filters: qt.Filters,
     deadline: float | None,
-    counts: dict[qt.Node, int],
+    counts: dict[tuple[qt.Node, qt.Filters], int],
     node: qt.Node,
 ) -> int:
     """How many articles ``node`` matches under ``filters``: a count, no page, asked once
     per request (the spelling's corrections and its "Vouliez-vous dire" count the same
     words)."""
-    if node not in counts:
+    key = (node, filters)
+    if key not in counts:
         query = qt.EngineQuery(node, filters, limit=0, deadline=deadline)
-        counts[node] = snapshot.engine.search(query).total
-    return counts[node]
+        counts[key] = snapshot.engine.search(query).total
+    return counts[key]
 
 
 def is_french_word(word: str) -> bool:

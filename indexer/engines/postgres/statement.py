@@ -2,11 +2,11 @@
 counts over *all* matches in the statement that finds them: the total, and the country,
 year and month facets.
 
-The matches are a materialized CTE ``m`` (their date number and countries); one ``UNION
-ALL`` returns the page's rows and each count as a row tagged by kind, so a search is one
-round trip. Months are counted as ``date / 100`` (YYYYMM); a year is the sum of its
-months, year-only dates (month 00) counting for the year alone, undated articles (0) for
-neither, as in the other engines.
+The matches are a CTE ``m`` (their date number and countries; materialized when read
+more than once); one ``UNION ALL`` returns the page's rows and each count as a row
+tagged by kind, so a search is one round trip. Months are counted as ``date / 100``
+(YYYYMM); a year is the sum of its months, year-only dates (month 00) counting for the
+year alone, undated articles (0) for neither, as in the other engines.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ UNION ALL SELECT {MONTH}, (date / 100)::text, NULL, count(*)::float8 FROM m
 
 
 class Found(NamedTuple):
-    """What the search statement found: the total, the page, the facets, and how many
-    matches were ranked (all of them: None; see ``view``'s first cut)."""
+    """What the search statement found: the total, the page, the facets, how many matches
+    were ranked (None when the ranked are the counted ones; see ``view``'s first cut), and
+    the asked members that match, with their values."""
 
     total: int
     hits: list[tuple[str, float]]
     facets: dict
     candidates: int | None
-    members: dict[str, float] | None = None  # the asked members that match: their values
+    members: dict[str, float] | None = None
 
 
 def read_rows(rows: list[tuple], facets: bool, by_date: bool, members: bool = False) -> Found:
@@ -92,10 +93,18 @@ def build(shape: Shape, cut: bool) -> str:
     page alone, ``m`` not read. The matches are read once when both are the same rows.
 
     The members asked (``Shape.members``) are valued as the matches are read, where the
-    scan has their row at hand: their value only when the id is one of them (a hashed
-    look-up), then a row each. Asked apart, PostgreSQL probed their 16,184 ids one by one
-    and read each one's tsvector again (150 to 300 ms at 341,600 articles)."""
+    scan has their row at hand: joined to the matches by id (a hash join, whatever their
+    number: ``IN (SELECT ...)`` in the select list is hashed only while the ids fit in
+    ``work_mem``, 150,000 at PostgreSQL's defaults, and past it each match would scan them
+    all), their value computed for them alone, then a row each. Asked apart, PostgreSQL
+    probed their 16,184 ids one by one and read each one's tsvector again (150 to 300 ms
+    at 341,600 articles). The members are unique (``Groups.members``).
+
+    Every shape needs a value or the counts (``view`` counts when nothing is ranked), and
+    facets come with the counts."""
     value, condition, counted = shape.value, shape.condition, shape.counted
+    assert value is not None or counted, "a statement ranks or counts"
+    assert counted or not shape.facets, "facets are counts"
     ranked = "r" if cut or not counted else "m"
     ctes, selects = [], []
     if shape.members is not None:
@@ -103,12 +112,13 @@ def build(shape: Shape, cut: bool) -> str:
     if counted and (value is None or ranked == "r"):
         read_again = shape.facets or shape.members is not None
         materialized = "MATERIALIZED " if read_again else ""  # else read once: inlined
-        member = ""
+        member, joined = "", ""
         if shape.members is not None:
-            member = f", a.id, CASE WHEN a.id IN (SELECT id FROM asked) THEN {value} END AS member"
+            member = f", a.id, CASE WHEN s.id IS NOT NULL THEN {value} END AS member"
+            joined = " LEFT JOIN asked s ON s.id = a.id"
         ctes.append(
-            f"m AS {materialized}(SELECT a.date, a.countries{member} FROM {{articles}} a "
-            f"WHERE {condition})"
+            f"m AS {materialized}(SELECT a.date, a.countries{member} FROM {{articles}} a"
+            f"{joined} WHERE {condition})"
         )
         if shape.members is not None:
             selects.append(

@@ -6,7 +6,9 @@ document frequencies and the stats row that BM25 reads, the lexicon).
 ... each open one for their call. A search is two statements: the query's terms looked up
 (ids, document frequencies, N and average lengths), then one statement that finds every
 match (the tsquery against the GIN index, the filters), scores them, and returns the page
-with the total and facet counts over all of them (``statement``).
+with the total and facet counts over all of them (``statement``). A count (``limit`` 0)
+is that one statement alone, without scores; an uncounted search (``counted=False``)
+reads only the matches it ranks, and its total is how many it ranked.
 
 Sequential scans are off on our connections (``connections.SESSION_SETTINGS``): the
 planner prices a test of the tsvector as a cheap operator, and for a word in most articles
@@ -25,7 +27,7 @@ cut holds fewer matches than the page needs, every match is ranked. BENCHMARKS.m
 what it costs in ranking and what it saves.
 
 A view costs its statements' round trips and one more (COMMIT): the transaction begins in
-the same round trip as the first statement (a pipeline), and a search is two statements.
+the same round trip as the first statement (a pipeline).
 """
 
 from __future__ import annotations
@@ -149,7 +151,7 @@ class View:
             value = scorer.score(q.tree)
             params.update(scorer.params)
             cut = None if bounded(q.tree) else first_cut(q.tree, _common(scorer.dictionary))
-        counted = q.counted or q.facets
+        counted = q.counted or q.facets or not q.limit  # a count counts, facets are counts
         members = None  # the members' values, read with the matches (``statement``)
         if counted and value is not None and q.members:
             members = _id_list(q.members, params, "members")
@@ -157,6 +159,7 @@ class View:
         found = self._found(q, shape, params, cut)
         window = q.offset + q.limit
         if cut is not None and found.candidates < (min(found.total, window) if counted else window):
+            self._time_limit(q.deadline)  # the rest of the budget, not the first's
             found = self._found(q, shape, params, None)  # too few: rank every match
         total = found.total if counted else found.candidates
         return qt.EngineResult(total, found.hits, found.facets, found.members)
