@@ -63,6 +63,7 @@ def test_a_write_is_served_while_searches_hold_every_reading_thread():
         assert not searches[2].served.is_set()  # the third search still waits its turn
     finally:
         release.set()
+        searches[2].served.wait(5)  # before the lanes stop: shutdown cancels what waits
         lanes.shutdown(timeout=5)
     assert searches[2].served.is_set()
 
