@@ -93,12 +93,13 @@ def build(shape: Shape, cut: bool) -> str:
     page alone, ``m`` not read. The matches are read once when both are the same rows.
 
     The members asked (``Shape.members``) are valued as the matches are read, where the
-    scan has their row at hand: joined to the matches by id (a hash join, whatever their
-    number: ``IN (SELECT ...)`` in the select list is hashed only while the ids fit in
-    ``work_mem``, 150,000 at PostgreSQL's defaults, and past it each match would scan them
-    all), their value computed for them alone, then a row each. Asked apart, PostgreSQL
-    probed their 16,184 ids one by one and read each one's tsvector again (150 to 300 ms
-    at 341,600 articles). The members are unique (``Groups.members``).
+    scan has their row at hand: their value only when the id is one of them (a hashed
+    subplan), then a row each. Asked apart, PostgreSQL probed their 16,184 ids one by one
+    and read each one's tsvector again (150 to 300 ms at 341,600 articles). The subplan is
+    hashed only while the ids fit in ``work_mem`` (150,000 at PostgreSQL's defaults):
+    ``view`` asks for no more than ``MEMBERS_VALUED`` (the caller then asks apart). A
+    LEFT JOIN of them, hashed at any number, made the planner read the matches another
+    way: Macron past the time budget at 341,600 articles.
 
     Every shape needs a value or the counts (``view`` counts when nothing is ranked), and
     facets come with the counts."""
@@ -112,13 +113,12 @@ def build(shape: Shape, cut: bool) -> str:
     if counted and (value is None or ranked == "r"):
         read_again = shape.facets or shape.members is not None
         materialized = "MATERIALIZED " if read_again else ""  # else read once: inlined
-        member, joined = "", ""
+        member = ""
         if shape.members is not None:
-            member = f", a.id, CASE WHEN s.id IS NOT NULL THEN {value} END AS member"
-            joined = " LEFT JOIN asked s ON s.id = a.id"
+            member = f", a.id, CASE WHEN a.id IN (SELECT id FROM asked) THEN {value} END AS member"
         ctes.append(
-            f"m AS {materialized}(SELECT a.date, a.countries{member} FROM {{articles}} a"
-            f"{joined} WHERE {condition})"
+            f"m AS {materialized}(SELECT a.date, a.countries{member} FROM {{articles}} a "
+            f"WHERE {condition})"
         )
         if shape.members is not None:
             selects.append(

@@ -86,6 +86,7 @@ def view_on(conn: Connection, tables: Tables) -> Iterator[View]:
 
 
 BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+MEMBERS_VALUED = 100_000  # members valued in the scan; more are asked apart (statement)
 FIRST_CUT_FROM = 5_000  # bodies with a stem that make it common (about 25 ms of scoring)
 
 
@@ -153,7 +154,7 @@ class View:
             cut = None if bounded(q.tree) else first_cut(q.tree, _common(scorer.dictionary))
         counted = q.counted or q.facets or not q.limit  # a count counts, facets are counts
         members = None  # the members' values, read with the matches (``statement``)
-        if counted and value is not None and q.members:
+        if counted and value is not None and 0 < len(q.members) <= MEMBERS_VALUED:
             members = _id_list(q.members, params, "members")
         shape = statement.Shape(value, " AND ".join(where) or "true", q.facets, counted, members)
         found = self._found(q, shape, params, cut)
