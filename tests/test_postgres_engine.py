@@ -70,12 +70,39 @@ def test_a_large_write_vacuums_and_analyses(engine, monkeypatch):
         w.add([article(f"n{i}", f"Nouvelle numéro {i}") for i in range(3)])
     with engine.pool.connection() as conn:
         analysed = conn.execute(
-            "SELECT last_analyze IS NOT NULL AND last_vacuum IS NOT NULL "
-            "FROM pg_stat_user_tables WHERE schemaname = %s AND relname = 'articles'",
+            "SELECT relname, last_analyze IS NOT NULL AND last_vacuum IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE schemaname = %s "
+            "AND relname IN ('articles', 'matches')",
             (engine.location.schema,),
-        ).fetchone()[0]
-    assert analysed
+        ).fetchall()
+    assert sorted(analysed) == [("articles", True), ("matches", True)]  # GIN list merged
     assert engine.search(EVERYTHING).total == 3
+
+
+def both_tables(eng: PostgresEngine) -> tuple[list, list]:
+    """(seq, id, date, countries) of every article, as ``articles`` and ``matches`` hold it."""
+    with eng.pool.connection() as conn:
+        return tuple(
+            conn.execute(
+                eng.tables.sql(f"SELECT seq, id, date, countries FROM {{{table}}} ORDER BY seq")
+            ).fetchall()
+            for table in ("articles", "matches")
+        )
+
+
+def test_matches_hold_the_articles_through_replacements_and_deletes(engine):
+    with engine.writer() as w:
+        w.add([article(f"n{i}", f"Nouvelle numéro {i}", f"{i % 2}.txt") for i in range(6)])
+    with engine.writer() as w:
+        w.add([article("n1", "Nouvelle corrigée"), article("n7", "Une autre")])  # replaces n1
+        w.delete_ids(["n2"])
+        w.delete_source("1.txt")  # n3, n5 (n1 was rewritten from s.jsonl)
+    stored, matching = both_tables(engine)
+    assert stored == matching
+    assert sorted(row[1] for row in stored) == ["n0", "n1", "n4", "n7"]
+    assert len({row[0] for row in stored}) == 4  # a replacement is a new seq, one row
+    found = engine.search(qt.EngineQuery(qt.Term("corrig", "corrigee"), limit=5))
+    assert [doc_id for doc_id, _ in found.hits] == ["n1"]
 
 
 def test_a_view_is_one_snapshot(engine):

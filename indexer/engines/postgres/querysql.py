@@ -179,8 +179,10 @@ def _all_of(parts: list[str]) -> str:
 
 
 class Scorer:
-    """SQL expressions of the tree's BM25 score over the row ``a`` (``score``), with the
-    tsquery literals they need gathered in ``params`` (named ``%(qN)s`` placeholders)."""
+    """SQL expressions of the tree's BM25 score (``score``) over an article's row in
+    ``articles`` (``d``: its arrays and lengths) and in ``matches`` (``a``: its lexemes,
+    for phrases), with the tsquery literals they need gathered in ``params`` (named
+    ``%(qN)s`` placeholders)."""
 
     def __init__(self, stats: Stats, dictionary: Dictionary):
         self.stats = stats
@@ -219,8 +221,8 @@ class Scorer:
         """A SQL test that the row matches ``node`` (the arrays where they tell)."""
         if isinstance(node, qt.Term):
             stem, word = self.dictionary.stems.get(node.stem), self.dictionary.words.get(node.exact)
-            tests = [f"idx(a.stem_ids, {stem[0]}) > 0"] if stem else []
-            tests += [f"idx(a.word_ids, {word[0]}) > 0"] if word else []
+            tests = [f"idx(d.stem_ids, {stem[0]}) > 0"] if stem else []
+            tests += [f"idx(d.word_ids, {word[0]}) > 0"] if word else []
             return "(" + " OR ".join(tests) + ")" if tests else "false"
         if isinstance(node, qt.And):
             return "(" + " AND ".join(map(self.matches, node.children)) + ")"
@@ -244,7 +246,7 @@ class Scorer:
         if word is not None and word[1]:
             wid, df = word
             present = self._bm25(EXACT, "1", df)
-            parts.append(f"(CASE WHEN idx(a.word_ids, {wid}) > 0 THEN {present} ELSE 0 END)")
+            parts.append(f"(CASE WHEN idx(d.word_ids, {wid}) > 0 THEN {present} ELSE 0 END)")
         total = _sum(parts)
         return total if node.weight == 1.0 else f"({_number(node.weight)} * {total})"
 
@@ -262,7 +264,7 @@ class Scorer:
 
     def _tf(self, tag: str, sid: int) -> str:
         column = FIELD_COLUMNS[tag][0]
-        return f"coalesce(a.{column}[idx(a.stem_ids, {sid})], 0)"
+        return f"coalesce(d.{column}[idx(d.stem_ids, {sid})], 0)"
 
     def _bm25(self, tag: str, tf: str, df: int) -> str:
         """idf (k1 + 1) tf / (tf + k1 (1 - b + b len / avg)), times the field's weight,
@@ -271,7 +273,7 @@ class Scorer:
         length = FIELD_COLUMNS[tag][1] if tag in FIELD_COLUMNS else "len_exact"
         idf = self.stats.idf(df) * qt.FIELD_WEIGHTS[FIELD_NAMES[tag]]
         fixed, per_length = K1 * (1 - B), K1 * B / (self._avg[tag] or 1.0)
-        norm = f"({_number(fixed)} + {_number(per_length)} * a.{length})"
+        norm = f"({_number(fixed)} + {_number(per_length)} * d.{length})"
         return f"({_number(idf * (K1 + 1))} * (1.0::float8 - {norm} / ({tf} + {norm})))"
 
     def _if_matches(self, query: str, value: str) -> str:

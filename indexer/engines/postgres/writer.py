@@ -3,15 +3,17 @@
 A writer takes a connection, begins a transaction and takes the index's write lock (an
 advisory lock: writers of one index run one after the other, so the document
 frequencies and the stats row they update never deadlock). Added articles are buffered and
-written by batches (``BATCH``): their new stems, words and title phrases get ids, and the
-rows go in with COPY. Their document frequencies (and their near-copy bands' counts) and
-lengths are counted in Python and added once, at the commit: a frequent word's row is then
-rewritten once per transaction, not once per batch (updating after every batch of 500 took
-a third of a 34,160-article import). Deleting subtracts them in the same statement as the
-delete (``_DELETE``). The id of every article added, replaced or deleted goes into the
-``changed`` table with the commit's generation. ``commit`` makes it all
+written by batches (``BATCH``): their new stems, words and title phrases get ids, their
+rows numbers (``seq``) from the articles' sequence, and the rows go in with COPY, into
+``articles`` and ``matches`` (``schema``). Their document frequencies (and their
+near-copy bands' counts) and lengths are counted in Python and added once, at the
+commit: a frequent word's row is then rewritten once per transaction, not once per batch
+(updating after every batch of 500 took a third of a 34,160-article import). Deleting
+subtracts them in the same statement as the delete (``_DELETE``). The id of every article
+added, replaced or deleted goes into the ``changed`` table with the commit's generation.
+``commit`` makes it all
 visible at once, to every connection of every service replica; ``cancel`` leaves nothing
-behind. After a large write, the commit also vacuums and analyses the articles
+behind. After a large write, the commit also vacuums and analyses both tables
 (``MAINTAIN_AFTER``): the planner then knows the new rows, and the GIN index's pending
 list, where fast inserts wait, is merged into the index that searches read.
 
@@ -40,21 +42,26 @@ TERM_TABLES = ("stems", "words", "phrases")  # terms the rows name by id
 BATCH = 500  # articles per COPY: bounds the writer's memory, amortises the round trips
 MAINTAIN_AFTER = 1_000  # articles added or deleted by a commit that then vacuums
 COLUMNS = (
-    "date len_title len_body len_exact countries stem_ids tf_title tf_body word_ids phrase_ids "
-    "bands lexemes id source title body url date_value date_precision date_source"
+    "seq date len_title len_body len_exact countries stem_ids tf_title tf_body word_ids "
+    "phrase_ids bands id source title body url date_value date_precision date_source"
 ).split()
+MATCH_COLUMNS = ("seq", "date", "countries", "id", "lexemes")
 
 _NEXT_GENERATION = "UPDATE {stats} SET generation = %s"
 _CHANGED = "INSERT INTO {changed} SELECT %s, unnest(%s::text[]) ON CONFLICT DO NOTHING"
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
+_COPY_MATCHES = "COPY {matches} (" + ", ".join(MATCH_COLUMNS) + ") FROM STDIN"
+_SEQS = "SELECT nextval(pg_get_serial_sequence(%s, 'seq')) FROM generate_series(1, %s)"
 
 # Remove articles and take what they counted out of the frequencies and the stats row;
 # their ids go into the commit's changes.
 _DELETE = """
 WITH gone AS (
     DELETE FROM {articles} WHERE CONDITION
-    RETURNING id, stem_ids, tf_title, tf_body, word_ids, phrase_ids, bands, len_title,
+    RETURNING seq, id, stem_ids, tf_title, tf_body, word_ids, phrase_ids, bands, len_title,
         len_body, len_exact
+), matches_done AS (
+    DELETE FROM {matches} WHERE seq IN (SELECT seq FROM gone)
 ), stem_df AS (
     SELECT u.id, count(*) FILTER (WHERE u.t > 0) AS t, count(*) FILTER (WHERE u.b > 0) AS b
     FROM gone, unnest(gone.stem_ids, gone.tf_title, gone.tf_body) AS u(id, t, b)
@@ -171,7 +178,8 @@ class PostgresWriter(EngineWriter):
         self.commit_id = str(generation)
         try:
             if self._changed >= MAINTAIN_AFTER:
-                self._conn.execute(self._tables.sql("VACUUM (ANALYZE) {articles}"))
+                for table in ("articles", "matches"):  # autocommit: one at a time
+                    self._conn.execute(self._tables.sql(f"VACUUM (ANALYZE) {{{table}}}"))
         finally:
             self._release(rollback=False)
         return self.commit_id
@@ -199,15 +207,20 @@ class PostgresWriter(EngineWriter):
             stem_ids = self._known("stems", "stem", {s for p in batch for s in p.stems})
             word_ids = self._known("words", "word", {w for p in batch for w in p.words})
             phrase_ids = self._known("phrases", "phrase", {x for p in batch for x in p.phrases})
+            seqs = self._conn.execute(_SEQS, (f'"{self._tables.schema}".articles', len(batch)))
         self._changed += replaced.rowcount
         stem_ids, word_ids, phrase_ids = stem_ids(), word_ids(), phrase_ids()
+        numbered = list(zip((seq for (seq,) in seqs.fetchall()), batch, strict=True))
         with self._conn.cursor().copy(self._tables.sql(_COPY)) as copy:
-            for p in batch:
+            for seq, p in numbered:
                 stems = list(map(stem_ids.__getitem__, p.stems))
                 words = list(map(word_ids.__getitem__, p.words))
                 phrases = list(map(phrase_ids.__getitem__, p.phrases))
-                copy.write_row(_row(p, stems, words, phrases))
+                copy.write_row(_row(seq, p, stems, words, phrases))
                 self._counts.add(p, stems, words, phrases)
+        with self._conn.cursor().copy(self._tables.sql(_COPY_MATCHES)) as copy:
+            for seq, p in numbered:
+                copy.write_row((seq, p.date, _array(p.countries), p.id, p.lexemes))
         self._conn.execute(self._tables.sql(_CHANGED), (self.generation, [p.id for p in batch]))
         self._changed += len(batch)
 
@@ -321,10 +334,13 @@ def _add(conn: Connection, statement: sql.Composed, counts: Counter, *first) -> 
     conn.execute(statement, (*first, terms, [counts[t] for t in terms]))
 
 
-def _row(p: Prepared, stem_ids: list[int], word_ids: list[int], phrase_ids: list[int]) -> tuple:
-    """The COPY row of an article; arrays written as their literals here, in C (psycopg
-    dumps a list element by element in Python: a fifth of an import)."""
+def _row(
+    seq: int, p: Prepared, stem_ids: list[int], word_ids: list[int], phrase_ids: list[int]
+) -> tuple:
+    """The COPY row of an article in ``articles``; arrays written as their literals here,
+    in C (psycopg dumps a list element by element in Python: a fifth of an import)."""
     return (
+        seq,
         p.date,
         p.len_title,
         p.len_body,
@@ -336,7 +352,6 @@ def _row(p: Prepared, stem_ids: list[int], word_ids: list[int], phrase_ids: list
         _array(word_ids),
         _array(phrase_ids),
         _array(p.bands),
-        p.lexemes,
         p.id,
         p.source,
         p.title,
