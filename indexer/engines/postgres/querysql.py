@@ -2,10 +2,12 @@
 in SQL, with the other engines' semantics node for node.
 
 Matching: the whole tree becomes one tsquery over the ``lexemes`` column (see ``rows``),
-which one GIN index answers, phrases checked against the positions in the row::
+which one GIN index answers; a phrase is its pairs of stems, and, past two words, its
+positions checked where all its pairs are::
 
     And(Term("chinois", "chinoise"), Not(Prefix("russ")))
     -> ('tchinois' | 'bchinois' | 'xchinoise') & !'xruss':*
+    Phrase(("gilet", "jaun")) -> ('ptgilet jaun' | 'pbgilet jaun')
 
 but for the ``Ids`` of the top level (``split_ids``), matched by the primary key.
 
@@ -15,7 +17,10 @@ Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``)
   ln(1 + (N - df + 0.5) / (df + 0.5)) of that field; the ``exact`` field counts a word's
   presence (tf = 1); scaled by FIELD_WEIGHTS and the term's weight, summed over fields.
 - Phrase: in each field where the phrase occurs, the sum of its stems' BM25 there (Whoosh
-  scores a phrase as the intersection of its terms).
+  scores a phrase as the intersection of its terms). Where it occurs is asked once per
+  statement: the articles that have it in that field, found by the GIN index and hashed
+  (``PHRASE_SET_MAX``), then looked up per match; a test of the match's own tsvector
+  would read it back from the TOAST table for each.
 - Prefix: a constant 1.0 (its bounded words only, when the core bounded it);
   MatchAll: 1.0; Not: nothing; Ids, Written, Bands: 0 (sets of documents, matched by
   their lexemes without positions: ``rows.set_lexeme``).
@@ -32,9 +37,25 @@ import math
 from dataclasses import dataclass, field
 
 from .. import querytree as qt
-from .rows import BAND, BODY, EXACT, ID, TITLE, WEIGHTY, WRITTEN, fits, quote, set_lexeme
+from .rows import (
+    BAND,
+    BODY,
+    EXACT,
+    ID,
+    TITLE,
+    WEIGHTY,
+    WRITTEN,
+    fits,
+    pair_lexeme,
+    quote,
+    set_lexeme,
+)
 
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters, as whoosh_scoring's
+# The most articles a phrase may be in (its rarest stem's frequency in the field) for
+# them to be asked as a set: PostgreSQL hashes an IN (SELECT ...) only while it fits in
+# work_mem (150,000 numbers at its defaults); past that, each match's tsvector is tested.
+PHRASE_SET_MAX = 100_000
 FIELD_COLUMNS = {TITLE: ("tf_title", "len_title"), BODY: ("tf_body", "len_body")}
 FIELD_NAMES = {TITLE: "title", BODY: "body", EXACT: "exact"}  # qt.FIELD_WEIGHTS' keys
 ALL, NOTHING = "ALL", "NOTHING"  # a subtree that matches every document, or none
@@ -159,9 +180,15 @@ def _term_lexemes(stem: str, exact: str) -> list[str]:
 
 
 def _phrase(tag: str, stems: tuple[str, ...]) -> str:
+    """A phrase of two stems or more in one field: each pair of them that follow each other
+    (exact, from the GIN index), and their positions past two stems."""
     if not all(map(fits, stems)):
         return NOTHING
-    return "(" + " <-> ".join(quote(tag + s) for s in stems) + ")"
+    pairs = [pair_lexeme(tag, a, b) for a, b in zip(stems, stems[1:], strict=False)]
+    parts = [quote(pair) for pair in pairs if pair is not None]
+    if len(stems) > 2 or len(parts) < len(pairs):
+        parts.append("(" + " <-> ".join(quote(tag + s) for s in stems) + ")")
+    return _all_of(parts)
 
 
 def _any_of(parts: list[str]) -> str:
@@ -257,10 +284,18 @@ class Scorer:
             if not all(f is not None and f[df_index] for f in found):
                 continue  # a stem never in this field: the phrase cannot be there
             terms = [self._bm25(tag, self._tf(tag, f[0]), f[df_index]) for f in found]
-            by_field.append((_phrase(tag, node.stems), _sum(terms)))
+            rarest = min(f[df_index] for f in found)
+            by_field.append((_phrase(tag, node.stems), _sum(terms), rarest))
         if len(by_field) == 1 and required:
             return by_field[0][1]
-        return _sum([self._if_matches(q, total) for q, total in by_field])
+        return _sum([self._if_phrase(q, total, most) for q, total, most in by_field])
+
+    def _if_phrase(self, query: str, value: str, most: int) -> str:
+        """``value`` where the match has the phrase ``query`` (in at most ``most`` articles)."""
+        if most > PHRASE_SET_MAX or query == NOTHING:
+            return self._if_matches(query, value)
+        having = f"SELECT p.seq FROM {{matches}} p WHERE p.lexemes @@ {self.param(query)}::tsquery"
+        return f"(CASE WHEN a.seq IN ({having}) THEN {value} ELSE 0 END)"
 
     def _tf(self, tag: str, sid: int) -> str:
         column = FIELD_COLUMNS[tag][0]

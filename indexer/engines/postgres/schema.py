@@ -49,7 +49,8 @@ from psycopg import Connection, sql
 # Raise it when a change makes older tables unreadable (and they are rebuilt). 3: French
 # terms stemmed before folding, stop words checked as written (indexer.analysis); 4: words
 # as written, title phrases, near-copy bands and ids as lexemes, the phrases and changed
-# tables (indexer.written, indexer.copies); 5: the matches table.
+# tables (indexer.written, indexer.copies); 5: the matches table, pairs of stems as
+# lexemes (rows.pair_lexeme).
 FORMAT = 5
 EXTENSIONS = ("intarray",)  # idx(): a term's place in a document's id array, in C
 SCHEMA_PREFIX = "search_"
