@@ -207,7 +207,8 @@ class PostgresWriter(EngineWriter):
             stem_ids = self._known("stems", "stem", {s for p in batch for s in p.stems})
             word_ids = self._known("words", "word", {w for p in batch for w in p.words})
             phrase_ids = self._known("phrases", "phrase", {x for p in batch for x in p.phrases})
-            seqs = self._conn.execute(_SEQS, (f'"{self._tables.schema}".articles', len(batch)))
+            articles = self._tables.articles.as_string(self._conn)  # quoted as PostgreSQL does
+            seqs = self._conn.execute(_SEQS, (articles, len(batch)))
         self._changed += replaced.rowcount
         stem_ids, word_ids, phrase_ids = stem_ids(), word_ids(), phrase_ids()
         numbered = list(zip((seq for (seq,) in seqs.fetchall()), batch, strict=True))
