@@ -8,7 +8,7 @@ import pytest
 from indexer.articles import Article
 from indexer.engines import IndexCorrupt
 from indexer.engines import querytree as qt
-from indexer.engines.postgres import PostgresEngine, connections, view, writer
+from indexer.engines.postgres import PostgresEngine, connections, querysql, view, writer
 from indexer.engines.postgres.connections import Location, read_location
 from tests.postgres_server import free_port
 
@@ -220,3 +220,39 @@ def test_members_are_valued_in_the_scan_and_many_are_asked_apart(engine, monkeyp
     assert any(isinstance(p, dict) and p.get("cut") for _, p in sent)  # the cut's shape
     monkeypatch.setattr(view, "MEMBERS_VALUED", 1000)
     assert engine.reader().search(port).members is None
+
+
+def test_a_longer_phrase_is_matched_by_its_positions_and_scored_by_its_pairs(engine):
+    """Past two words, the pairs of a phrase are not enough to match it (the positions
+    are checked), while its score asks the GIN index for the pairs alone: no article's
+    tsvector is read back to score it."""
+    texts = {
+        "whole": ("Bilan", "Le pays vit sous l'état d'urgence sanitaire depuis mars."),
+        "titled": ("L'état d'urgence sanitaire prolongé", "Rien à signaler."),
+        "apart": ("Bilan", "L'état d'urgence est levé ; l'urgence sanitaire demeure."),
+    }
+    w = engine.writer()
+    w.add([Article(i, body, title, source="s") for i, (title, body) in texts.items()])
+    w.commit()
+    phrase = qt.Phrase(("etat", "urgenc", "sanitair"), ("etat", "urgence", "sanitaire"))
+    found = engine.search(qt.EngineQuery(phrase, limit=10))
+    assert found.total == 2 and {doc_id for doc_id, _ in found.hits} == {"whole", "titled"}
+    assert all(score > 0 for _, score in found.hits)
+    scorer = querysql.Scorer(querysql.Stats(3, 3.0, 8.0, 8.0), querysql.Dictionary(
+        stems={"etat": (1, 1, 2), "urgenc": (2, 1, 2), "sanitair": (3, 1, 2)}))  # fmt: skip
+    scorer.score(phrase)
+    assert scorer.params and not any("<->" in q for q in scorer.params.values())
+
+
+def test_no_first_cut_when_every_match_has_a_rare_term():
+    """The first cut keeps the matches that have a rare term: when each match must have
+    one, it would keep them all, and the statement would read them twice."""
+    common = {"port", "etat"}
+    port, camion = qt.Term("port", "port"), qt.Term("camion", "camion")
+    assert querysql.first_cut(qt.And((port, camion)), common) is None
+    assert querysql.first_cut(qt.Phrase(("etat", "urgenc"), ("etat", "urgence")), common) is None
+    assert (
+        querysql.first_cut(qt.Or((port, camion)), common)
+        == "('hport' | 'tcamion' | 'bcamion' | 'xcamion')"
+    )
+    assert querysql.first_cut(port, common) == "('hport')"

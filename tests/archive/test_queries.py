@@ -72,6 +72,8 @@ CASES = [
     Case('"gilets jaunes"', every=r"gilets.jaunes", least=500),
     Case('"marché de Noël"', every=r"marche de noel", least=30),
     Case('"État islamique"', every=r"etat islamique", least=200),
+    Case('"état d\'urgence sanitaire"', every=r"etat d.urgence sanitaire", least=100),
+    Case('"Notre-Dame de Paris"', every=r"notre.dame de paris", least=100),
     # questions: their filler words decide nothing
     Case(
         "Quand a eu lieu l'incendie de la cathédrale Notre-Dame ?",

@@ -18,9 +18,9 @@ Scoring, as Whoosh scores the same tree with tantivy's BM25 (``whoosh_scoring``)
   presence (tf = 1); scaled by FIELD_WEIGHTS and the term's weight, summed over fields.
 - Phrase: in each field where the phrase occurs, the sum of its stems' BM25 there (Whoosh
   scores a phrase as the intersection of its terms). Where it occurs is asked once per
-  statement: the articles that have it in that field, found by the GIN index and hashed
-  (``PHRASE_SET_MAX``), then looked up per match; a test of the match's own tsvector
-  would read it back from the TOAST table for each.
+  statement: the articles that have its pairs of stems in that field, found by the GIN
+  index alone and hashed (``PHRASE_SET_MAX``), then looked up per match; a test of the
+  match's own tsvector would read it back from the TOAST table for each (``_if_phrase``).
 - Prefix: a constant 1.0 (its bounded words only, when the core bounded it);
   MatchAll: 1.0; Not: nothing; Ids, Written, Bands: 0 (sets of documents, matched by
   their lexemes without positions: ``rows.set_lexeme``).
@@ -98,7 +98,11 @@ def query_terms(node: qt.Node) -> tuple[set[str], set[str]]:
 def first_cut(node: qt.Node, common: set[str]) -> str | None:
     """The tsquery of the articles worth ranking when the tree has ``common`` stems: those
     that have one of its other terms, or in which a common one weighs (``rows.weighty``).
-    None when nothing would be cut: no common stem, or a prefix (any word may match it)."""
+    None when nothing would be cut: no common stem, a prefix (any word may match it), or
+    a rare term that every match has (a phrase's rare stem: the cut would hold every
+    match, and the statement read them twice)."""
+    if _held_by_all(node, common):
+        return None
     lexemes = []
     for leaf in qt.positive_leaves(node):
         if isinstance(leaf, qt.Prefix):
@@ -115,6 +119,18 @@ def first_cut(node: qt.Node, common: set[str]) -> str | None:
     if not common or not lexemes:
         return None
     return _any_of(list(dict.fromkeys(lexemes)))
+
+
+def _held_by_all(node: qt.Node, common: set[str]) -> bool:
+    """Whether every match of ``node`` has a stem that is not ``common`` (a first cut
+    keeps every article that has one)."""
+    if isinstance(node, qt.Term):
+        return node.stem not in common
+    if isinstance(node, qt.Phrase):
+        return any(stem not in common for stem in node.stems)
+    if isinstance(node, qt.And):
+        return any(_held_by_all(child, common) for child in node.children)
+    return False
 
 
 def tsquery(node: qt.Node) -> str:
@@ -179,14 +195,15 @@ def _term_lexemes(stem: str, exact: str) -> list[str]:
     return found + ([quote(EXACT + exact)] if fits(exact) else [])
 
 
-def _phrase(tag: str, stems: tuple[str, ...]) -> str:
+def _phrase(tag: str, stems: tuple[str, ...], positions: bool = True) -> str:
     """A phrase of two stems or more in one field: each pair of them that follow each other
-    (exact, from the GIN index), and their positions past two stems."""
+    (exact, from the GIN index), and their positions past two stems (unless not
+    ``positions``: the pairs alone, where they all fit in a lexeme)."""
     if not all(map(fits, stems)):
         return NOTHING
     pairs = [pair_lexeme(tag, a, b) for a, b in zip(stems, stems[1:], strict=False)]
     parts = [quote(pair) for pair in pairs if pair is not None]
-    if len(stems) > 2 or len(parts) < len(pairs):
+    if len(parts) < len(pairs) or (positions and len(stems) > 2):
         parts.append("(" + " <-> ".join(quote(tag + s) for s in stems) + ")")
     return _all_of(parts)
 
@@ -285,15 +302,27 @@ class Scorer:
                 continue  # a stem never in this field: the phrase cannot be there
             terms = [self._bm25(tag, self._tf(tag, f[0]), f[df_index]) for f in found]
             rarest = min(f[df_index] for f in found)
-            by_field.append((_phrase(tag, node.stems), _sum(terms), rarest))
+            by_field.append((tag, _sum(terms), rarest))
         if len(by_field) == 1 and required:
             return by_field[0][1]
-        return _sum([self._if_phrase(q, total, most) for q, total, most in by_field])
+        return _sum([self._if_phrase(tag, node.stems, v, most) for tag, v, most in by_field])
 
-    def _if_phrase(self, query: str, value: str, most: int) -> str:
-        """``value`` where the match has the phrase ``query`` (in at most ``most`` articles)."""
-        if most > PHRASE_SET_MAX or query == NOTHING:
-            return self._if_matches(query, value)
+    def _if_phrase(self, tag: str, stems: tuple[str, ...], value: str, most: int) -> str:
+        """``value`` where the match has the phrase of ``stems`` in the field ``tag`` (its
+        rarest stem there in ``most`` articles).
+
+        Asked as a set, the phrase is its pairs of stems only: the GIN index answers them
+        exactly, where a test of positions reads each article's tsvector back from the
+        TOAST table (30 to 60 us each: the body's set of "état d'urgence sanitaire" was
+        most of its time, BENCHMARKS.md run 16). The match itself checks the positions;
+        the field of a longer phrase can then count where its pairs are apart (an article
+        with the phrase in its title and "état d'urgence", "urgence sanitaire" apart in
+        its body), a rare score, never a wrong match."""
+        if most > PHRASE_SET_MAX:
+            return self._if_matches(_phrase(tag, stems), value)
+        query = _phrase(tag, stems, positions=False)
+        if query == NOTHING:
+            return "0"
         having = f"SELECT p.seq FROM {{matches}} p WHERE p.lexemes @@ {self.param(query)}::tsquery"
         return f"(CASE WHEN a.seq IN ({having}) THEN {value} ELSE 0 END)"
 
