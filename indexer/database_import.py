@@ -14,10 +14,11 @@ when reads go to a standby, replayed there (``replayed``): the article is search
 when the write is acknowledged.
 
 A full import (no archive yet, ``rebuild``, or tables of another format) fills a schema
-of its own beside the live one, then swaps the two in one transaction: readers see the
-old archive or the new one. Its vectors' model is the one later articles get theirs from.
-The articles written through the API exist only in the database: a full import carries
-them over from the live schema, analysed anew (``_carry_api_articles``).
+of its own beside the live one, builds its search indexes once its rows are in, then
+swaps the two in one transaction: readers see the old archive or the new one. Its
+vectors' model is the one later articles get theirs from. The articles written through
+the API exist only in the database: a full import carries them over from the live
+schema, analysed anew (``_carry_api_articles``).
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def _full_import(corpus, database: Database, progress, processes) -> BuildReport
 
     aside = f"{database.schema}_next"
     _drop(database, aside)
-    engine = PostgresEngine.create_at(database.engine(aside).location)
+    engine = PostgresEngine.create_at(database.engine(aside).location, indexes=False)
     tables = CatalogTables(aside)
     with engine.pool.connection() as conn:
         for statement in CATALOG_DDL.strip().split(";\n"):
@@ -233,6 +234,7 @@ def _full_import(corpus, database: Database, progress, processes) -> BuildReport
         writer.connection.cursor().executemany(
             tables.sql("INSERT INTO {catalog} VALUES (%s, %s)"), list(built.items())
         )
+        writer.build_indexes()
         docs = _doc_count(writer, engine)
     _swap(database, aside)
     return BuildReport.of_full_build(ingested, docs)

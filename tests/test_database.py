@@ -4,6 +4,7 @@ its commits, a rebuild swapped in, and a 503 that says the database is unreachab
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from indexer.database import Database, DatabaseHandle
@@ -74,3 +75,33 @@ def test_an_unreachable_database_answers_503_saying_so(tmp_path, closed_pools):
     assert found.status_code == 503
     assert "base de données injoignable" in found.json["error"]["message"]
     assert "search-index --rebuild" not in found.json["error"]["message"]
+
+
+def test_a_full_import_builds_the_search_indexes_once_its_rows_are_in(config, monkeypatch):
+    """A full import fills its tables without the matches' search indexes, then builds
+    them in the same transaction (the GIN index built at once costs less than the inserts
+    kept it); the archive it swaps in has them all."""
+    from indexer.engines.postgres import writer
+
+    rows_then = []
+    build = writer.create_indexes
+
+    def counted_build(conn, tables):
+        found = conn.execute(tables.sql("SELECT count(*) FROM {matches}")).fetchone()[0]
+        indexes = conn.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = 'matches'",
+            (tables.schema,),
+        ).fetchone()[0]
+        rows_then.append((found, indexes))
+        build(conn, tables)
+
+    monkeypatch.setattr(writer, "create_indexes", counted_build)
+    assert update_index(config).doc_count == 10
+    assert rows_then == [(10, 1)]  # every row in, the primary key alone
+    with psycopg.connect(config.dsn) as conn:
+        definitions = [d for (d,) in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = 'matches'",
+            (config.schema,),
+        )]  # fmt: skip
+    assert len(definitions) == 5 and any("gin (lexemes)" in d for d in definitions)
+    assert Snapshots(open_or_build(config)).current().engine.doc_count() == 10

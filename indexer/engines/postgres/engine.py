@@ -67,11 +67,12 @@ class PostgresEngine(Engine):
         return engine
 
     @classmethod
-    def create_at(cls, location: Location) -> PostgresEngine:
-        """A new, empty index in the schema of ``location`` (which must not exist)."""
+    def create_at(cls, location: Location, indexes: bool = True) -> PostgresEngine:
+        """A new, empty index in the schema of ``location`` (which must not exist);
+        without its search indexes when ``indexes`` is false (``build_indexes`` then)."""
         engine = cls(location)
         with engine.pool.connection() as conn:
-            create_tables(conn, engine.tables)
+            create_tables(conn, engine.tables, indexes)
         return engine
 
     @classmethod

@@ -23,6 +23,8 @@ delete first; replacing makes a retried import or a repeated write harmless).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import compress
@@ -33,10 +35,12 @@ from psycopg import Connection, Cursor, sql
 from ...articles import Article
 from ..base import EngineWriter
 from .rows import Prepared, prepare
-from .schema import Tables
+from .schema import Tables, create_indexes
 
 if TYPE_CHECKING:
     from .engine import PostgresEngine
+
+log = logging.getLogger(__name__)
 
 TERM_TABLES = ("stems", "words", "phrases")  # terms the rows name by id
 BATCH = 500  # articles per COPY: bounds the writer's memory, amortises the round trips
@@ -183,6 +187,16 @@ class PostgresWriter(EngineWriter):
         finally:
             self._release(rollback=False)
         return self.commit_id
+
+    def build_indexes(self) -> None:
+        """Build the search indexes of tables created without them (a full import's),
+        once every row is in: they commit with the rows (``schema.create_indexes``)."""
+        self._flush()
+        started = time.perf_counter()
+        create_indexes(self._conn, self._tables)
+        log.info(
+            "%s: search indexes built in %.1f s", self._tables.schema, time.perf_counter() - started
+        )
 
     def cancel(self) -> None:
         self._release(rollback=True)
