@@ -90,7 +90,10 @@ def both_tables(eng: PostgresEngine) -> tuple[list, list]:
         )
 
 
-def test_matches_hold_the_articles_through_replacements_and_deletes(engine):
+@pytest.mark.parametrize("copy_from", [1, 10**6], ids=["copied", "inserted"])
+def test_matches_hold_the_articles_through_replacements_and_deletes(engine, monkeypatch, copy_from):
+    """By COPY (many rows) or by INSERTs in one round trip (a few), the same rows."""
+    monkeypatch.setattr(writer, "COPY_FROM", copy_from)
     with engine.writer() as w:
         w.add([article(f"n{i}", f"Nouvelle numéro {i}", f"{i % 2}.txt") for i in range(6)])
     with engine.writer() as w:

@@ -4,8 +4,9 @@ A writer takes a connection, begins a transaction and takes the index's write lo
 advisory lock: writers of one index run one after the other, so the document
 frequencies and the stats row they update never deadlock). Added articles are buffered and
 written by batches (``BATCH``): their new stems, words and title phrases get ids, their
-rows numbers (``seq``) from the articles' sequence, and the rows go in with COPY, into
-``articles`` and ``matches`` (``schema``). Their document frequencies (and their
+rows numbers (``seq``) from the articles' sequence, and the rows go in with COPY (a few,
+as INSERTs in one round trip: ``COPY_FROM``), into ``articles`` and ``matches``
+(``schema``). Their document frequencies (and their
 near-copy bands' counts) and lengths are counted in Python and added once, at the
 commit: a frequent word's row is then rewritten once per transaction, not once per batch
 (updating after every batch of 500 took a third of a 34,160-article import). Deleting
@@ -56,6 +57,14 @@ _CHANGED = "INSERT INTO {changed} SELECT %s, unnest(%s::text[]) ON CONFLICT DO N
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
 _COPY_MATCHES = "COPY {matches} (" + ", ".join(MATCH_COLUMNS) + ") FROM STDIN"
 _SEQS = "SELECT nextval(pg_get_serial_sequence(%s, 'seq')) FROM generate_series(1, %s)"
+_INSERT = (
+    f"INSERT INTO {{articles}} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+)
+_INSERT_MATCHES = (
+    f"INSERT INTO {{matches}} ({', '.join(MATCH_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(MATCH_COLUMNS))})"
+)
+COPY_FROM = 20  # articles in a batch from which its rows go by COPY (fewer: INSERTs)
 
 # Remove articles and take what they counted out of the frequencies and the stats row;
 # their ids go into the commit's changes.
@@ -225,19 +234,38 @@ class PostgresWriter(EngineWriter):
             seqs = self._conn.execute(_SEQS, (articles, len(batch)))
         self._changed += replaced.rowcount
         stem_ids, word_ids, phrase_ids = stem_ids(), word_ids(), phrase_ids()
-        numbered = list(zip((seq for (seq,) in seqs.fetchall()), batch, strict=True))
-        with self._conn.cursor().copy(self._tables.sql(_COPY)) as copy:
-            for seq, p in numbered:
-                stems = list(map(stem_ids.__getitem__, p.stems))
-                words = list(map(word_ids.__getitem__, p.words))
-                phrases = list(map(phrase_ids.__getitem__, p.phrases))
-                copy.write_row(_row(seq, p, stems, words, phrases))
-                self._counts.add(p, stems, words, phrases)
-        with self._conn.cursor().copy(self._tables.sql(_COPY_MATCHES)) as copy:
-            for seq, p in numbered:
-                copy.write_row((seq, p.date, _array(p.countries), p.id, p.lexemes))
-        self._conn.execute(self._tables.sql(_CHANGED), (self.generation, [p.id for p in batch]))
+        rows, matches = [], []
+        for (seq,), p in zip(seqs.fetchall(), batch, strict=True):
+            stems = list(map(stem_ids.__getitem__, p.stems))
+            words = list(map(word_ids.__getitem__, p.words))
+            phrases = list(map(phrase_ids.__getitem__, p.phrases))
+            rows.append(_row(seq, p, stems, words, phrases))
+            matches.append((seq, p.date, _array(p.countries), p.id, p.lexemes))
+            self._counts.add(p, stems, words, phrases)
+        if len(batch) < COPY_FROM:
+            self._insert(rows, matches, [p.id for p in batch])
+        else:
+            self._copy(rows, matches, [p.id for p in batch])
         self._changed += len(batch)
+
+    def _copy(self, rows: list[tuple], matches: list[tuple], ids: list[str]) -> None:
+        """The rows by COPY: the fastest way in for many, two round trips per table."""
+        for statement, values in ((_COPY, rows), (_COPY_MATCHES, matches)):
+            with self._conn.cursor().copy(self._tables.sql(statement)) as copy:
+                for row in values:
+                    copy.write_row(row)
+        self._conn.execute(self._tables.sql(_CHANGED), (self.generation, ids))
+
+    def _insert(self, rows: list[tuple], matches: list[tuple], ids: list[str]) -> None:
+        """A few rows as INSERTs, all in one round trip (a pipeline): a write of one
+        article sent its two COPYs in four, each a wait for the server's CPU when
+        searches keep it busy. The array literals and the tsvector go as text of
+        unknown type, which PostgreSQL reads as the column's type."""
+        cursor = self._conn.cursor()
+        with self._conn.pipeline():
+            cursor.executemany(self._tables.sql(_INSERT), rows)
+            cursor.executemany(self._tables.sql(_INSERT_MATCHES), matches)
+            cursor.execute(self._tables.sql(_CHANGED), (self.generation, ids))
 
     def _known(self, table: str, column: str, terms: set[str]) -> Callable[[], dict[str, int]]:
         """The writer's term -> id, with every one of ``terms`` in it (new ones inserted,
