@@ -313,7 +313,7 @@ class Scorer:
 
         Asked as a set, the phrase is its pairs of stems only: the GIN index answers them
         exactly, where a test of positions reads each article's tsvector back from the
-        TOAST table (30 to 60 us each: the body's set of "état d'urgence sanitaire" was
+        TOAST table (60 to 70 us each: the body's set of "état d'urgence sanitaire" was
         most of its time, BENCHMARKS.md run 16). The match itself checks the positions;
         the field of a longer phrase can then count where its pairs are apart (an article
         with the phrase in its title and "état d'urgence", "urgence sanitaire" apart in
