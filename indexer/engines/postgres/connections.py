@@ -17,6 +17,11 @@ engine would multiply connections. A write pool's connection is checked when it 
 read pool's is not (a search would pay that round trip every time): a reader that finds
 its connection lost has the pool check the others and tries once more (``is_lost``).
 Each connection gets the session settings of our queries (``SESSION_SETTINGS``).
+
+A pool whose server is gone retries with a growing wait (psycopg_pool: 1, 2, 4, 8 s...),
+and while it waits no request starts another attempt: a primary promoted during a 8 s wait
+would answer 503s for seconds after it took writes. So a pool gives up its attempts after
+``POOL_TIMEOUT`` (``reconnect_timeout``), and the next request starts a new one at once.
 """
 
 from __future__ import annotations
@@ -124,6 +129,7 @@ def pool(dsn: str, checked: bool = True) -> ConnectionPool:
                 min_size=1,
                 max_size=POOL_SIZE,
                 timeout=POOL_TIMEOUT,
+                reconnect_timeout=POOL_TIMEOUT,
                 max_idle=IDLE_SECONDS,
                 kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
                 check=ConnectionPool.check_connection if checked else None,
