@@ -56,6 +56,7 @@ CREATE INDEX ON {vectors} (commit_number);
 CREATE TABLE {model} (one boolean PRIMARY KEY DEFAULT true CHECK (one), data bytea NOT NULL)
 """
 BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+VECTOR_ROWS = 10_000  # article vectors fetched at a time when a snapshot loads them (5 MB)
 
 
 class CatalogTables(Tables):
@@ -169,12 +170,13 @@ class DatabaseCatalog:
             if row is None:
                 return None
             epoch = self.reset_at(db, "vectors")
-            statement = (
-                "SELECT id, vector FROM {vectors} WHERE commit_number <= %s "
-                "AND vector IS NOT NULL ORDER BY id"
-            )
-            rows = db.execute(self.tables.sql(statement), (epoch,)).fetchall()
-        return DenseIndex.from_rows(io.BytesIO(row[0]), rows, f"{self.tables.schema}.model")
+            base = "FROM {vectors} WHERE commit_number <= %s AND vector IS NOT NULL"
+            (count,) = db.execute(self.tables.sql("SELECT count(*) " + base), (epoch,)).fetchone()
+            with db.cursor(name="base_vectors") as cursor:  # streamed, VECTOR_ROWS at a time
+                cursor.itersize = VECTOR_ROWS
+                cursor.execute(self.tables.sql(f"SELECT id, vector {base} ORDER BY id"), (epoch,))
+                where = f"{self.tables.schema}.model"
+                return DenseIndex.from_rows(io.BytesIO(row[0]), cursor, where, count)
 
 
 class DatabaseHandle:

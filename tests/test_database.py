@@ -7,7 +7,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from indexer import database
 from indexer.database import Database, DatabaseHandle
+from indexer.dense_index import VectorsDamaged
 from service.corpus.indexing import open_or_build, update_index
 from service.search.snapshot import Snapshots
 from service.web.app import create_app
@@ -105,3 +107,23 @@ def test_a_full_import_builds_the_search_indexes_once_its_rows_are_in(config, mo
         )]  # fmt: skip
     assert len(definitions) == 5 and any("gin (lexemes)" in d for d in definitions)
     assert Snapshots(open_or_build(config)).current().engine.doc_count() == 10
+
+
+def test_article_vectors_load_as_a_stream_and_a_damaged_one_is_said(config, monkeypatch):
+    """A snapshot's article vectors come from the database a few rows at a time, each
+    copied into the matrix (never all the rows and the matrix at once); a vector of the
+    wrong size is damaged vectors, as for a file engine."""
+    update_index(config)
+    catalog = open_or_build(config).view().catalog
+    monkeypatch.setattr(database, "VECTOR_ROWS", 3)  # 10 articles: 4 fetches
+    dense = catalog.base_vectors()
+    statement = "SELECT id, vector FROM {vectors} WHERE vector IS NOT NULL ORDER BY id"
+    with catalog.read() as db:
+        rows = db.execute(catalog.tables.sql(statement)).fetchall()
+    assert dense.ids == [doc_id for doc_id, _ in rows] and len(rows) == 10
+    assert [bytes(v) for _, v in rows] == [row.tobytes() for row in dense.matrix]
+    with catalog.engine.pool.connection() as db:
+        db.execute(catalog.tables.sql("UPDATE {vectors} SET vector = '\\x0102' WHERE id = %s"),
+                   (rows[4][0],))  # fmt: skip
+    with pytest.raises(VectorsDamaged):
+        catalog.base_vectors()
