@@ -19,7 +19,8 @@ tsvector. A query with no word is the exception (nothing but a scan answers it):
 allows scans until it ends. For the same reason a query with words never lets the planner
 lead with the index of a filter (``_filters``): élections in the United States led by the
 countries' index read back the tsvectors of all 58,507 American articles (740 ms at
-341,600, past the time budget); led by the words' index, 7,051 matches are 40 ms.
+341,600, past the time budget); led by the words' index, its 7,051 matches are found,
+ranked and counted in 50 to 70 ms (BENCHMARKS.md, run 17).
 
 **The first cut.** Scoring a match looks its row up in ``articles``, reads its arrays and
 computes BM25 in SQL, about 7 us;
