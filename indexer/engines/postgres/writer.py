@@ -57,13 +57,16 @@ _CHANGED = "INSERT INTO {changed} SELECT %s, unnest(%s::text[]) ON CONFLICT DO N
 _COPY = "COPY {articles} (" + ", ".join(COLUMNS) + ") FROM STDIN"
 _COPY_MATCHES = "COPY {matches} (" + ", ".join(MATCH_COLUMNS) + ") FROM STDIN"
 _SEQS = "SELECT nextval(pg_get_serial_sequence(%s, 'seq')) FROM generate_series(1, %s)"
-_INSERT = (
-    f"INSERT INTO {{articles}} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-)
-_INSERT_MATCHES = (
-    f"INSERT INTO {{matches}} ({', '.join(MATCH_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(MATCH_COLUMNS))})"
-)
+
+
+def _insert_into(table: str, columns: tuple[str, ...]) -> str:
+    """An INSERT of one row of these columns into ``{table}`` (a ``Tables.sql`` template)."""
+    values = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {{{table}}} ({', '.join(columns)}) VALUES ({values})"
+
+
+_INSERT = _insert_into("articles", COLUMNS)
+_INSERT_MATCHES = _insert_into("matches", MATCH_COLUMNS)
 COPY_FROM = 20  # articles in a batch from which its rows go by COPY (fewer: INSERTs)
 
 # Remove articles and take what they counted out of the frequencies and the stats row;
@@ -242,10 +245,8 @@ class PostgresWriter(EngineWriter):
             rows.append(_row(seq, p, stems, words, phrases))
             matches.append((seq, p.date, _array(p.countries), p.id, p.lexemes))
             self._counts.add(p, stems, words, phrases)
-        if len(batch) < COPY_FROM:
-            self._insert(rows, matches, [p.id for p in batch])
-        else:
-            self._copy(rows, matches, [p.id for p in batch])
+        write = self._insert if len(batch) < COPY_FROM else self._copy
+        write(rows, matches, [p.id for p in batch])
         self._changed += len(batch)
 
     def _copy(self, rows: list[tuple], matches: list[tuple], ids: list[str]) -> None:
